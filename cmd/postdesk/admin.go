@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/postdesk/postdesk/config"
+	"github.com/postdesk/postdesk/store"
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// admin is what an administrative command works with.
+type admin struct {
+	st   *store.Store
+	cfg  config.Config
+	json bool
+	pos  []string // positional arguments
+}
+
+// openAdmin parses the command line (flags may follow positional arguments)
+// and opens the store. The caller closes a.st.
+func openAdmin(ctx context.Context, fs *flag.FlagSet, l *config.Loader, e env) (*admin, error) {
+	asJSON := fs.Bool("json", false, "print JSON")
+	args, pos := e.args, []string(nil)
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	cfg, err := l.Load(e.getenv)
+	if err != nil {
+		return nil, fmt.Errorf("configuration:\n%w", err)
+	}
+	cfg.LogLevel = "warn"
+	st, err := openStore(ctx, cfg, newLogger(cfg, e.stderr))
+	if err != nil {
+		return nil, err
+	}
+	return &admin{st: st, cfg: cfg, json: *asJSON, pos: pos}, nil
+}
+
+// property resolves --property: a slug, or nothing when there is exactly one.
+func (a *admin) property(ctx context.Context, slug string) (ticket.Property, error) {
+	if slug != "" {
+		return a.st.Property(ctx, slug)
+	}
+	props, err := a.st.Properties(ctx)
+	if err != nil {
+		return ticket.Property{}, err
+	}
+	if len(props) != 1 {
+		return ticket.Property{}, fmt.Errorf("--property is required (there are %d properties)", len(props))
+	}
+	return props[0], nil
+}
+
+// print writes v as JSON, or calls table to write it as text.
+func (a *admin) print(w io.Writer, v any, table func(*tabwriter.Writer)) error {
+	if a.json {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	table(tw)
+	return tw.Flush()
+}
+
+func required(fields map[string]string) error {
+	var missing []string
+	for name, v := range fields {
+		if strings.TrimSpace(v) == "" {
+			missing = append(missing, "--"+name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("missing %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func propertyAdd(ctx context.Context, e env) error {
+	fs, l := flags("property add", e)
+	slug := fs.String("slug", "", "short name, used on the command line (required)")
+	name := fs.String("name", "", "display name (required)")
+	addrs := fs.String("address", "", "inbound addresses, comma-separated (required)")
+	fromName := fs.String("from-name", "", "display name of outbound mail (default: --name)")
+	fromAddr := fs.String("from-address", "", "address of outbound mail (default: the first inbound address)")
+	tag := fs.String("tag-format", "[#%d]", "subject tag; %d is the ticket number")
+	a, err := openAdmin(ctx, fs, l, e)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	if err := required(map[string]string{"slug": *slug, "name": *name, "address": *addrs}); err != nil {
+		return err
+	}
+	if !strings.Contains(*tag, "%d") {
+		return errors.New("--tag-format must contain %d")
+	}
+	p := ticket.Property{Slug: *slug, Name: *name, FromName: *fromName, FromAddress: *fromAddr, TagFormat: *tag}
+	for _, addr := range strings.Split(*addrs, ",") {
+		if addr = strings.TrimSpace(addr); addr != "" {
+			if !strings.Contains(addr, "@") {
+				return fmt.Errorf("--address: %q is not an email address", addr)
+			}
+			p.Addresses = append(p.Addresses, addr)
+		}
+	}
+	if p.FromName == "" {
+		p.FromName = p.Name
+	}
+	if p.FromAddress == "" {
+		p.FromAddress = p.Addresses[0]
+	}
+	if p, err = a.st.AddProperty(ctx, p); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "added property %s (%s) receiving at %s\n", p.Slug, p.Name, strings.Join(p.Addresses, ", "))
+	return nil
+}
+
+func propertyList(ctx context.Context, e env) error {
+	fs, l := flags("property list", e)
+	a, err := openAdmin(ctx, fs, l, e)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	props, err := a.st.Properties(ctx)
+	if err != nil {
+		return err
+	}
+	return a.print(e.stdout, nonNil(props), func(w *tabwriter.Writer) {
+		fmt.Fprintln(w, "SLUG\tNAME\tADDRESSES\tFROM")
+		for _, p := range props {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%q <%s>\n", p.Slug, p.Name, strings.Join(p.Addresses, ","), p.FromName, p.FromAddress)
+		}
+	})
+}
+
+func memberAdd(ctx context.Context, e env) error {
+	fs, l := flags("member add", e)
+	prop := fs.String("property", "", "property slug (may be left out when there is one property)")
+	email := fs.String("email", "", "the member's address (required)")
+	name := fs.String("name", "", "display name")
+	role := fs.String("role", "agent", "agent or admin")
+	a, err := openAdmin(ctx, fs, l, e)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	if err := required(map[string]string{"email": *email}); err != nil {
+		return err
+	}
+	r, err := ticket.ParseRole(*role)
+	if err != nil {
+		return err
+	}
+	p, err := a.property(ctx, *prop)
+	if err != nil {
+		return err
+	}
+	m, err := a.st.AddMember(ctx, p.Slug, ticket.Member{Email: *email, Name: *name, Role: r})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "added %s %s to %s\n", m.Role, m.Email, p.Slug)
+	return nil
+}
+
+func memberList(ctx context.Context, e env) error {
+	fs, l := flags("member list", e)
+	prop := fs.String("property", "", "property slug")
+	a, err := openAdmin(ctx, fs, l, e)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	p, err := a.property(ctx, *prop)
+	if err != nil {
+		return err
+	}
+	members, err := a.st.Members(ctx, p.Slug)
+	if err != nil {
+		return err
+	}
+	return a.print(e.stdout, nonNil(members), func(w *tabwriter.Writer) {
+		fmt.Fprintln(w, "EMAIL\tNAME\tROLE")
+		for _, m := range members {
+			fmt.Fprintf(w, "%s\t%s\t%s\n", m.Email, m.Name, m.Role)
+		}
+	})
+}
+
+func departmentAdd(ctx context.Context, e env) error {
+	fs, l := flags("department add", e)
+	prop := fs.String("property", "", "property slug")
+	name := fs.String("name", "", "department name (required)")
+	members := fs.String("members", "", "member addresses, comma-separated")
+	isDefault := fs.Bool("default", false, "make it the property's default department")
+	a, err := openAdmin(ctx, fs, l, e)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	if err := required(map[string]string{"name": *name}); err != nil {
+		return err
+	}
+	p, err := a.property(ctx, *prop)
+	if err != nil {
+		return err
+	}
+	d := ticket.Department{Name: *name, IsDefault: *isDefault}
+	for _, m := range strings.Split(*members, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			d.Members = append(d.Members, m)
+		}
+	}
+	if _, err := a.st.AddDepartment(ctx, p.Slug, d); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "added department %q to %s with %d members\n", d.Name, p.Slug, len(d.Members))
+	return nil
+}
+
+func departmentList(ctx context.Context, e env) error {
+	fs, l := flags("department list", e)
+	prop := fs.String("property", "", "property slug")
+	a, err := openAdmin(ctx, fs, l, e)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	p, err := a.property(ctx, *prop)
+	if err != nil {
+		return err
+	}
+	deps, err := a.st.Departments(ctx, p.Slug)
+	if err != nil {
+		return err
+	}
+	return a.print(e.stdout, nonNil(deps), func(w *tabwriter.Writer) {
+		fmt.Fprintln(w, "NAME\tDEFAULT\tMEMBERS")
+		for _, d := range deps {
+			fmt.Fprintf(w, "%s\t%v\t%s\n", d.Name, d.IsDefault, strings.Join(d.Members, ","))
+		}
+	})
+}
+
+// nonNil makes an empty list print as [] in JSON, not null.
+func nonNil[T any](l []T) []T {
+	if l == nil {
+		return []T{}
+	}
+	return l
+}

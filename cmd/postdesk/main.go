@@ -1,0 +1,127 @@
+// Command postdesk is the email ticketing gateway: `postdesk serve` runs it,
+// the other subcommands administer it, and work while serve runs.
+//
+// This is the one composition root: every component is built here, from the
+// configuration, and run under one signal-cancelled context.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/postdesk/postdesk/config"
+	"github.com/postdesk/postdesk/store"
+)
+
+const usage = `postdesk: email in, tickets out.
+
+Usage:
+  postdesk serve                         run the gateway
+  postdesk property add|list             manage properties
+  postdesk member add|list               manage agents and admins
+  postdesk department add|list           manage departments
+  postdesk ticket list|show              read tickets
+  postdesk message raw ID                print a message exactly as received
+
+Every command takes --data DIR and the other settings of 'postdesk serve -h';
+run 'postdesk COMMAND -h' for its own flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "postdesk:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// env is what every command gets: its arguments after the command words,
+// where to write, and the environment.
+type env struct {
+	args   []string
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+type command func(ctx context.Context, e env) error
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":           serve,
+		"property add":    propertyAdd,
+		"property list":   propertyList,
+		"member add":      memberAdd,
+		"member list":     memberList,
+		"department add":  departmentAdd,
+		"department list": departmentList,
+		"ticket list":     ticketList,
+		"ticket show":     ticketShow,
+		"message raw":     messageRaw,
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	cmds := commands()
+	for n := 2; n >= 1; n-- {
+		if len(args) < n {
+			continue
+		}
+		name := args[0]
+		if n == 2 {
+			name += " " + args[1]
+		}
+		if cmd, ok := cmds[name]; ok {
+			return cmd(ctx, env{args: args[n:], stdout: stdout, stderr: stderr, getenv: getenv})
+		}
+	}
+	fmt.Fprint(stderr, usage)
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		return flag.ErrHelp
+	}
+	return fmt.Errorf("unknown command %q", args)
+}
+
+// flags makes a flag set for a command, with the configuration flags on it.
+func flags(name string, e env) (*flag.FlagSet, *config.Loader) {
+	fs := flag.NewFlagSet("postdesk "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs, config.Register(fs)
+}
+
+// parse parses the command line and loads the configuration.
+func parse(fs *flag.FlagSet, l *config.Loader, e env) (config.Config, error) {
+	if err := fs.Parse(e.args); err != nil {
+		return config.Config{}, err
+	}
+	cfg, err := l.Load(e.getenv)
+	if err != nil {
+		return cfg, fmt.Errorf("configuration:\n%w", err)
+	}
+	return cfg, nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.LogLevel)) // validated by config
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
+	return store.Open(ctx, store.Options{Path: cfg.DatabasePath(), Logger: log})
+}

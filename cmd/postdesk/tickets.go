@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+func ticketList(ctx context.Context, e env) error {
+	fs, l := flags("ticket list", e)
+	prop := fs.String("property", "", "property slug (may be left out when there is one property)")
+	status := fs.String("status", "", "only tickets with this status")
+	a, err := openAdmin(ctx, fs, l, e)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	var st ticket.Status
+	if *status != "" {
+		if st, err = ticket.ParseStatus(*status); err != nil {
+			return err
+		}
+	}
+	p, err := a.property(ctx, *prop)
+	if err != nil {
+		return err
+	}
+	tickets, err := a.st.Tickets(ctx, p.Slug, st)
+	if err != nil {
+		return err
+	}
+	return a.print(e.stdout, nonNil(tickets), func(w *tabwriter.Writer) {
+		fmt.Fprintln(w, "TICKET\tSTATUS\tPRIORITY\tREQUESTER\tASSIGNEE\tUPDATED\tSUBJECT")
+		for _, t := range tickets {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Ref(), t.Status, t.Priority, t.Requester,
+				orDash(t.Assignee), t.UpdatedAt.Format(time.DateTime), t.Subject)
+		}
+	})
+}
+
+// ticketView is what `ticket show --json` prints.
+type ticketView struct {
+	Ticket   ticket.Ticket    `json:"ticket"`
+	Messages []ticket.Message `json:"messages"`
+	Events   []ticket.Event   `json:"events"`
+}
+
+func ticketShow(ctx context.Context, e env) error {
+	fs, l := flags("ticket show", e)
+	prop := fs.String("property", "", "property slug (may be left out when there is one property)")
+	a, err := openAdmin(ctx, fs, l, e)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	if len(a.pos) != 1 {
+		return fmt.Errorf("usage: postdesk ticket show N [--property SLUG]")
+	}
+	n, err := strconv.ParseInt(strings.TrimPrefix(a.pos[0], "#"), 10, 64)
+	if err != nil {
+		return fmt.Errorf("ticket number: %q is not a number", a.pos[0])
+	}
+	p, err := a.property(ctx, *prop)
+	if err != nil {
+		return err
+	}
+	var v ticketView
+	if v.Ticket, err = a.st.Ticket(ctx, p.Slug, n); err != nil {
+		return err
+	}
+	if v.Messages, err = a.st.Messages(ctx, v.Ticket.ID); err != nil {
+		return err
+	}
+	if v.Events, err = a.st.Events(ctx, v.Ticket.ID); err != nil {
+		return err
+	}
+	if a.json {
+		return a.print(e.stdout, v, nil)
+	}
+	writeTicket(e.stdout, v)
+	return nil
+}
+
+// writeTicket prints a ticket for a person: its fields, every message with
+// its author, attachments and threading decision, and the event log.
+func writeTicket(w io.Writer, v ticketView) {
+	t := v.Ticket
+	fmt.Fprintf(w, "Ticket %s  %s\n", t.Ref(), t.Subject)
+	fmt.Fprintf(w, "Status: %s  Priority: %s  Requester: %s  Assignee: %s  Department: %s\n",
+		t.Status, t.Priority, t.Requester, orDash(t.Assignee), orDash(t.Department))
+	if t.LinkedID != 0 {
+		fmt.Fprintf(w, "Continues: ticket id %d\n", t.LinkedID)
+	}
+	fmt.Fprintf(w, "Created: %s  Updated: %s\n", t.CreatedAt.Format(time.DateTime), t.UpdatedAt.Format(time.DateTime))
+	for _, m := range v.Messages {
+		fmt.Fprintf(w, "\n--- message %d · %s %s · %s <%s> · %s\n", m.ID, m.Direction, m.Kind, m.AuthorName,
+			m.AuthorEmail, m.CreatedAt.Format(time.DateTime))
+		fmt.Fprintf(w, "Subject: %s\nMessage-ID: <%s>%s\n", m.Subject, m.MessageID, map[bool]string{true: " (synthetic)"}[m.Synthetic])
+		if m.Thread != "" {
+			fmt.Fprintf(w, "Threading: %s\n", m.Thread)
+		}
+		for _, warning := range m.Warnings {
+			fmt.Fprintf(w, "Warning: %s\n", warning)
+		}
+		for _, at := range m.Attachments {
+			kind := "attachment"
+			if at.Inline {
+				kind = "inline"
+			}
+			fmt.Fprintf(w, "%s: %s (%s, %d bytes, sha256 %s…)%s\n", kind, at.Filename, at.ContentType, at.Size,
+				at.SHA256[:12], cid(at.ContentID))
+		}
+		fmt.Fprintf(w, "\n%s\n", strings.TrimRight(bodyText(m), "\n"))
+	}
+	fmt.Fprintf(w, "\n--- events\n")
+	for _, ev := range v.Events {
+		fmt.Fprintf(w, "%s  %-10s %s  %s\n", ev.CreatedAt.Format(time.DateTime), ev.Kind, ev.Actor, ev.Detail)
+	}
+}
+
+func bodyText(m ticket.Message) string {
+	switch {
+	case m.Text != "":
+		return m.Text
+	case m.HTML != "":
+		return "(HTML only, " + strconv.Itoa(len(m.HTML)) + " bytes)"
+	}
+	return "(no text)"
+}
+
+func cid(id string) string {
+	if id == "" {
+		return ""
+	}
+	return " cid:" + id
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func messageRaw(ctx context.Context, e env) error {
+	fs, l := flags("message raw", e)
+	a, err := openAdmin(ctx, fs, l, e)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	if len(a.pos) != 1 {
+		return fmt.Errorf("usage: postdesk message raw ID")
+	}
+	id, err := strconv.ParseInt(a.pos[0], 10, 64)
+	if err != nil {
+		return fmt.Errorf("message id: %q is not a number", a.pos[0])
+	}
+	raw, err := a.st.RawMessage(ctx, id)
+	if err != nil {
+		return err
+	}
+	_, err = e.stdout.Write(raw)
+	return err
+}

@@ -1,0 +1,254 @@
+// Package config loads postdesk's configuration: command-line flags, then
+// POSTDESK_* environment variables, then an optional file, then defaults.
+// The whole configuration is validated at once and every problem reported
+// together. Subsystems never see this package: cmd/postdesk copies what each
+// needs into that subsystem's own Options.
+//
+// The file holds one "name = value" a line, names as the flags are spelled;
+// blank lines and lines starting with # are ignored.
+package config
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is postdesk's whole configuration.
+type Config struct {
+	DataDir  string // holds the database and the local mail spool
+	LogLevel string
+	LogJSON  bool
+
+	SMTPAddr        string
+	SMTPDomain      string
+	TLSCert         string
+	TLSKey          string
+	MaxMessageBytes int64
+	MaxRecipients   int
+	MaxConnections  int
+	CommandTimeout  time.Duration
+	DataTimeout     time.Duration
+	SMTPTrace       string // file receiving the raw SMTP dialogue, for debugging
+}
+
+// DatabasePath is where the SQLite database lives.
+func (c Config) DatabasePath() string { return filepath.Join(c.DataDir, "postdesk.db") }
+
+// setting is one configuration value: its flag name, default, help, and how
+// to parse it into a Config.
+type setting struct {
+	name, def, help string
+	set             func(c *Config, v string) error
+}
+
+func settings() []setting {
+	return []setting{
+		{"data", "postdesk-data", "directory for the database and the local mail spool", str(func(c *Config) *string { return &c.DataDir })},
+		{"log-level", "info", "debug, info, warn or error", oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
+		{"log-json", "false", "log JSON lines instead of text", boolean(func(c *Config) *bool { return &c.LogJSON })},
+		{"smtp-addr", "127.0.0.1:2525", "SMTP listen address", str(func(c *Config) *string { return &c.SMTPAddr })},
+		{"smtp-domain", "", "host name in the SMTP greeting (default: this host's name)", str(func(c *Config) *string { return &c.SMTPDomain })},
+		{"tls-cert", "", "PEM certificate file; with tls-key, enables STARTTLS", str(func(c *Config) *string { return &c.TLSCert })},
+		{"tls-key", "", "PEM private key file for tls-cert", str(func(c *Config) *string { return &c.TLSKey })},
+		{"max-message-size", "25MiB", "largest message accepted (bytes, or with KiB/MiB)", size(func(c *Config) *int64 { return &c.MaxMessageBytes })},
+		{"max-recipients", "100", "recipients per message", positive(func(c *Config) *int { return &c.MaxRecipients })},
+		{"max-connections", "256", "concurrent SMTP connections", positive(func(c *Config) *int { return &c.MaxConnections })},
+		{"command-timeout", "5m", "how long to wait for an SMTP command", duration(func(c *Config) *time.Duration { return &c.CommandTimeout })},
+		{"data-timeout", "10m", "how long a client may take to send a message after DATA", duration(func(c *Config) *time.Duration { return &c.DataTimeout })},
+		{"smtp-trace", "", "file to write the raw SMTP dialogue to, bodies included (debugging only)", str(func(c *Config) *string { return &c.SMTPTrace })},
+	}
+}
+
+// Loader binds the settings to a flag set.
+type Loader struct {
+	fs    *flag.FlagSet
+	flags map[string]*string
+	file  *string
+}
+
+// Register adds --config and one flag per setting to fs.
+func Register(fs *flag.FlagSet) *Loader {
+	l := &Loader{fs: fs, flags: map[string]*string{}}
+	l.file = fs.String("config", "", "configuration file (name = value lines)")
+	for _, s := range settings() {
+		l.flags[s.name] = fs.String(s.name, s.def, s.help)
+	}
+	return l
+}
+
+// Load resolves every setting after the flag set is parsed. getenv is
+// os.Getenv in production. All errors are returned together.
+func (l *Loader) Load(getenv func(string) string) (Config, error) {
+	given := map[string]bool{}
+	l.fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	path := *l.file
+	if path == "" {
+		path = getenv("POSTDESK_CONFIG")
+	}
+	file, err := readFile(path)
+	if err != nil {
+		return Config{}, err
+	}
+	var c Config
+	var errs []error
+	known := map[string]bool{}
+	for _, s := range settings() {
+		known[s.name] = true
+		v, from := s.def, "default"
+		if fv, ok := file[s.name]; ok {
+			v, from = fv, path
+		}
+		if ev := getenv(EnvName(s.name)); ev != "" {
+			v, from = ev, EnvName(s.name)
+		}
+		if given[s.name] {
+			v, from = *l.flags[s.name], "--"+s.name
+		}
+		if err := s.set(&c, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s (from %s): %w", s.name, from, err))
+		}
+	}
+	for _, name := range sortedKeys(file) {
+		if !known[name] {
+			errs = append(errs, fmt.Errorf("%s: unknown setting %q", path, name))
+		}
+	}
+	errs = append(errs, c.validate()...)
+	return c, errors.Join(errs...)
+}
+
+// EnvName is the environment variable for a setting: POSTDESK_ and the name
+// upper-cased with dashes as underscores.
+func EnvName(name string) string {
+	return "POSTDESK_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+func (c *Config) validate() []error {
+	var errs []error
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("tls-cert and tls-key must be given together"))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data: must not be empty"))
+	}
+	return errs
+}
+
+func readFile(path string) (map[string]string, error) {
+	out := map[string]string{}
+	if path == "" {
+		return out, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	var errs []error
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s:%d: want name = value", path, n))
+			continue
+		}
+		out[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"`)
+	}
+	if err := sc.Err(); err != nil {
+		errs = append(errs, fmt.Errorf("config file: %w", err))
+	}
+	return out, errors.Join(errs...)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func str(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *field(c) = v; return nil }
+}
+
+func oneOf(field func(*Config) *string, allowed ...string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		for _, a := range allowed {
+			if strings.EqualFold(v, a) {
+				*field(c) = a
+				return nil
+			}
+		}
+		return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+	}
+}
+
+func boolean(field func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		*field(c) = b
+		return err
+	}
+}
+
+func positive(field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err == nil && n <= 0 {
+			err = fmt.Errorf("%d is not positive", n)
+		}
+		*field(c) = n
+		return err
+	}
+}
+
+func duration(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err == nil && d <= 0 {
+			err = fmt.Errorf("%s is not positive", v)
+		}
+		*field(c) = d
+		return err
+	}
+}
+
+// size parses a byte count with an optional KiB, MiB or GiB suffix.
+func size(field func(*Config) *int64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := ParseSize(v)
+		*field(c) = n
+		return err
+	}
+}
+
+// ParseSize parses "1048576", "512KiB", "25MiB" or "1GiB".
+func ParseSize(v string) (int64, error) {
+	mult := int64(1)
+	s := strings.TrimSpace(v)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30} {
+		if strings.HasSuffix(s, suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, suffix)), m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a positive size", v)
+	}
+	return n * mult, nil
+}

@@ -1,0 +1,283 @@
+package ingest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"mime"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jhillyerd/enmime/v2"
+	"github.com/jhillyerd/enmime/v2/mediatype"
+
+	"github.com/postdesk/postdesk/threading"
+)
+
+// undeclaredCharset marks text parts that declared no charset. It names no
+// real charset, so enmime leaves such parts' bytes unconverted and we decide
+// afterwards whether guessing is needed.
+const undeclaredCharset = "x-postdesk-undeclared"
+
+// parsed is what ingest keeps of a message after parsing: the headers that
+// matter, the bodies in UTF-8, the attachments and the parser's warnings.
+type parsed struct {
+	From        *mail.Address
+	ReplyTo     []*mail.Address
+	To, Cc      []*mail.Address
+	Subject     string
+	Date        time.Time
+	MessageID   string
+	Synthetic   bool
+	InReplyTo   []string
+	References  []string
+	Header      map[string][]string // raw header values by canonical key
+	Text, HTML  string
+	Attachments []part
+	Warnings    []string
+	ContentHash string
+}
+
+type part struct {
+	Filename    string
+	ContentType string
+	ContentID   string
+	Inline      bool
+	Content     []byte
+	SHA256      string
+}
+
+// parser holds the two enmime parsers: the fast one trusts declared charsets
+// and guesses none; the full one (enmime's defaults) guesses, and is used only
+// for mail with undeclared text that is not valid UTF-8.
+type parser struct {
+	fast, full *enmime.Parser
+}
+
+func newParser() *parser {
+	return &parser{
+		fast: enmime.NewParser(
+			enmime.DisableCharacterDetection(true),
+			enmime.SetCustomParseMediaType(markUndeclaredCharset),
+		),
+		full: enmime.NewParser(),
+	}
+}
+
+// markUndeclaredCharset parses a Content-Type as enmime does, and gives text
+// types that declare no charset the undeclaredCharset marker.
+func markUndeclaredCharset(ctype string) (string, map[string]string, []string, error) {
+	mtype, params, invalid, err := mediatype.Parse(ctype)
+	if err == nil && strings.HasPrefix(mtype, "text/") && params["charset"] == "" {
+		if params == nil {
+			params = map[string]string{}
+		}
+		params["charset"] = undeclaredCharset
+	}
+	return mtype, params, invalid, err
+}
+
+// parse reads raw as a MIME message. It fails only when the header cannot be
+// read at all; everything else malformed becomes a warning.
+func (p *parser) parse(raw []byte) (*parsed, error) {
+	env, err := p.fast.ReadEnvelope(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("message cannot be parsed: %v", err)
+	}
+	if needsCharsetGuess(env) {
+		if full, err := p.full.ReadEnvelope(bytes.NewReader(raw)); err == nil {
+			env = full
+		}
+	}
+	m := &parsed{Header: map[string][]string{}}
+	for _, k := range env.GetHeaderKeys() {
+		m.Header[k] = env.GetHeaderValues(k)
+	}
+	m.readHeaders(env)
+	m.Text, m.HTML = env.Text, env.HTML
+	m.readParts(env)
+	for _, e := range env.Errors {
+		if !strings.Contains(e.Detail, undeclaredCharset) {
+			m.Warnings = append(m.Warnings, e.Error())
+		}
+	}
+	m.ContentHash = contentHash(raw)
+	if m.MessageID == "" {
+		m.MessageID, m.Synthetic = "synthetic."+m.ContentHash[:32]+"@postdesk.invalid", true
+	}
+	return m, nil
+}
+
+// needsCharsetGuess reports whether a text part declared no charset and
+// carries bytes that are not UTF-8: the only case where guessing can change
+// the result. ISO-2022-JP is 7-bit, so an escape byte counts too.
+func needsCharsetGuess(env *enmime.Envelope) bool {
+	undeclared := false
+	walk(env.Root, func(p *enmime.Part) {
+		if p.Charset == undeclaredCharset && (!utf8.Valid(p.Content) || bytes.IndexByte(p.Content, 0x1b) >= 0) {
+			undeclared = true
+		}
+	})
+	return undeclared
+}
+
+func walk(p *enmime.Part, fn func(*enmime.Part)) {
+	for ; p != nil; p = p.NextSibling {
+		fn(p)
+		walk(p.FirstChild, fn)
+	}
+}
+
+func (m *parsed) readHeaders(env *enmime.Envelope) {
+	m.From = m.firstAddress(env, "From")
+	m.ReplyTo = m.addresses(env, "Reply-To")
+	m.To = m.addresses(env, "To")
+	m.Cc = m.addresses(env, "Cc")
+	m.Subject = env.GetHeader("Subject")
+	if d, err := env.Date(); err == nil {
+		m.Date = d.UTC()
+	} else if env.GetHeader("Date") != "" {
+		m.warn("unreadable Date header %q", env.GetHeader("Date"))
+	}
+	if raw := env.GetHeader("Message-Id"); raw != "" {
+		if id, ok := threading.ParseMessageID(raw); ok {
+			m.MessageID = id
+		} else {
+			m.warn("unreadable Message-ID %q", raw)
+		}
+	}
+	m.InReplyTo = threading.ParseIDList(strings.Join(env.GetHeaderValues("In-Reply-To"), " "))
+	m.References = threading.ParseIDList(strings.Join(env.GetHeaderValues("References"), " "))
+}
+
+func (m *parsed) firstAddress(env *enmime.Envelope, key string) *mail.Address {
+	l := m.addresses(env, key)
+	if len(l) == 0 {
+		return nil
+	}
+	return l[0]
+}
+
+// addresses reads an address list header. When the strict parser fails, each
+// comma-separated piece is tried on its own, so one broken entry does not lose
+// the others.
+func (m *parsed) addresses(env *enmime.Envelope, key string) []*mail.Address {
+	if env.GetHeader(key) == "" {
+		return nil
+	}
+	l, err := env.AddressList(key)
+	if err == nil {
+		return l
+	}
+	var out []*mail.Address
+	for _, v := range env.GetHeaderValues(key) {
+		for _, piece := range strings.Split(v, ",") {
+			if a, err := mail.ParseAddress(strings.TrimSpace(piece)); err == nil {
+				out = append(out, a)
+			} else if a := bareAddress(piece); a != nil {
+				out = append(out, a)
+			}
+		}
+	}
+	m.warn("malformed %s header %q: %v", key, env.GetHeader(key), err)
+	return out
+}
+
+// bareAddress finds something shaped like local@domain in s.
+func bareAddress(s string) *mail.Address {
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(" \t<>\"'();:,", r) }) {
+		if i := strings.IndexByte(f, '@'); i > 0 && i < len(f)-1 && strings.Count(f, "@") == 1 {
+			return &mail.Address{Address: f}
+		}
+	}
+	return nil
+}
+
+// readParts collects attachments, inline parts and other non-body parts.
+func (m *parsed) readParts(env *enmime.Envelope) {
+	add := func(p *enmime.Part, inline bool) {
+		name := p.FileName
+		if name == "" {
+			name = defaultName(p.ContentType)
+		}
+		sum := sha256.Sum256(p.Content)
+		m.Attachments = append(m.Attachments, part{
+			Filename: name, ContentType: p.ContentType, ContentID: strings.Trim(p.ContentID, "<> "),
+			Inline: inline, Content: p.Content, SHA256: hex.EncodeToString(sum[:]),
+		})
+	}
+	for _, p := range env.Attachments {
+		add(p, false)
+	}
+	for _, p := range env.Inlines {
+		add(p, true)
+	}
+	for _, p := range env.OtherParts {
+		add(p, p.ContentID != "")
+	}
+}
+
+func defaultName(ctype string) string {
+	ext := ".bin"
+	if exts, _ := mime.ExtensionsByType(ctype); len(exts) > 0 {
+		ext = exts[0]
+	}
+	return "attachment" + ext
+}
+
+func (m *parsed) warn(format string, args ...any) {
+	m.Warnings = append(m.Warnings, fmt.Sprintf(format, args...))
+}
+
+// contentHash identifies a message for retransmission checks: the same mail
+// relayed again, perhaps through other hops that added trace headers, has the
+// same originator headers and body. Trace fields (Received, Return-Path,
+// Delivered-To, X-Original-To) are left out.
+func contentHash(raw []byte) string {
+	h := sha256.New()
+	header, body := splitHeader(raw)
+	for _, line := range unfold(header) {
+		name, _, _ := strings.Cut(line, ":")
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "received", "return-path", "delivered-to", "x-original-to", "dkim-signature", "arc-seal",
+			"arc-message-signature", "arc-authentication-results", "authentication-results", "received-spf":
+			continue
+		}
+		h.Write([]byte(line))
+		h.Write([]byte{'\n'})
+	}
+	h.Write([]byte{0})
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// splitHeader splits raw at the first empty line.
+func splitHeader(raw []byte) (header, body []byte) {
+	for _, sep := range [][]byte{[]byte("\r\n\r\n"), []byte("\n\n")} {
+		if i := bytes.Index(raw, sep); i >= 0 {
+			return raw[:i], raw[i+len(sep):]
+		}
+	}
+	return raw, nil
+}
+
+// unfold joins folded header lines (RFC 5322 §2.2.3) and drops line ends.
+func unfold(header []byte) []string {
+	var out []string
+	for _, line := range strings.Split(strings.ReplaceAll(string(header), "\r\n", "\n"), "\n") {
+		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') && len(out) > 0 {
+			out[len(out)-1] += " " + strings.TrimSpace(line)
+			continue
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,163 @@
+package smtpd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// backend creates a session per connection, each with a context derived from
+// the server's, so that shutting the server down cancels lookups in flight.
+type backend struct {
+	srv  *Server
+	base context.Context
+}
+
+func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	ctx, cancel := context.WithCancel(b.base)
+	remote := c.Conn().RemoteAddr().String()
+	return &session{
+		srv: b.srv, conn: c, ctx: ctx, cancel: cancel,
+		log: b.srv.log.With("remote", remote, "helo", c.Hostname()),
+	}, nil
+}
+
+type session struct {
+	srv    *Server
+	conn   *smtp.Conn
+	ctx    context.Context
+	cancel context.CancelFunc
+	log    *slog.Logger
+
+	from     string
+	sizeHint int64
+	rcpts    []string
+}
+
+func (s *session) Reset() {
+	s.from, s.sizeHint, s.rcpts = "", 0, nil
+}
+
+func (s *session) Logout() error {
+	s.cancel()
+	return nil
+}
+
+func (s *session) Mail(from string, opts *smtp.MailOptions) error {
+	if opts != nil && opts.Size > s.srv.opts.MaxMessageBytes {
+		return errTooBig(s.srv.opts.MaxMessageBytes)
+	}
+	s.from = from
+	if opts != nil {
+		s.sizeHint = opts.Size
+	}
+	return nil
+}
+
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	for _, r := range s.rcpts {
+		if strings.EqualFold(r, to) {
+			return nil // the same recipient twice is one recipient
+		}
+	}
+	if err := s.srv.d.CheckRecipient(s.ctx, to); err != nil {
+		s.log.Info("recipient refused", "rcpt", to, "err", err)
+		return reply(stageRcpt, err)
+	}
+	s.rcpts = append(s.rcpts, to)
+	return nil
+}
+
+func (s *session) Data(r io.Reader) error {
+	start := time.Now()
+	if err := s.conn.Conn().SetReadDeadline(start.Add(s.srv.opts.DataTimeout)); err != nil {
+		return reply(stageData, err)
+	}
+	data, err := readMessage(r, s.sizeHint, s.srv.opts.MaxMessageBytes)
+	if err != nil {
+		s.log.Info("data not received", "from", s.from, "err", err)
+		return reply(stageData, err)
+	}
+	err = s.srv.d.Deliver(s.ctx, s.from, s.rcpts, data)
+	level, outcome := slog.LevelInfo, "accepted"
+	if err != nil {
+		level, outcome = slog.LevelWarn, "refused"
+		if !permanent(err) {
+			level, outcome = slog.LevelError, "deferred"
+		}
+	}
+	s.log.Log(s.ctx, level, "message "+outcome, "from", s.from, "rcpts", s.rcpts, "size", len(data),
+		"took", time.Since(start).Round(time.Microsecond), "err", err)
+	return reply(stageData, err)
+}
+
+// readMessage reads DATA into one buffer, sized from the SIZE parameter when
+// the client gave one (capped, so a lying client cannot make us allocate).
+func readMessage(r io.Reader, hint, max int64) ([]byte, error) {
+	if hint <= 0 || hint > max {
+		hint = 64 << 10
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(hint) + 4096)
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+type stage int
+
+const (
+	stageRcpt stage = iota
+	stageData
+)
+
+// reply maps every error of a session to its SMTP reply, in one place.
+// Internal errors are logged by the caller and shown as a generic 451.
+func reply(st stage, err error) error {
+	var smtpErr *smtp.SMTPError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &smtpErr):
+		return smtpErr // already an SMTP reply (size limit, from go-smtp)
+	case errors.Is(err, smtp.ErrDataTooLarge):
+		return err
+	case permanent(err) && st == stageRcpt:
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: err.Error()}
+	case permanent(err):
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: err.Error()}
+	case isTimeout(err):
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "Timeout waiting for data, try again"}
+	}
+	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary local problem, try again later"}
+}
+
+func errTooBig(max int64) error {
+	return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4},
+		Message: "Message size exceeds the limit of " + formatBytes(max)}
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return itoa(n>>20) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return itoa(n>>10) + " KiB"
+	}
+	return itoa(n) + " bytes"
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

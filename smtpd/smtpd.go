@@ -1,0 +1,140 @@
+// Package smtpd is postdesk's inbound SMTP server (RFC 5321), built on
+// github.com/emersion/go-smtp. It advertises SIZE (RFC 1870), PIPELINING
+// (RFC 2920), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), ENHANCEDSTATUSCODES
+// (RFC 2034) and, with a certificate, STARTTLS (RFC 3207).
+//
+// It knows nothing of storage: recipients are checked, and accepted mail is
+// handed over, through the Deliverer it is given. A 250 reply to DATA means
+// the Deliverer returned nil, which for postdesk means the message and all it
+// caused are committed to disk.
+package smtpd
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Deliverer is what the server hands mail to.
+//
+// An error with a method Permanent() bool that returns true is a permanent
+// refusal whose text is shown to the client; any other error is temporary
+// and answered with a generic 451 that reveals nothing internal.
+type Deliverer interface {
+	// CheckRecipient is called for each RCPT TO.
+	CheckRecipient(ctx context.Context, addr string) error
+	// Deliver stores a message; data is the message exactly as received.
+	Deliver(ctx context.Context, from string, to []string, data []byte) error
+}
+
+// Options configures a Server. Zero values take the defaults in brackets.
+type Options struct {
+	Domain          string        // the name in the greeting [localhost]
+	TLSConfig       *tls.Config   // enables STARTTLS when set
+	MaxMessageBytes int64         // [25 MiB]
+	MaxRecipients   int           // per message [100]
+	MaxConnections  int           // concurrent connections [256]
+	CommandTimeout  time.Duration // waiting for a command line [5m, RFC 5321 §4.5.3.2.7]
+	DataTimeout     time.Duration // receiving a whole message after DATA [10m]
+	WriteTimeout    time.Duration // [1m]
+	Logger          *slog.Logger
+	// Trace, when set, receives the raw protocol dialogue. It includes
+	// message bodies and is meant for debugging only.
+	Trace io.Writer
+}
+
+func (o *Options) setDefaults() {
+	if o.Domain == "" {
+		o.Domain = "localhost"
+	}
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = 25 << 20
+	}
+	if o.MaxRecipients <= 0 {
+		o.MaxRecipients = 100
+	}
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = 256
+	}
+	if o.CommandTimeout <= 0 {
+		o.CommandTimeout = 5 * time.Minute
+	}
+	if o.DataTimeout <= 0 {
+		o.DataTimeout = 10 * time.Minute
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Server is an SMTP server for one listener.
+type Server struct {
+	opts Options
+	d    Deliverer
+	log  *slog.Logger
+}
+
+// New returns a server that hands mail to d.
+func New(opts Options, d Deliverer) *Server {
+	opts.setDefaults()
+	return &Server{opts: opts, d: d, log: opts.Logger}
+}
+
+// Serve accepts connections on ln until ctx is cancelled, then stops
+// accepting, gives sessions in progress up to 10 seconds to finish, and
+// returns. A message whose DATA has been received is always either stored
+// and answered 250, or answered with an error: never dropped silently.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := smtp.NewServer(&backend{srv: s, base: ctx})
+	srv.Domain = s.opts.Domain
+	srv.TLSConfig = s.opts.TLSConfig
+	srv.MaxMessageBytes = s.opts.MaxMessageBytes
+	srv.MaxRecipients = s.opts.MaxRecipients
+	srv.ReadTimeout = s.opts.CommandTimeout
+	srv.WriteTimeout = s.opts.WriteTimeout
+	srv.EnableSMTPUTF8 = true
+	srv.ErrorLog = slogAdapter{s.log}
+	if s.opts.Trace != nil {
+		srv.Debug = s.opts.Trace
+	}
+	ln = newLimitListener(ln, s.opts.MaxConnections, s.opts.Domain, s.log)
+	s.log.Info("smtp listening", "addr", ln.Addr().String(), "tls", s.opts.TLSConfig != nil)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("smtp serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		srv.Close()
+	}
+	<-errc
+	s.log.Info("smtp stopped", "addr", ln.Addr().String())
+	return nil
+}
+
+// slogAdapter lets go-smtp's internal error log reach slog.
+type slogAdapter struct{ log *slog.Logger }
+
+func (a slogAdapter) Printf(format string, v ...any) { a.log.Warn(fmt.Sprintf(format, v...)) }
+func (a slogAdapter) Println(v ...any)               { a.log.Warn(fmt.Sprint(v...)) }
+
+// permanent reports whether err is a permanent refusal.
+func permanent(err error) bool {
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
+}

@@ -1,0 +1,270 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// DefaultDepartment is the name of the department every property starts with.
+const DefaultDepartment = "Support"
+
+// AddProperty creates a property with its inbound addresses and its default
+// department. Addresses are stored lower-case; one address belongs to at most
+// one property.
+func (s *Store) AddProperty(ctx context.Context, p ticket.Property) (ticket.Property, error) {
+	err := s.Update(ctx, func(tx *Tx) error {
+		if tx.exists(`SELECT 1 FROM properties WHERE slug = ?`, p.Slug) {
+			return fmt.Errorf("property %q: %w", p.Slug, ErrExists)
+		}
+		for i, a := range p.Addresses {
+			p.Addresses[i] = strings.ToLower(a)
+			if tx.exists(`SELECT 1 FROM property_addresses WHERE address = ?`, p.Addresses[i]) {
+				return fmt.Errorf("address %s is used by another property: %w", a, ErrExists)
+			}
+		}
+		p.CreatedAt = s.now().UTC()
+		err := tx.tx.QueryRowContext(tx.ctx, `INSERT INTO properties (slug, name, from_name, from_address, tag_format, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			p.Slug, p.Name, p.FromName, p.FromAddress, p.TagFormat, ms(p.CreatedAt)).Scan(&p.ID)
+		if err != nil {
+			return err
+		}
+		for _, a := range p.Addresses {
+			if _, err := tx.exec(`INSERT INTO property_addresses (address, property_id) VALUES (?, ?)`, a, p.ID); err != nil {
+				return err
+			}
+		}
+		_, err = tx.exec(`INSERT INTO departments (property_id, name, is_default) VALUES (?, ?, 1)`, p.ID, DefaultDepartment)
+		return err
+	})
+	if err != nil {
+		return ticket.Property{}, fmt.Errorf("add property: %w", err)
+	}
+	return p, nil
+}
+
+const propertyColumns = `id, slug, name, from_name, from_address, tag_format, created_at`
+
+func scanProperty(row interface{ Scan(...any) error }) (ticket.Property, error) {
+	var p ticket.Property
+	var created int64
+	err := row.Scan(&p.ID, &p.Slug, &p.Name, &p.FromName, &p.FromAddress, &p.TagFormat, &created)
+	p.CreatedAt = fromMS(created)
+	return p, err
+}
+
+// Properties lists every property with its addresses.
+func (s *Store) Properties(ctx context.Context) ([]ticket.Property, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+propertyColumns+` FROM properties ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list properties: %w", err)
+	}
+	defer rows.Close()
+	var out []ticket.Property
+	for rows.Next() {
+		p, err := scanProperty(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list properties: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list properties: %w", err)
+	}
+	for i := range out {
+		if out[i].Addresses, err = s.propertyAddresses(ctx, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Property returns the property with the given slug.
+func (s *Store) Property(ctx context.Context, slug string) (ticket.Property, error) {
+	return s.propertyWhere(ctx, `slug = ?`, slug)
+}
+
+// PropertyByID returns the property with the given id.
+func (s *Store) PropertyByID(ctx context.Context, id int64) (ticket.Property, error) {
+	return s.propertyWhere(ctx, `id = ?`, id)
+}
+
+// PropertyByAddress returns the property an inbound address belongs to;
+// the address is compared case-insensitively.
+func (s *Store) PropertyByAddress(ctx context.Context, addr string) (ticket.Property, error) {
+	return s.propertyWhere(ctx, `id = (SELECT property_id FROM property_addresses WHERE address = ?)`, strings.ToLower(addr))
+}
+
+func (s *Store) propertyWhere(ctx context.Context, where string, arg any) (ticket.Property, error) {
+	p, err := scanProperty(s.r.QueryRowContext(ctx, `SELECT `+propertyColumns+` FROM properties WHERE `+where, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fmt.Errorf("property %v: %w", arg, ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("get property: %w", err)
+	}
+	p.Addresses, err = s.propertyAddresses(ctx, p.ID)
+	return p, err
+}
+
+func (s *Store) propertyAddresses(ctx context.Context, id int64) ([]string, error) {
+	return queryStrings(ctx, s.r, `SELECT address FROM property_addresses WHERE property_id = ? ORDER BY address`, id)
+}
+
+// AddMember adds an agent or admin to the property with the given slug, and
+// to the property's default department.
+func (s *Store) AddMember(ctx context.Context, slug string, m ticket.Member) (ticket.Member, error) {
+	p, err := s.Property(ctx, slug)
+	if err != nil {
+		return m, fmt.Errorf("add member: %w", err)
+	}
+	m.PropertyID = p.ID
+	m.Email = strings.ToLower(m.Email)
+	m.CreatedAt = s.now().UTC()
+	err = s.Update(ctx, func(tx *Tx) error {
+		if tx.exists(`SELECT 1 FROM members WHERE property_id = ? AND email = ?`, p.ID, m.Email) {
+			return fmt.Errorf("member %s: %w", m.Email, ErrExists)
+		}
+		err := tx.tx.QueryRowContext(tx.ctx, `INSERT INTO members (property_id, email, name, role, created_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING id`, p.ID, m.Email, m.Name, string(m.Role), ms(m.CreatedAt)).Scan(&m.ID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.exec(`INSERT INTO department_members (department_id, member_id)
+			SELECT id, ? FROM departments WHERE property_id = ? AND is_default = 1`, m.ID, p.ID)
+		return err
+	})
+	if err != nil {
+		return m, fmt.Errorf("add member: %w", err)
+	}
+	return m, nil
+}
+
+// Members lists the members of a property.
+func (s *Store) Members(ctx context.Context, slug string) ([]ticket.Member, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT m.id, m.property_id, m.email, m.name, m.role, m.created_at
+		FROM members m JOIN properties p ON p.id = m.property_id WHERE p.slug = ? ORDER BY m.id`, slug)
+	if err != nil {
+		return nil, fmt.Errorf("list members: %w", err)
+	}
+	defer rows.Close()
+	var out []ticket.Member
+	for rows.Next() {
+		var m ticket.Member
+		var created int64
+		var role string
+		if err := rows.Scan(&m.ID, &m.PropertyID, &m.Email, &m.Name, &role, &created); err != nil {
+			return nil, fmt.Errorf("list members: %w", err)
+		}
+		m.Role, m.CreatedAt = ticket.Role(role), fromMS(created)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// AddDepartment creates a department of the property with the given members
+// (by email). Making it the default takes that role from the previous one.
+func (s *Store) AddDepartment(ctx context.Context, slug string, d ticket.Department) (ticket.Department, error) {
+	p, err := s.Property(ctx, slug)
+	if err != nil {
+		return d, fmt.Errorf("add department: %w", err)
+	}
+	d.PropertyID = p.ID
+	err = s.Update(ctx, func(tx *Tx) error {
+		if tx.exists(`SELECT 1 FROM departments WHERE property_id = ? AND name = ?`, p.ID, d.Name) {
+			return fmt.Errorf("department %q: %w", d.Name, ErrExists)
+		}
+		if d.IsDefault {
+			if _, err := tx.exec(`UPDATE departments SET is_default = 0 WHERE property_id = ?`, p.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.tx.QueryRowContext(tx.ctx, `INSERT INTO departments (property_id, name, is_default) VALUES (?, ?, ?) RETURNING id`,
+			p.ID, d.Name, d.IsDefault).Scan(&d.ID); err != nil {
+			return err
+		}
+		for _, email := range d.Members {
+			res, err := tx.exec(`INSERT INTO department_members (department_id, member_id)
+				SELECT ?, id FROM members WHERE property_id = ? AND email = ?`, d.ID, p.ID, strings.ToLower(email))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return fmt.Errorf("member %s: %w", email, ErrNotFound)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return d, fmt.Errorf("add department: %w", err)
+	}
+	return d, nil
+}
+
+// Departments lists the departments of a property with their members.
+func (s *Store) Departments(ctx context.Context, slug string) ([]ticket.Department, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT d.id, d.property_id, d.name, d.is_default
+		FROM departments d JOIN properties p ON p.id = d.property_id WHERE p.slug = ? ORDER BY d.id`, slug)
+	if err != nil {
+		return nil, fmt.Errorf("list departments: %w", err)
+	}
+	var out []ticket.Department
+	for rows.Next() {
+		var d ticket.Department
+		if err := rows.Scan(&d.ID, &d.PropertyID, &d.Name, &d.IsDefault); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list departments: %w", err)
+		}
+		out = append(out, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list departments: %w", err)
+	}
+	for i := range out {
+		out[i].Members, err = queryStrings(ctx, s.r, `SELECT m.email FROM department_members dm
+			JOIN members m ON m.id = dm.member_id WHERE dm.department_id = ? ORDER BY m.email`, out[i].ID)
+		if err != nil {
+			return nil, fmt.Errorf("list departments: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// queryer is what *sql.DB and *sql.Tx share for reads.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func queryStrings(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(tx.ctx, query, args...)
+}
+
+// exists reports whether query returns a row. An error counts as no row: the
+// statement that follows reports it.
+func (tx *Tx) exists(query string, args ...any) bool {
+	var one int
+	return tx.tx.QueryRowContext(tx.ctx, query, args...).Scan(&one) == nil
+}

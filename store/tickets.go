@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+const ticketColumns = `t.id, t.property_id, t.number, t.subject, t.status, t.priority, t.requester_id,
+	c.email, COALESCE(t.assignee_id, 0), COALESCE(a.email, ''), COALESCE(t.department_id, 0),
+	COALESCE(d.name, ''), COALESCE(t.linked_id, 0), t.created_at, t.updated_at`
+
+const ticketJoins = ` FROM tickets t JOIN contacts c ON c.id = t.requester_id
+	LEFT JOIN members a ON a.id = t.assignee_id LEFT JOIN departments d ON d.id = t.department_id`
+
+func scanTicket(row interface{ Scan(...any) error }) (ticket.Ticket, error) {
+	var t ticket.Ticket
+	var status, prio string
+	var created, updated int64
+	err := row.Scan(&t.ID, &t.PropertyID, &t.Number, &t.Subject, &status, &prio, &t.RequesterID, &t.Requester,
+		&t.AssigneeID, &t.Assignee, &t.DepartmentID, &t.Department, &t.LinkedID, &created, &updated)
+	t.Status, t.Priority = ticket.Status(status), ticket.Priority(prio)
+	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
+	return t, err
+}
+
+// Tickets lists the tickets of a property, newest first. An empty status
+// lists every status.
+func (s *Store) Tickets(ctx context.Context, slug string, status ticket.Status) ([]ticket.Ticket, error) {
+	q := `SELECT ` + ticketColumns + ticketJoins + ` JOIN properties p ON p.id = t.property_id
+		WHERE p.slug = ? AND (? = '' OR t.status = ?) ORDER BY t.number DESC`
+	rows, err := s.r.QueryContext(ctx, q, slug, string(status), string(status))
+	if err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	defer rows.Close()
+	var out []ticket.Ticket
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list tickets: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Ticket returns ticket number n of the property with the given slug.
+func (s *Store) Ticket(ctx context.Context, slug string, n int64) (ticket.Ticket, error) {
+	q := `SELECT ` + ticketColumns + ticketJoins + ` JOIN properties p ON p.id = t.property_id
+		WHERE p.slug = ? AND t.number = ?`
+	t, err := scanTicket(s.r.QueryRowContext(ctx, q, slug, n))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("ticket #%d of %s: %w", n, slug, ErrNotFound)
+	}
+	if err != nil {
+		return t, fmt.Errorf("get ticket: %w", err)
+	}
+	return t, nil
+}
+
+const messageColumns = `id, property_id, ticket_id, direction, kind, author_id, author_email, author_name,
+	message_id, synthetic_id, in_reply_to, refs, reply_to, to_addrs, cc_addrs, subject, sent_at, text_body,
+	html_body, raw_sha256, raw_size, content_hash, warnings, auto_reply, thread, created_at`
+
+func scanMessage(row interface{ Scan(...any) error }) (ticket.Message, error) {
+	var m ticket.Message
+	var dir, kind, irt, refs, replyTo, to, cc, warnings string
+	var sent, created int64
+	err := row.Scan(&m.ID, &m.PropertyID, &m.TicketID, &dir, &kind, &m.AuthorID, &m.AuthorEmail, &m.AuthorName,
+		&m.MessageID, &m.Synthetic, &irt, &refs, &replyTo, &to, &cc, &m.Subject, &sent, &m.Text, &m.HTML,
+		&m.RawSHA256, &m.RawSize, &m.ContentHash, &warnings, &m.AutoReply, &m.Thread, &created)
+	m.Direction, m.Kind = ticket.Direction(dir), ticket.Kind(kind)
+	m.InReplyTo, m.References, m.ReplyTo = splitList(irt), splitList(refs), splitList(replyTo)
+	m.To, m.Cc, m.Warnings = splitList(to), splitList(cc), splitList(warnings)
+	m.Date, m.CreatedAt = fromMS(sent), fromMS(created)
+	return m, err
+}
+
+// Messages returns the messages of a ticket in the order they were stored,
+// with their attachments.
+func (s *Store) Messages(ctx context.Context, ticketID int64) ([]ticket.Message, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE ticket_id = ? ORDER BY id`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	var out []ticket.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list messages: %w", err)
+		}
+		out = append(out, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	for i := range out {
+		if out[i].Attachments, err = s.Attachments(ctx, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Message returns one message by id, with its attachments.
+func (s *Store) Message(ctx context.Context, id int64) (ticket.Message, error) {
+	m, err := scanMessage(s.r.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, fmt.Errorf("message %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return m, fmt.Errorf("get message: %w", err)
+	}
+	m.Attachments, err = s.Attachments(ctx, id)
+	return m, err
+}
+
+// Attachments lists the attachments of a message.
+func (s *Store) Attachments(ctx context.Context, messageID int64) ([]ticket.Attachment, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, message_id, filename, content_type, size, sha256, content_id, inline
+		FROM attachments WHERE message_id = ? ORDER BY id`, messageID)
+	if err != nil {
+		return nil, fmt.Errorf("list attachments: %w", err)
+	}
+	defer rows.Close()
+	var out []ticket.Attachment
+	for rows.Next() {
+		var a ticket.Attachment
+		if err := rows.Scan(&a.ID, &a.MessageID, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.ContentID, &a.Inline); err != nil {
+			return nil, fmt.Errorf("list attachments: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Events returns the log of a ticket, oldest first.
+func (s *Store) Events(ctx context.Context, ticketID int64) ([]ticket.Event, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, ticket_id, kind, actor, detail, created_at
+		FROM events WHERE ticket_id = ? ORDER BY id`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	defer rows.Close()
+	var out []ticket.Event
+	for rows.Next() {
+		var e ticket.Event
+		var created int64
+		if err := rows.Scan(&e.ID, &e.TicketID, &e.Kind, &e.Actor, &e.Detail, &created); err != nil {
+			return nil, fmt.Errorf("list events: %w", err)
+		}
+		e.CreatedAt = fromMS(created)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Blob returns the bytes stored under a SHA-256 (hex).
+func (s *Store) Blob(ctx context.Context, sha string) ([]byte, error) {
+	var data []byte
+	err := s.r.QueryRowContext(ctx, `SELECT data FROM blobs WHERE sha256 = ?`, sha).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("blob %s: %w", sha, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get blob: %w", err)
+	}
+	return data, nil
+}
+
+// RawMessage returns the bytes of message id exactly as they were received.
+func (s *Store) RawMessage(ctx context.Context, id int64) ([]byte, error) {
+	m, err := s.Message(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.Blob(ctx, m.RawSHA256)
+}
+
+// MessageCount counts the stored messages of every property.
+func (s *Store) MessageCount(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count messages: %w", err)
+	}
+	return n, nil
+}

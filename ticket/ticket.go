@@ -1,0 +1,208 @@
+// Package ticket holds postdesk's domain types: properties and their members,
+// departments, contacts, tickets, messages, attachments and ticket events.
+//
+// It is the lowest package of the tree: it imports nothing of postdesk and does
+// no I/O. Every other package speaks in these types.
+package ticket
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Status is where a ticket stands in its life.
+type Status string
+
+// The statuses a ticket can have.
+const (
+	StatusOpen     Status = "open"
+	StatusAnswered Status = "answered"
+	StatusSnoozed  Status = "snoozed"
+	StatusClosed   Status = "closed"
+	StatusDeleted  Status = "deleted"
+	StatusSpam     Status = "spam"
+)
+
+// ParseStatus validates s as a Status.
+func ParseStatus(s string) (Status, error) {
+	switch st := Status(strings.ToLower(strings.TrimSpace(s))); st {
+	case StatusOpen, StatusAnswered, StatusSnoozed, StatusClosed, StatusDeleted, StatusSpam:
+		return st, nil
+	}
+	return "", fmt.Errorf("unknown status %q (want open, answered, snoozed, closed, deleted or spam)", s)
+}
+
+// Priority orders tickets by urgency.
+type Priority string
+
+// The priorities a ticket can have; PriorityNormal is the default.
+const (
+	PriorityLow    Priority = "low"
+	PriorityNormal Priority = "normal"
+	PriorityHigh   Priority = "high"
+	PriorityUrgent Priority = "urgent"
+)
+
+// ParsePriority validates s as a Priority.
+func ParsePriority(s string) (Priority, error) {
+	switch p := Priority(strings.ToLower(strings.TrimSpace(s))); p {
+	case PriorityLow, PriorityNormal, PriorityHigh, PriorityUrgent:
+		return p, nil
+	}
+	return "", fmt.Errorf("unknown priority %q (want low, normal, high or urgent)", s)
+}
+
+// Role is what a member may do in a property.
+type Role string
+
+// The roles of a member.
+const (
+	RoleAdmin Role = "admin"
+	RoleAgent Role = "agent"
+)
+
+// ParseRole validates s as a Role.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
+	case RoleAdmin, RoleAgent:
+		return r, nil
+	}
+	return "", fmt.Errorf("unknown role %q (want admin or agent)", s)
+}
+
+// Direction tells whether a message came in or went out.
+type Direction string
+
+// The directions of a message.
+const (
+	Inbound  Direction = "inbound"
+	Outbound Direction = "outbound"
+)
+
+// Kind tells what a message is: mail, an internal note, or a recorded event.
+type Kind string
+
+// The kinds of message.
+const (
+	KindEmail Kind = "email"
+	KindNote  Kind = "note"
+	KindEvent Kind = "event"
+)
+
+// Property is one brand or site: its inbound addresses, members and
+// departments. Nothing crosses from one property to another.
+type Property struct {
+	ID          int64
+	Slug        string
+	Name        string
+	Addresses   []string // inbound addresses, lower-case
+	FromName    string   // display name on outbound mail
+	FromAddress string   // address on outbound mail
+	TagFormat   string   // subject tag, a fmt verb for the ticket number, e.g. "[#%d]"
+	CreatedAt   time.Time
+}
+
+// Member is an agent or admin of a property.
+type Member struct {
+	ID         int64
+	PropertyID int64
+	Email      string
+	Name       string
+	Role       Role
+	CreatedAt  time.Time
+}
+
+// Department groups members; every property has one default department that
+// new tickets go to.
+type Department struct {
+	ID         int64
+	PropertyID int64
+	Name       string
+	IsDefault  bool
+	Members    []string // member emails
+}
+
+// Contact is a person outside the team, created from the mail they send.
+type Contact struct {
+	ID         int64
+	PropertyID int64
+	Email      string
+	Name       string
+	CreatedAt  time.Time
+}
+
+// Ticket is one conversation with a requester.
+type Ticket struct {
+	ID           int64
+	PropertyID   int64
+	Number       int64 // per property, shown as #N
+	Subject      string
+	Status       Status
+	Priority     Priority
+	RequesterID  int64
+	Requester    string // requester's email, filled by reads
+	AssigneeID   int64  // 0 when unassigned
+	Assignee     string // assignee's email, filled by reads
+	DepartmentID int64
+	Department   string // department name, filled by reads
+	LinkedID     int64  // the ticket this one continues (a reply to a deleted ticket), or 0
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Ref is the ticket's number as shown to people.
+func (t Ticket) Ref() string { return fmt.Sprintf("#%d", t.Number) }
+
+// Message is one mail, note or event of a ticket.
+type Message struct {
+	ID          int64
+	PropertyID  int64
+	TicketID    int64
+	Direction   Direction
+	Kind        Kind
+	AuthorID    int64 // contact id for inbound mail, member id for agent mail
+	AuthorEmail string
+	AuthorName  string
+	MessageID   string // without angle brackets
+	Synthetic   bool   // MessageID was made up because the mail had none usable
+	InReplyTo   []string
+	References  []string
+	ReplyTo     []string
+	To          []string
+	Cc          []string
+	Subject     string
+	Date        time.Time // the Date header, zero when missing or broken
+	Text        string
+	HTML        string
+	RawSHA256   string
+	RawSize     int64
+	ContentHash string   // identifies a retransmission of the same mail
+	Warnings    []string // parser warnings on malformed mail
+	AutoReply   bool     // an automatic reply (RFC 3834) or bulk mail
+	Thread      string   // why the message went to its ticket
+	Attachments []Attachment
+	CreatedAt   time.Time
+}
+
+// Attachment is a file carried by a message. Content is stored once per hash.
+type Attachment struct {
+	ID          int64
+	MessageID   int64
+	Filename    string
+	ContentType string
+	Size        int64
+	SHA256      string
+	ContentID   string
+	Inline      bool
+}
+
+// Event is one entry of a ticket's append-only log.
+type Event struct {
+	ID        int64
+	TicketID  int64
+	Kind      string
+	Actor     string
+	Detail    string
+	CreatedAt time.Time
+}
