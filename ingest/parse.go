@@ -13,6 +13,7 @@ import (
 
 	"github.com/jhillyerd/enmime/v2"
 	"github.com/jhillyerd/enmime/v2/mediatype"
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/postdesk/postdesk/threading"
 )
@@ -59,11 +60,22 @@ type parser struct {
 
 func newParser() *parser {
 	return &parser{
-		fast: enmime.NewParser(
+		fast: enmime.NewParser(append(lenient(),
 			enmime.DisableCharacterDetection(true),
 			enmime.SetCustomParseMediaType(markUndeclaredCharset),
-		),
-		full: enmime.NewParser(),
+		)...),
+		full: enmime.NewParser(lenient()...),
+	}
+}
+
+// lenient are the parser options that keep malformed mail: a broken part is
+// skipped with a warning instead of failing the message.
+func lenient() []enmime.Option {
+	return []enmime.Option{
+		enmime.SkipMalformedParts(true),
+		enmime.MultipartWOBoundaryAsSinglePart(true),
+		enmime.StripMediaTypeInvalidCharacters(true),
+		enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
 	}
 }
 
@@ -83,12 +95,22 @@ func markUndeclaredCharset(ctype string) (string, map[string]string, []string, e
 // parse reads raw as a MIME message. It fails only when the header cannot be
 // read at all; everything else malformed becomes a warning.
 func (p *parser) parse(raw []byte) (*parsed, error) {
-	env, err := p.fast.ReadEnvelope(bytes.NewReader(raw))
+	text := raw
+	if bytes.IndexByte(raw, '\n') < 0 && bytes.IndexByte(raw, '\r') >= 0 {
+		// Old Mac line ends (CR only): the MIME parser needs LF.
+		text = bytes.ReplaceAll(raw, []byte("\r"), []byte("\r\n"))
+	}
+	env, err := p.fast.ReadEnvelope(bytes.NewReader(text))
 	if err != nil {
-		return nil, fmt.Errorf("message cannot be parsed: %v", err)
+		// The MIME structure is beyond repair; keep the header and treat
+		// the body as opaque text, so the mail is still stored.
+		env, err = headerOnly(text, err)
+		if err != nil {
+			return nil, err
+		}
 	}
 	if needsCharsetGuess(env) {
-		if full, err := p.full.ReadEnvelope(bytes.NewReader(raw)); err == nil {
+		if full, err := p.full.ReadEnvelope(bytes.NewReader(text)); err == nil {
 			env = full
 		}
 	}
@@ -97,18 +119,59 @@ func (p *parser) parse(raw []byte) (*parsed, error) {
 		m.Header[k] = env.GetHeaderValues(k)
 	}
 	m.readHeaders(env)
-	m.Text, m.HTML = env.Text, env.HTML
+	m.Text, m.HTML = m.utf8(env.Text, "text"), m.utf8(env.HTML, "HTML")
 	m.readParts(env)
 	for _, e := range env.Errors {
 		if !strings.Contains(e.Detail, undeclaredCharset) {
 			m.Warnings = append(m.Warnings, e.Error())
 		}
 	}
-	m.ContentHash = contentHash(raw)
+	m.ContentHash = contentHash(text)
 	if m.MessageID == "" {
 		m.MessageID, m.Synthetic = "synthetic."+m.ContentHash[:32]+"@postdesk.invalid", true
 	}
 	return m, nil
+}
+
+// utf8 returns body as valid UTF-8. Text that is still not UTF-8 after
+// enmime's conversion and guessing came undeclared and unrecognised: it is
+// read as windows-1252, as WHATWG's encoding standard reads unlabelled
+// Western text, and a warning says so.
+func (m *parsed) utf8(body, what string) string {
+	if utf8.ValidString(body) {
+		return body
+	}
+	out, err := charmap.Windows1252.NewDecoder().String(body)
+	if err != nil {
+		m.warn("%s body is not valid UTF-8 and could not be read as windows-1252: %v", what, err)
+		return strings.ToValidUTF8(body, "\uFFFD")
+	}
+	m.warn("%s body declares no charset and is not UTF-8: read as windows-1252", what)
+	return out
+}
+
+// headerOnly builds an envelope from the header alone, the body kept as
+// plain text with a warning naming the MIME error. It fails only when not
+// even a header can be read.
+func headerOnly(raw []byte, mimeErr error) (*enmime.Envelope, error) {
+	header, body := splitHeader(raw)
+	root := enmime.NewPart("text/plain")
+	env, err := enmime.EnvelopeFromPart(root)
+	if err != nil {
+		return nil, fmt.Errorf("message cannot be parsed: %v", mimeErr)
+	}
+	hdr, err := mail.ReadMessage(bytes.NewReader(append(append([]byte{}, header...), "\r\n\r\n"...)))
+	if err != nil || len(hdr.Header) == 0 {
+		return nil, fmt.Errorf("message header cannot be read: %v", mimeErr)
+	}
+	for k, vs := range hdr.Header {
+		for _, v := range vs {
+			env.AddHeader(k, v)
+		}
+	}
+	env.Text = string(body)
+	env.Errors = append(env.Errors, &enmime.Error{Name: "Malformed MIME", Detail: mimeErr.Error(), Severe: true})
+	return env, nil
 }
 
 // needsCharsetGuess reports whether a text part declared no charset and

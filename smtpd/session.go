@@ -130,6 +130,9 @@ func reply(st stage, err error) error {
 		return smtpErr // already an SMTP reply (size limit, from go-smtp)
 	case errors.Is(err, smtp.ErrDataTooLarge):
 		return err
+	case errors.Is(err, smtp.ErrTooLongLine):
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0},
+			Message: "Message has a line too long or no CRLF line ends (RFC 5321 §4.5.3.1.6)"}
 	case permanent(err) && st == stageRcpt:
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: err.Error()}
 	case permanent(err):

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"net/smtp"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/postdesk/postdesk/store"
+)
+
+// corpusDir finds ../shared/corpora beside the checkout, or skips the test.
+func corpusDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+	}
+	corpora := filepath.Join(filepath.Dir(dir), "shared", "corpora")
+	if _, err := os.Stat(corpora); err != nil {
+		t.Skipf("no mail corpora at %s: these robustness tests need ../shared/corpora beside the checkout", corpora)
+	}
+	return corpora
+}
+
+// corpusFiles lists the mail files of the corpora (not their READMEs and
+// licences).
+func corpusFiles(t testing.TB, root string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		base := d.Name()
+		if base == "README.md" || base == "SOURCE.txt" || strings.HasPrefix(base, "LICENSE") || strings.HasPrefix(base, ".") {
+			return nil
+		}
+		files = append(files, path)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestCorpus sends every real-world message of ../shared/corpora over SMTP.
+// Each must be answered 250 or a permanent 5xx that names its reason, the
+// server must survive all of them, and every accepted message must be stored.
+func TestCorpus(t *testing.T) {
+	root := corpusDir(t)
+	data := t.TempDir()
+	setupAcme(t, data)
+	srv := startServer(t, data)
+	c, err := smtp.Dial(srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { c.Close() }()
+	accepted, refused := 0, 0
+	for _, path := range corpusFiles(t, root) {
+		rel, _ := filepath.Rel(root, path)
+		raw := readTestdata(t, path)
+		// A header naming the file keeps the messages distinct: several files
+		// differ only in line endings, which SMTP normalises.
+		msg := append([]byte("X-Corpus-File: "+rel+"\r\n"), raw...)
+		err := sendOn(c, msg)
+		var perr *textproto.Error
+		switch {
+		case err == nil:
+			accepted++
+		case errors.As(err, &perr) && perr.Code >= 500 && perr.Code < 600 && perr.Msg != "":
+			refused++
+			t.Logf("%s: refused: %d %s", rel, perr.Code, perr.Msg)
+			// Some refusals (a line too long) end the session: start anew.
+			c.Close()
+			if c, err = smtp.Dial(srv.addr); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			t.Fatalf("%s: %v (want 250 or a permanent 5xx with a reason)", rel, err)
+		}
+	}
+	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(data, "postdesk.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	stored, err := st.MessageCount(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("corpus: %d accepted, %d refused, %d stored", accepted, refused, stored)
+	if stored != int64(accepted) {
+		t.Errorf("%d messages stored, want %d (one per accepted message)", stored, accepted)
+	}
+	if strings.Contains(srv.logText(), "panic") {
+		t.Errorf("the server log mentions a panic")
+	}
+}
+
+// sendOn sends one message on an open client connection.
+func sendOn(c *smtp.Client, msg []byte) error {
+	if err := c.Mail("corpus@example.com"); err != nil {
+		return err
+	}
+	if err := c.Rcpt("support@acme.test"); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return err
+	}
+	return w.Close()
+}

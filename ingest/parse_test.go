@@ -1,0 +1,79 @@
+package ingest
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestHeaderOnlyFallback(t *testing.T) {
+	raw := []byte("From: Zed <zed@example.com>\r\nSubject: =?UTF-8?Q?caf=C3=A9?=\r\nMessage-ID: <z1@example.com>\r\n\r\nopaque body\r\n")
+	env, err := headerOnly(raw, errors.New("broken MIME"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &parsed{}
+	m.readHeaders(env)
+	if m.From == nil || m.From.Address != "zed@example.com" || m.MessageID != "z1@example.com" || m.Subject != "café" {
+		t.Errorf("headers from the fallback: from %v id %q subject %q", m.From, m.MessageID, m.Subject)
+	}
+	if !strings.Contains(env.Text, "opaque body") || len(env.Errors) == 0 {
+		t.Errorf("fallback text %q, errors %v", env.Text, env.Errors)
+	}
+	if _, err := headerOnly([]byte("\x00\x01\x02"), errors.New("x")); err == nil {
+		t.Error("headerOnly accepted bytes with no header")
+	}
+}
+
+func TestCROnlyLineEnds(t *testing.T) {
+	raw := []byte("From: mac@example.com\rSubject: old mac\rMessage-ID: <mac1@example.com>\r\rbody line one\rline two\r")
+	m, err := newParser().parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != "old mac" || m.From == nil || m.From.Address != "mac@example.com" || !strings.Contains(m.Text, "line two") {
+		t.Errorf("CR-only mail parsed as subject %q from %v text %q", m.Subject, m.From, m.Text)
+	}
+}
+
+// seedCorpus adds the testdata fixtures and, when present, the shared
+// corpora to a fuzz target.
+func seedCorpus(f *testing.F) {
+	paths, _ := filepath.Glob("testdata/*.eml")
+	filepath.WalkDir("../../shared/corpora", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".eml") || strings.HasSuffix(path, ".raw")) {
+			paths = append(paths, path)
+		}
+		return nil
+	})
+	for _, p := range paths {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+}
+
+// FuzzParse feeds arbitrary bytes to the parser: it must return a message or
+// an error, never panic, and a message always has a Message-ID and bodies in
+// valid UTF-8.
+func FuzzParse(f *testing.F) {
+	seedCorpus(f)
+	p := newParser()
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		m, err := p.parse(raw)
+		if err != nil {
+			return
+		}
+		if m.MessageID == "" {
+			t.Error("parsed message without a Message-ID")
+		}
+		if !validUTF8(m.Text) || !validUTF8(m.HTML) {
+			t.Error("body not valid UTF-8")
+		}
+	})
+}
+
+func validUTF8(s string) bool { return strings.ToValidUTF8(s, "") == s }
