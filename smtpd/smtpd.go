@@ -36,20 +36,20 @@ type Deliverer interface {
 
 // Options configures a Server. Zero values take the defaults in brackets.
 type Options struct {
-	Domain          string        // the name in the greeting [localhost]
-	TLSConfig       *tls.Config   // enables STARTTLS when set
-	MaxMessageBytes int64         // [25 MiB]
-	MaxRecipients   int           // per message [100]
-	MaxConnections  int           // concurrent connections [256]
+	Domain          string      // the name in the greeting [localhost]
+	TLSConfig       *tls.Config // enables STARTTLS when set
+	MaxMessageBytes int64       // [25 MiB]
+	MaxRecipients   int         // per message [100]
+	MaxConnections  int         // concurrent connections [256]
 	// MaxLineLength bounds one line, of a command or of the message. RFC 5321
 	// §4.5.3.1.6 sets 1000 octets, but real senders exceed it (unwrapped
 	// HTML, CR-only line ends), so the default is lenient while still
 	// bounding the memory a hostile client can hold. [128 KiB]
-	MaxLineLength int
-	CommandTimeout  time.Duration // waiting for a command line [5m, RFC 5321 §4.5.3.2.7]
-	DataTimeout     time.Duration // receiving a whole message after DATA [10m]
-	WriteTimeout    time.Duration // [1m]
-	Logger          *slog.Logger
+	MaxLineLength  int
+	CommandTimeout time.Duration // waiting for a command line [5m, RFC 5321 §4.5.3.2.7]
+	DataTimeout    time.Duration // receiving a whole message after DATA [10m]
+	WriteTimeout   time.Duration // [1m]
+	Logger         *slog.Logger
 	// Trace, when set, receives the raw protocol dialogue. It includes
 	// message bodies and is meant for debugging only.
 	Trace io.Writer
