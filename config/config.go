@@ -37,6 +37,16 @@ type Config struct {
 	CommandTimeout  time.Duration
 	DataTimeout     time.Duration
 	SMTPTrace       string // file receiving the raw SMTP dialogue, for debugging
+
+	// ThreadKeys sign reply tokens and Message-IDs; the first is current.
+	// Empty means a key generated on first start and kept in the database.
+	ThreadKeys []Key
+}
+
+// Key is one threading key.
+type Key struct {
+	ID     uint8
+	Secret []byte
 }
 
 // DatabasePath is where the SQLite database lives.
@@ -63,6 +73,7 @@ func settings() []setting {
 		{"max-connections", "256", "concurrent SMTP connections", positive(func(c *Config) *int { return &c.MaxConnections })},
 		{"command-timeout", "5m", "how long to wait for an SMTP command", duration(func(c *Config) *time.Duration { return &c.CommandTimeout })},
 		{"data-timeout", "10m", "how long a client may take to send a message after DATA", duration(func(c *Config) *time.Duration { return &c.DataTimeout })},
+		{"thread-keys", "", "signing keys for reply addresses, id:secret[,id:secret...]; the first signs, all verify (default: one generated and kept in the database)", keys},
 		{"smtp-trace", "", "file to write the raw SMTP dialogue to, bodies included (debugging only)", str(func(c *Config) *string { return &c.SMTPTrace })},
 	}
 }
@@ -251,4 +262,37 @@ func ParseSize(v string) (int64, error) {
 		return 0, fmt.Errorf("%q is not a positive size", v)
 	}
 	return n * mult, nil
+}
+
+// keys parses "id:secret,id:secret": ids 1 to 255, secrets of 16 bytes or
+// more, no id twice.
+func keys(c *Config, v string) error {
+	c.ThreadKeys = nil
+	seen := map[uint8]bool{}
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		idText, secret, ok := strings.Cut(item, ":")
+		id, err := strconv.ParseUint(idText, 10, 8)
+		switch {
+		case !ok || err != nil || id == 0:
+			return fmt.Errorf("%q: want id:secret with an id from 1 to 255", redact(item))
+		case len(secret) < 16:
+			return fmt.Errorf("key %d: the secret must be at least 16 characters", id)
+		case seen[uint8(id)]:
+			return fmt.Errorf("key %d given twice", id)
+		}
+		seen[uint8(id)] = true
+		c.ThreadKeys = append(c.ThreadKeys, Key{ID: uint8(id), Secret: []byte(secret)})
+	}
+	return nil
+}
+
+// redact keeps secrets out of error messages.
+func redact(item string) string {
+	if id, _, ok := strings.Cut(item, ":"); ok {
+		return id + ":…"
+	}
+	return "…"
 }

@@ -10,13 +10,15 @@ import (
 	"testing"
 
 	"github.com/postdesk/postdesk/store"
+	"github.com/postdesk/postdesk/threading"
 	"github.com/postdesk/postdesk/ticket"
 )
 
 // fixture is a pipeline over a fresh SQLite file with two properties.
 type fixture struct {
-	st *store.Store
-	p  *Pipeline
+	st   *store.Store
+	p    *Pipeline
+	keys *threading.Keys
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -35,7 +37,11 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
-	return &fixture{st: st, p: New(Options{Store: st})}
+	keys, err := threading.NewKeys(1, map[uint8][]byte{1: []byte("test key of 16+ bytes")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{st: st, p: New(Options{Store: st, Keys: keys}), keys: keys}
 }
 
 func readFixture(t *testing.T, name string) []byte {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -40,6 +41,8 @@ type parsed struct {
 	Attachments []part
 	Warnings    []string
 	ContentHash string
+	Automatic   bool   // sent by a machine (RFC 3834 and kin): never answered
+	AutoReason  string // which header said so
 }
 
 type part struct {
@@ -344,3 +347,5 @@ func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -12,6 +14,8 @@ import (
 	"github.com/postdesk/postdesk/config"
 	"github.com/postdesk/postdesk/ingest"
 	"github.com/postdesk/postdesk/smtpd"
+	"github.com/postdesk/postdesk/store"
+	"github.com/postdesk/postdesk/threading"
 )
 
 // serve runs the gateway until the context is cancelled (SIGINT, SIGTERM).
@@ -29,7 +33,11 @@ func serve(ctx context.Context, e env) error {
 	defer st.Close()
 	log.Info("store open", "path", cfg.DatabasePath())
 
-	pipeline := ingest.New(ingest.Options{Store: st, Logger: log.With("component", "ingest")})
+	keys, err := threadKeys(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	pipeline := ingest.New(ingest.Options{Store: st, Keys: keys, Logger: log.With("component", "ingest")})
 	smtpOpts, closeTrace, err := smtpOptions(cfg)
 	if err != nil {
 		return err
@@ -75,4 +83,32 @@ func smtpOptions(cfg config.Config) (smtpd.Options, func(), error) {
 		}
 	}
 	return opts, closeTrace, nil
+}
+
+// generatedKeyID is the id of the threading key generated on first start.
+const generatedKeyID = 1
+
+// threadKeys builds the threading keys: the configured ones, the first
+// signing; without configuration, a key generated on first start and kept in
+// the database. The generated key keeps verifying after keys are configured
+// (unless one of them takes its id), so replies to mail sent before still
+// thread.
+func threadKeys(ctx context.Context, cfg config.Config, st *store.Store) (*threading.Keys, error) {
+	generated, err := st.EnsureSetting(ctx, "thread-key-1", func() (string, error) {
+		b := make([]byte, 32)
+		_, err := rand.Read(b)
+		return hex.EncodeToString(b), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	secrets := map[uint8][]byte{generatedKeyID: []byte(generated)}
+	current := uint8(generatedKeyID)
+	for i, k := range cfg.ThreadKeys {
+		secrets[k.ID] = k.Secret
+		if i == 0 {
+			current = k.ID
+		}
+	}
+	return threading.NewKeys(current, secrets)
 }

@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// Kinds of thread identifier; see migrations/0002_threading.sql.
+const (
+	ThreadInbound  = "inbound"
+	ThreadOutbound = "outbound"
+	ThreadAlias    = "alias"
+	ThreadRef      = "ref"
+)
+
+// TicketByID returns a ticket of the property by id.
+func (tx *Tx) TicketByID(propertyID, ticketID int64) (ticket.Ticket, bool, error) {
+	return tx.ticketWhere(`t.property_id = ? AND t.id = ?`, propertyID, ticketID)
+}
+
+// TicketByNumber returns a ticket of the property by number.
+func (tx *Tx) TicketByNumber(propertyID, number int64) (ticket.Ticket, bool, error) {
+	return tx.ticketWhere(`t.property_id = ? AND t.number = ?`, propertyID, number)
+}
+
+func (tx *Tx) ticketWhere(where string, args ...any) (ticket.Ticket, bool, error) {
+	t, err := scanTicket(tx.tx.QueryRowContext(tx.ctx, `SELECT `+ticketColumns+ticketJoins+` WHERE `+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, false, nil
+	}
+	if err != nil {
+		return t, false, fmt.Errorf("get ticket: %w", err)
+	}
+	return t, true, nil
+}
+
+// ThreadIDs returns which tickets carry each of ids (direct) and which
+// tickets' messages referenced it (ghost), newest ticket first.
+func (tx *Tx) ThreadIDs(propertyID int64, ids []string) (direct, ghost map[string][]int64, err error) {
+	direct, ghost = map[string][]int64{}, map[string][]int64{}
+	if len(ids) == 0 {
+		return direct, ghost, nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, propertyID)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT msg_id, kind, ticket_id FROM thread_ids
+		WHERE property_id = ? AND msg_id IN (`+placeholders(len(ids))+`) ORDER BY ticket_id DESC`, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("thread lookup: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, kind string
+		var ticketID int64
+		if err := rows.Scan(&id, &kind, &ticketID); err != nil {
+			return nil, nil, fmt.Errorf("thread lookup: %w", err)
+		}
+		if kind == ThreadRef {
+			ghost[id] = append(ghost[id], ticketID)
+		} else {
+			direct[id] = append(direct[id], ticketID)
+		}
+	}
+	return direct, ghost, rows.Err()
+}
+
+// AddThreadIDs records identifiers a ticket can be found by.
+func (tx *Tx) AddThreadIDs(propertyID, ticketID int64, kind string, ids ...string) error {
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		_, err := tx.exec(`INSERT INTO thread_ids (property_id, msg_id, kind, ticket_id) VALUES (?, ?, ?, ?)
+			ON CONFLICT (property_id, msg_id, kind, ticket_id) DO NOTHING`, propertyID, id, kind, ticketID)
+		if err != nil {
+			return fmt.Errorf("record thread id: %w", err)
+		}
+	}
+	return nil
+}
+
+// IsParticipant reports whether any of emails is the ticket's requester, one
+// of its Cc'd participants, or a member of the property.
+func (tx *Tx) IsParticipant(propertyID, ticketID int64, emails []string) (bool, error) {
+	if len(emails) == 0 {
+		return false, nil
+	}
+	lower := make([]any, len(emails))
+	for i, e := range emails {
+		lower[i] = strings.ToLower(e)
+	}
+	in := placeholders(len(emails))
+	args := append(append([]any{ticketID}, lower...), propertyID)
+	args = append(args, lower...)
+	var one int
+	err := tx.tx.QueryRowContext(tx.ctx, `SELECT 1 FROM ticket_participants tp JOIN contacts c ON c.id = tp.contact_id
+		WHERE tp.ticket_id = ? AND c.email IN (`+in+`)
+		UNION ALL SELECT 1 FROM members WHERE property_id = ? AND email IN (`+in+`) LIMIT 1`, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("participant check: %w", err)
+	}
+	return true, nil
+}
+
+// MemberByEmail returns the property's member with this address.
+func (tx *Tx) MemberByEmail(propertyID int64, email string) (ticket.Member, bool, error) {
+	var m ticket.Member
+	var role string
+	var created int64
+	err := tx.tx.QueryRowContext(tx.ctx, `SELECT id, property_id, email, name, role, created_at FROM members
+		WHERE property_id = ? AND email = ?`, propertyID, strings.ToLower(email)).Scan(&m.ID, &m.PropertyID, &m.Email, &m.Name, &role, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("get member: %w", err)
+	}
+	m.Role, m.CreatedAt = ticket.Role(role), fromMS(created)
+	return m, true, nil
+}
+
+// SetStatus changes a ticket's status and records the change in its log.
+func (tx *Tx) SetStatus(t *ticket.Ticket, status ticket.Status, actor, why string) error {
+	if t.Status == status {
+		return tx.Touch(t.ID)
+	}
+	_, err := tx.exec(`UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?`, string(status), ms(tx.Now()), t.ID)
+	if err != nil {
+		return fmt.Errorf("set status: %w", err)
+	}
+	detail := fmt.Sprintf("%s → %s: %s", t.Status, status, why)
+	t.Status = status
+	return tx.AddEvent(t.ID, "status", actor, detail)
+}
+
+// Touch marks a ticket updated now.
+func (tx *Tx) Touch(ticketID int64) error {
+	if _, err := tx.exec(`UPDATE tickets SET updated_at = ? WHERE id = ?`, ms(tx.Now()), ticketID); err != nil {
+		return fmt.Errorf("touch ticket: %w", err)
+	}
+	return nil
+}
+
+// EnsureSetting returns the instance setting name, storing gen() first if it
+// has none. Used for secrets the gateway generates on first start.
+func (s *Store) EnsureSetting(ctx context.Context, name string, gen func() (string, error)) (string, error) {
+	var v string
+	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	if err == nil {
+		return v, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("setting %s: %w", name, err)
+	}
+	nv, err := gen()
+	if err != nil {
+		return "", fmt.Errorf("setting %s: %w", name, err)
+	}
+	err = s.Update(ctx, func(tx *Tx) error {
+		_, err := tx.exec(`INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, nv)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("setting %s: %w", name, err)
+	}
+	err = s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	return v, err
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

@@ -1,0 +1,212 @@
+package threading
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// Rule names the rule that decided a mail's ticket.
+type Rule string
+
+// The rules, in the order they are tried.
+const (
+	RuleToken      Rule = "token"           // a signed reply address
+	RuleInReplyTo  Rule = "in-reply-to"     // In-Reply-To names a stored id
+	RuleReferences Rule = "references"      // References names a stored id
+	RuleGhost      Rule = "ghost-reference" // an id that an earlier message of the ticket also referenced
+	RuleSubjectTag Rule = "subject-tag"     // [#N] from a participant
+	RuleNew        Rule = "new"             // none of the above
+)
+
+// Input is what threading needs to know of one inbound mail, in one property.
+type Input struct {
+	PropertyID int64
+	// Addresses are the envelope recipients and the To, Cc, Delivered-To
+	// and X-Original-To addresses: where a reply token may be.
+	Addresses  []string
+	InReplyTo  []string
+	References []string // oldest first, as in the header
+	Subject    string
+	TagFormat  string
+	// Senders are the From and Reply-To addresses: who the mail claims to
+	// be from, for the participant check of the subject tag.
+	Senders []string
+}
+
+// Lookup is what threading asks of the store, scoped to one property. The
+// store answers it inside the delivery transaction.
+type Lookup interface {
+	// TicketByID returns a ticket of the property by id.
+	TicketByID(propertyID, ticketID int64) (ticket.Ticket, bool, error)
+	// TicketByNumber returns a ticket of the property by its number.
+	TicketByNumber(propertyID, number int64) (ticket.Ticket, bool, error)
+	// ThreadIDs returns, for each of ids that the property has stored, the
+	// tickets that carry it (direct: a message's own id, one we sent, or a
+	// recorded alias) and the tickets whose messages referenced it (ghost),
+	// newest ticket first. One indexed query.
+	ThreadIDs(propertyID int64, ids []string) (direct, ghost map[string][]int64, err error)
+	// IsParticipant reports whether any of emails is the ticket's requester,
+	// a Cc'd participant, or a member of the property.
+	IsParticipant(propertyID, ticketID int64, emails []string) (bool, error)
+}
+
+// Decision is the outcome for one mail: the ticket it continues (zero for a
+// new ticket), the rule that fired, and what was considered, for the record.
+type Decision struct {
+	Rule       Rule
+	Ticket     ticket.Ticket // the matched ticket; zero when Rule is RuleNew
+	Matched    string        // the token, Message-ID or tag that matched
+	Token      *Token        // the verified reply token, if one was found
+	Candidates []string      // ids and tags looked at, in order
+}
+
+// String describes the decision for `ticket show`.
+func (d Decision) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "rule=%s", d.Rule)
+	if d.Ticket.ID != 0 {
+		fmt.Fprintf(&b, " ticket=#%d", d.Ticket.Number)
+	}
+	if d.Matched != "" {
+		fmt.Fprintf(&b, " matched=%s", d.Matched)
+	}
+	if len(d.Candidates) > 0 {
+		fmt.Fprintf(&b, " candidates=%s", strings.Join(d.Candidates, " "))
+	}
+	return b.String()
+}
+
+// Resolver decides threads with a set of keys.
+type Resolver struct {
+	Keys *Keys
+}
+
+// Decide applies the rules in order: signed token, In-Reply-To, References
+// (newest first, direct matches before ghost ones), subject tag from a
+// participant, else a new ticket. Nothing crosses properties: every token and
+// lookup is checked against in.PropertyID. Retransmissions are caught before
+// Decide is called.
+func (r *Resolver) Decide(in Input, lk Lookup) (Decision, error) {
+	if d, ok, err := r.byToken(in, lk); ok || err != nil {
+		return d, err
+	}
+	d, ok, err := r.byReferences(in, lk)
+	if ok || err != nil {
+		return d, err
+	}
+	return r.bySubjectTag(in, lk, d.Candidates)
+}
+
+func (r *Resolver) byToken(in Input, lk Lookup) (Decision, bool, error) {
+	for _, addr := range in.Addresses {
+		tok, ok := r.Keys.TokenInAddress(addr)
+		if !ok || tok.PropertyID != in.PropertyID || (tok.Kind != KindContact && tok.Kind != KindMember) {
+			continue
+		}
+		t, found, err := lk.TicketByID(in.PropertyID, tok.TicketID)
+		if err != nil || !found {
+			return Decision{}, false, err
+		}
+		return Decision{Rule: RuleToken, Ticket: t, Matched: addr, Token: &tok}, true, nil
+	}
+	return Decision{}, false, nil
+}
+
+// byReferences tries In-Reply-To, then References newest first: first our own
+// signed ids and the direct matches, then ghost matches.
+func (r *Resolver) byReferences(in Input, lk Lookup) (Decision, bool, error) {
+	type candidate struct {
+		id   string
+		rule Rule
+	}
+	var cands []candidate
+	seen := map[string]bool{}
+	add := func(id string, rule Rule) {
+		if !seen[id] {
+			seen[id] = true
+			cands = append(cands, candidate{id, rule})
+		}
+	}
+	for _, id := range in.InReplyTo {
+		add(id, RuleInReplyTo)
+	}
+	for i := len(in.References) - 1; i >= 0; i-- {
+		add(in.References[i], RuleReferences)
+	}
+	if len(cands) == 0 {
+		return Decision{}, false, nil
+	}
+	ids := make([]string, len(cands))
+	for i, c := range cands {
+		ids[i] = c.id
+	}
+	direct, ghost, err := lk.ThreadIDs(in.PropertyID, ids)
+	if err != nil {
+		return Decision{}, false, err
+	}
+	for _, c := range cands {
+		ticketID := r.ownTicket(in.PropertyID, c.id)
+		if ticketID == 0 && len(direct[c.id]) > 0 {
+			ticketID = direct[c.id][0]
+		}
+		if d, ok, err := found(lk, in.PropertyID, ticketID, c.rule, c.id, ids); ok || err != nil {
+			return d, ok, err
+		}
+	}
+	for _, c := range cands {
+		if len(ghost[c.id]) > 0 {
+			if d, ok, err := found(lk, in.PropertyID, ghost[c.id][0], RuleGhost, c.id, ids); ok || err != nil {
+				return d, ok, err
+			}
+		}
+	}
+	return Decision{Candidates: ids}, false, nil
+}
+
+// ownTicket returns the ticket of a Message-ID or ticket reference we minted
+// for this property, or 0.
+func (r *Resolver) ownTicket(propertyID int64, id string) int64 {
+	tok, ok := r.Keys.TokenInMessageID(id)
+	if !ok || tok.PropertyID != propertyID || tok.Kind == KindBounce {
+		return 0
+	}
+	return tok.TicketID
+}
+
+func found(lk Lookup, propertyID, ticketID int64, rule Rule, matched string, cands []string) (Decision, bool, error) {
+	if ticketID == 0 {
+		return Decision{}, false, nil
+	}
+	t, ok, err := lk.TicketByID(propertyID, ticketID)
+	if err != nil || !ok {
+		return Decision{}, false, err
+	}
+	return Decision{Rule: rule, Ticket: t, Matched: matched, Candidates: cands}, true, nil
+}
+
+// bySubjectTag threads by [#N] only when the sender already takes part in
+// ticket N; anyone else's mail with that tag opens a new ticket.
+func (r *Resolver) bySubjectTag(in Input, lk Lookup, considered []string) (Decision, error) {
+	d := Decision{Rule: RuleNew, Candidates: considered}
+	p, err := NewTagParser(in.TagFormat)
+	if err != nil {
+		return d, nil // a bad format matches nothing; config validation reports it
+	}
+	n, ok := p.Find(in.Subject)
+	if !ok {
+		return d, nil
+	}
+	tag := Tag(in.TagFormat, n)
+	d.Candidates = append(d.Candidates, tag)
+	t, found, err := lk.TicketByNumber(in.PropertyID, n)
+	if err != nil || !found {
+		return d, err
+	}
+	member, err := lk.IsParticipant(in.PropertyID, t.ID, in.Senders)
+	if err != nil || !member {
+		return d, err
+	}
+	return Decision{Rule: RuleSubjectTag, Ticket: t, Matched: tag, Candidates: d.Candidates}, nil
+}
