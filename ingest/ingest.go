@@ -37,10 +37,10 @@ type Options struct {
 type Pipeline struct {
 	store    *store.Store
 	resolver *threading.Resolver
-	log    *slog.Logger
-	now    func() time.Time
-	parser *parser
-	parse  chan struct{} // parse slots
+	log      *slog.Logger
+	now      func() time.Time
+	parser   *parser
+	parse    chan struct{} // parse slots
 }
 
 // New returns a Pipeline.
