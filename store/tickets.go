@@ -191,3 +191,13 @@ func (s *Store) MessageCount(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// SetTicketStatus changes the status of ticket n of a property, recording
+// who did it in the ticket's log.
+func (s *Store) SetTicketStatus(ctx context.Context, slug string, n int64, status ticket.Status, actor string) error {
+	t, err := s.Ticket(ctx, slug, n)
+	if err != nil {
+		return err
+	}
+	return s.Update(ctx, func(tx *Tx) error { return tx.SetStatus(&t, status, actor, "set by "+actor) })
+}

@@ -90,14 +90,15 @@ func bare(s string) []string {
 }
 
 // cleanID trims white space and quotes and rejects what cannot be an
-// identifier: empty, too long, or containing spaces or control characters.
+// identifier: empty, too long, or containing spaces, control characters or
+// angle brackets.
 func cleanID(id string) string {
 	id = strings.Trim(id, " \t\r\n\"")
 	if id == "" || len(id) > MaxIDLength {
 		return ""
 	}
 	for i := 0; i < len(id); i++ {
-		if c := id[i]; c <= ' ' || c == 0x7f {
+		if c := id[i]; c <= ' ' || c == 0x7f || c == '<' || c == '>' {
 			return ""
 		}
 	}
