@@ -158,12 +158,9 @@ func (p *Pipeline) addParticipants(tx *store.Tx, prop ticket.Property, ticketID 
 // ownAddress reports whether addr is one of the property's addresses, with
 // or without a +subaddress.
 func ownAddress(prop ticket.Property, addr string) bool {
-	local, domain, _ := strings.Cut(strings.ToLower(addr), "@")
-	if i := strings.IndexByte(local, '+'); i >= 0 {
-		local = local[:i]
-	}
+	base := strings.ToLower(baseAddress(addr))
 	for _, own := range prop.Addresses {
-		if own == local+"@"+domain {
+		if own == base {
 			return true
 		}
 	}

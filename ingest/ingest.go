@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/postdesk/postdesk/store"
@@ -76,7 +77,7 @@ func (r *Rejection) Permanent() bool { return true }
 // CheckRecipient tells whether addr is an inbound address of some property.
 // An unknown address is a *Rejection; any other error is temporary.
 func (p *Pipeline) CheckRecipient(ctx context.Context, addr string) error {
-	_, err := p.store.PropertyByAddress(ctx, addr)
+	_, err := p.store.PropertyByAddress(ctx, baseAddress(addr))
 	if errors.Is(err, store.ErrNotFound) {
 		return &Rejection{Reason: fmt.Sprintf("no such mailbox here: %s", addr), UnknownRecipient: true}
 	}
@@ -135,7 +136,7 @@ func (p *Pipeline) recipientProperties(ctx context.Context, to []string) ([]tick
 	var props []ticket.Property
 	seen := map[int64]bool{}
 	for _, rcpt := range to {
-		prop, err := p.store.PropertyByAddress(ctx, rcpt)
+		prop, err := p.store.PropertyByAddress(ctx, baseAddress(rcpt))
 		if errors.Is(err, store.ErrNotFound) {
 			continue // checked at RCPT; removed since
 		}
@@ -151,4 +152,18 @@ func (p *Pipeline) recipientProperties(ctx context.Context, to []string) ([]tick
 		return nil, &Rejection{Reason: "no valid recipients", UnknownRecipient: true}
 	}
 	return props, nil
+}
+
+// baseAddress removes a subaddress (RFC 5233: local+detail@domain): mail to
+// support+anything@ is mail to support@, and the detail may carry a reply
+// token.
+func baseAddress(addr string) string {
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok {
+		return addr
+	}
+	if i := strings.IndexByte(local, '+'); i > 0 {
+		local = local[:i]
+	}
+	return local + "@" + domain
 }

@@ -222,6 +222,9 @@ func TestRejections(t *testing.T) {
 	if err := f.p.CheckRecipient(ctx, "nobody@acme.test"); !errors.As(err, &rej) || !rej.UnknownRecipient {
 		t.Errorf("CheckRecipient(unknown) = %v, want an unknown-recipient rejection", err)
 	}
+	if err := f.p.CheckRecipient(ctx, "support+anything@acme.test"); err != nil {
+		t.Errorf("CheckRecipient(subaddress) = %v", err)
+	}
 	if err := f.p.CheckRecipient(ctx, "Support@Acme.Test"); err != nil {
 		t.Errorf("CheckRecipient(known, other case) = %v", err)
 	}

@@ -1,0 +1,53 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestThreadLookupsUseIndexes checks, with EXPLAIN QUERY PLAN, that every
+// query of the delivery path searches an index and scans no table, so that
+// deciding a thread costs the same with a million messages as with ten.
+func TestThreadLookupsUseIndexes(t *testing.T) {
+	st, err := Open(context.Background(), Options{Path: filepath.Join(t.TempDir(), "plan.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	queries := map[string]string{
+		"thread ids":     `SELECT msg_id, kind, ticket_id FROM thread_ids WHERE property_id = 1 AND msg_id IN ('a', 'b') ORDER BY ticket_id DESC`,
+		"retransmission": `SELECT m.id, t.number FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.property_id = 1 AND m.message_id = 'x' AND m.content_hash = 'y' LIMIT 1`,
+		"contact":        `SELECT id, name, created_at FROM contacts WHERE property_id = 1 AND email = 'a@b'`,
+		"ticket by id":   `SELECT ` + ticketColumns + ticketJoins + ` WHERE t.property_id = 1 AND t.id = 2`,
+		"ticket by no.":  `SELECT ` + ticketColumns + ticketJoins + ` WHERE t.property_id = 1 AND t.number = 2`,
+		"participant": `SELECT 1 FROM ticket_participants tp JOIN contacts c ON c.id = tp.contact_id WHERE tp.ticket_id = 1 AND c.email IN ('a')
+			UNION ALL SELECT 1 FROM members WHERE property_id = 1 AND email IN ('a') LIMIT 1`,
+		"property by address": `SELECT id FROM properties WHERE id = (SELECT property_id FROM property_addresses WHERE address = 'a@b')`,
+	}
+	for name, q := range queries {
+		rows, err := st.r.Query("EXPLAIN QUERY PLAN " + q)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		for _, step := range plan {
+			if strings.HasPrefix(step, "SCAN ") {
+				t.Errorf("%s scans a table: %s\n%s", name, step, strings.Join(plan, "\n"))
+			}
+		}
+		if name == "thread ids" && !strings.Contains(strings.Join(plan, " "), "COVERING INDEX thread_ids_lookup") {
+			t.Errorf("thread lookup is not index-only:\n%s", strings.Join(plan, "\n"))
+		}
+	}
+}
