@@ -3,6 +3,7 @@ package ingest
 import (
 	"net/mail"
 	"strings"
+	"time"
 
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
@@ -18,8 +19,18 @@ type delivered struct {
 	thread    string
 }
 
-// deliverTo stores msg in one property inside tx: retransmission check,
-// contact, thread decision, ticket status, message, thread identifiers.
+// envelope is the SMTP envelope of a delivery, and the count of outbound
+// rows the delivery queued.
+type envelope struct {
+	from     string
+	to       []string
+	enqueued *int
+}
+
+// deliverTo stores msg in one property inside tx. In order: a retransmission
+// is stored once; our own mail coming back is held; a bounce is recorded on
+// the message it reports; mail from a member is an agent reply if it
+// authenticates and is held if not; anything else is a customer's mail.
 func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte) (delivered, error) {
 	res := delivered{property: prop.Slug}
 	id, number, dup, err := tx.Retransmission(prop.ID, msg.MessageID, msg.ContentHash)
@@ -27,6 +38,58 @@ func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, m
 		res.ticket, res.messageID, res.duplicate = number, id, dup
 		return res, err
 	}
+	if reason := p.ownMail(prop, msg); reason != "" {
+		return p.hold(tx, prop, env, msg, raw, reason)
+	}
+	if _, viaVERP := p.bounceToken(prop, env); viaVERP || isBounce(msg, env.from) {
+		return p.recordBounce(tx, prop, env, msg, raw, env.enqueued)
+	}
+	if msg.From != nil {
+		member, ok, err := tx.MemberByEmail(prop.ID, msg.From.Address)
+		if err != nil {
+			return res, err
+		}
+		if ok {
+			return p.agentMail(tx, prop, member, env, msg, raw)
+		}
+	}
+	return p.customerMail(tx, prop, env, msg, raw)
+}
+
+// ownMail recognises mail this gateway sent, come back: it carries our loop
+// header, or its own Message-ID is one we signed for this property.
+func (p *Pipeline) ownMail(prop ticket.Property, msg *parsed) string {
+	for _, v := range msg.Header[LoopHeader] {
+		if p.instanceID != "" && strings.TrimSpace(v) == p.instanceID {
+			return "our own mail came back (loop header)"
+		}
+	}
+	if tok, ok := p.keys.TokenInMessageID(msg.MessageID); ok && tok.PropertyID == prop.ID {
+		return "our own mail came back (Message-ID)"
+	}
+	return ""
+}
+
+// LoopHeader names the gateway instance that sent a mail.
+const LoopHeader = "X-Postdesk-Loop"
+
+// hold keeps a mail that is accepted but not posted.
+func (p *Pipeline) hold(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte, reason string) (delivered, error) {
+	sender := env.from
+	if msg.From != nil {
+		sender = msg.From.Address
+	}
+	sha := sha256Hex(raw)
+	if err := tx.PutBlob(sha, raw); err != nil {
+		return delivered{}, err
+	}
+	return delivered{property: prop.Slug, thread: "held: " + reason}, tx.Hold(prop.ID, reason, sender, msg.Subject, sha)
+}
+
+// customerMail threads a customer's mail into its ticket or opens one, and
+// queues the acknowledgement and the copies to the team.
+func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte) (delivered, error) {
+	res := delivered{property: prop.Slug}
 	requester, author := people(msg, env.from)
 	contact, err := tx.Contact(prop.ID, requester.Address, requester.Name)
 	if err != nil {
@@ -36,7 +99,16 @@ func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, m
 	if err != nil {
 		return res, err
 	}
-	t, err := p.ticketFor(tx, prop, dec, contact, msg)
+	if dec.Rule == threading.RuleNew || threading.CustomerReply(dec.Ticket.Status, msg.Automatic).NewTicket {
+		n, err := tx.NewTicketsSince(contact.ID, tx.Now().Add(-time.Hour))
+		if err != nil {
+			return res, err
+		}
+		if n >= p.limits.NewTicketsPerHour {
+			return p.hold(tx, prop, env, msg, raw, "sender over the limit of new tickets per hour")
+		}
+	}
+	t, isNew, err := p.ticketFor(tx, prop, dec, contact, msg)
 	if err != nil {
 		return res, err
 	}
@@ -47,24 +119,33 @@ func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, m
 	m.PropertyID, m.TicketID, m.AuthorID = prop.ID, t.ID, contact.ID
 	m.AuthorEmail, m.AuthorName = strings.ToLower(author.Address), author.Name
 	m.Thread = dec.String()
-	if err := storeMessage(tx, m, msg, raw); err != nil {
+	if err := p.storeWithThreadIDs(tx, prop, t, m, msg, raw); err != nil {
 		return res, err
 	}
-	if err := tx.AddThreadIDs(prop.ID, t.ID, store.ThreadInbound, msg.MessageID); err != nil {
-		return res, err
+	o := outbox{p: p, tx: tx, prop: prop, count: env.enqueued}
+	if isNew {
+		if err := o.acknowledge(t, contact, msg); err != nil {
+			return res, err
+		}
 	}
-	refs := append(append([]string{}, msg.InReplyTo...), msg.References...)
-	if err := tx.AddThreadIDs(prop.ID, t.ID, store.ThreadRef, refs...); err != nil {
+	if err := o.copies(t, m.ID, 0); err != nil {
 		return res, err
 	}
 	res.ticket, res.messageID, res.thread = t.Number, m.ID, m.Thread
 	return res, nil
 }
 
-// envelope is the SMTP envelope of a delivery.
-type envelope struct {
-	from string
-	to   []string
+// storeWithThreadIDs stores a message and records its Message-ID, and the
+// ids it references, as thread ids of its ticket.
+func (p *Pipeline) storeWithThreadIDs(tx *store.Tx, prop ticket.Property, t ticket.Ticket, m *ticket.Message, msg *parsed, raw []byte) error {
+	if err := storeMessage(tx, m, msg, raw); err != nil {
+		return err
+	}
+	if err := tx.AddThreadIDs(prop.ID, t.ID, store.ThreadInbound, msg.MessageID); err != nil {
+		return err
+	}
+	refs := append(append([]string{}, msg.InReplyTo...), msg.References...)
+	return tx.AddThreadIDs(prop.ID, t.ID, store.ThreadRef, refs...)
 }
 
 // threadInput gathers what threading looks at: every address a reply token
@@ -92,25 +173,26 @@ func threadInput(prop ticket.Property, env envelope, msg *parsed, requester mail
 }
 
 // ticketFor returns the ticket the mail goes to, creating it or changing its
-// status as the decision and the ticket's state require.
-func (p *Pipeline) ticketFor(tx *store.Tx, prop ticket.Property, dec threading.Decision, requester ticket.Contact, msg *parsed) (ticket.Ticket, error) {
+// status as the decision and the ticket's state require, and whether it is new.
+func (p *Pipeline) ticketFor(tx *store.Tx, prop ticket.Property, dec threading.Decision, requester ticket.Contact, msg *parsed) (ticket.Ticket, bool, error) {
 	if dec.Rule == threading.RuleNew {
-		return newTicket(tx, prop, requester, msg, 0)
+		t, err := newTicket(tx, prop, requester, msg, 0)
+		return t, true, err
 	}
 	t := dec.Ticket
 	effect := threading.CustomerReply(t.Status, msg.Automatic)
 	if effect.NewTicket {
 		nt, err := newTicket(tx, prop, requester, msg, t.ID)
 		if err != nil {
-			return nt, err
+			return nt, true, err
 		}
-		return nt, tx.AddEvent(t.ID, "continued", requester.Email, "a reply to this deleted ticket opened "+nt.Ref())
+		return nt, true, tx.AddEvent(t.ID, "continued", requester.Email, "a reply to this deleted ticket opened "+nt.Ref())
 	}
 	why := "reply from " + requester.Email
 	if msg.Automatic {
 		why = "automatic reply (" + msg.AutoReason + ")"
 	}
-	return t, tx.SetStatus(&t, effect.Status, requester.Email, why)
+	return t, false, tx.SetStatus(&t, effect.Status, requester.Email, why)
 }
 
 func newTicket(tx *store.Tx, prop ticket.Property, requester ticket.Contact, msg *parsed, linked int64) (ticket.Ticket, error) {
@@ -138,10 +220,11 @@ func (p *Pipeline) addParticipants(tx *store.Tx, prop ticket.Property, ticketID 
 		if ownAddress(prop, a.Address) {
 			continue
 		}
-		if _, member, err := tx.MemberByEmail(prop.ID, a.Address); err != nil || member {
-			if err != nil {
-				return err
-			}
+		_, member, err := tx.MemberByEmail(prop.ID, a.Address)
+		if err != nil {
+			return err
+		}
+		if member {
 			continue
 		}
 		c, err := tx.Contact(prop.ID, a.Address, a.Name)

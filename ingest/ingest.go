@@ -25,8 +25,16 @@ import (
 // Options configures a Pipeline.
 type Options struct {
 	Store *store.Store
-	// Keys verify the reply tokens and Message-IDs postdesk minted.
-	Keys   *threading.Keys
+	// Keys sign and verify the reply tokens and Message-IDs postdesk mints.
+	Keys *threading.Keys
+	// InstanceID names this gateway in the loop header of its outbound
+	// mail; mail carrying it coming back in is ours and never a ticket.
+	InstanceID string
+	// Limits against mail storms; zero values take the defaults.
+	Limits Limits
+	// OnEnqueue, when set, is called after a delivery that queued outbound
+	// mail has committed (to wake the outbound worker).
+	OnEnqueue func()
 	Logger *slog.Logger
 	Now    func() time.Time
 	// MaxParallelParse bounds how many messages are parsed at once, which
@@ -36,17 +44,41 @@ type Options struct {
 
 // Pipeline turns raw mail into stored tickets and messages.
 type Pipeline struct {
-	store    *store.Store
-	resolver *threading.Resolver
+	store      *store.Store
+	keys       *threading.Keys
+	resolver   *threading.Resolver
+	instanceID string
+	limits     Limits
+	onEnqueue  func()
 	log      *slog.Logger
 	now      func() time.Time
 	parser   *parser
 	parse    chan struct{} // parse slots
 }
 
+// Limits bound what one address can make postdesk do.
+type Limits struct {
+	// AcksPerHour caps acknowledgements to one address per property [10].
+	AcksPerHour int
+	// NewTicketsPerHour caps the tickets one sender opens per property;
+	// further new mail is held, not dropped [20].
+	NewTicketsPerHour int
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.AcksPerHour <= 0 {
+		l.AcksPerHour = 10
+	}
+	if l.NewTicketsPerHour <= 0 {
+		l.NewTicketsPerHour = 20
+	}
+	return l
+}
+
 // New returns a Pipeline.
 func New(opts Options) *Pipeline {
-	p := &Pipeline{store: opts.Store, resolver: &threading.Resolver{Keys: opts.Keys}, log: opts.Logger, now: opts.Now, parser: newParser()}
+	p := &Pipeline{store: opts.Store, keys: opts.Keys, resolver: &threading.Resolver{Keys: opts.Keys},
+		instanceID: opts.InstanceID, limits: opts.Limits.withDefaults(), onEnqueue: opts.OnEnqueue, log: opts.Logger, now: opts.Now, parser: newParser()}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -109,10 +141,11 @@ func (p *Pipeline) Deliver(ctx context.Context, from string, to []string, data [
 	}
 	msg.Automatic, msg.AutoReason = threading.Automatic(msg.Header, from, fromHeader)
 	var results []delivered
+	enqueued := 0
 	err = p.store.Update(ctx, func(tx *store.Tx) error {
-		results = results[:0]
+		results, enqueued = results[:0], 0
 		for _, prop := range props {
-			r, err := p.deliverTo(tx, prop, envelope{from: from, to: to}, msg, data)
+			r, err := p.deliverTo(tx, prop, envelope{from: from, to: to, enqueued: &enqueued}, msg, data)
 			if err != nil {
 				return fmt.Errorf("deliver to %s: %w", prop.Slug, err)
 			}
@@ -126,6 +159,9 @@ func (p *Pipeline) Deliver(ctx context.Context, from string, to []string, data [
 	for _, r := range results {
 		p.log.Info("delivered", "property", r.property, "ticket", r.ticket, "message", r.messageID,
 			"message_id", msg.MessageID, "duplicate", r.duplicate, "thread", r.thread, "size", len(data))
+	}
+	if enqueued > 0 && p.onEnqueue != nil {
+		p.onEnqueue()
 	}
 	return nil
 }

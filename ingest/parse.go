@@ -41,7 +41,8 @@ type parsed struct {
 	Attachments []part
 	Warnings    []string
 	ContentHash string
-	Automatic   bool   // sent by a machine (RFC 3834 and kin): never answered
+	Report      *report // a delivery status notification or abuse report
+	Automatic   bool    // sent by a machine (RFC 3834 and kin): never answered
 	AutoReason  string // which header said so
 }
 
@@ -124,6 +125,7 @@ func (p *parser) parse(raw []byte) (*parsed, error) {
 	m.readHeaders(env)
 	m.Text, m.HTML = m.utf8(env.Text, "text"), m.utf8(env.HTML, "HTML")
 	m.readParts(env)
+	m.Report = readReport(env.Root)
 	for _, e := range env.Errors {
 		if !strings.Contains(e.Detail, undeclaredCharset) {
 			m.Warnings = append(m.Warnings, e.Error())

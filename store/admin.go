@@ -28,9 +28,9 @@ func (s *Store) AddProperty(ctx context.Context, p ticket.Property) (ticket.Prop
 			}
 		}
 		p.CreatedAt = s.now().UTC()
-		err := tx.tx.QueryRowContext(tx.ctx, `INSERT INTO properties (slug, name, from_name, from_address, tag_format, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-			p.Slug, p.Name, p.FromName, p.FromAddress, p.TagFormat, ms(p.CreatedAt)).Scan(&p.ID)
+		err := tx.tx.QueryRowContext(tx.ctx, `INSERT INTO properties (slug, name, from_name, from_address, tag_format, ack_enabled, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			p.Slug, p.Name, p.FromName, p.FromAddress, p.TagFormat, p.AckEnabled, ms(p.CreatedAt)).Scan(&p.ID)
 		if err != nil {
 			return err
 		}
@@ -48,12 +48,12 @@ func (s *Store) AddProperty(ctx context.Context, p ticket.Property) (ticket.Prop
 	return p, nil
 }
 
-const propertyColumns = `id, slug, name, from_name, from_address, tag_format, created_at`
+const propertyColumns = `id, slug, name, from_name, from_address, tag_format, ack_enabled, created_at`
 
 func scanProperty(row interface{ Scan(...any) error }) (ticket.Property, error) {
 	var p ticket.Property
 	var created int64
-	err := row.Scan(&p.ID, &p.Slug, &p.Name, &p.FromName, &p.FromAddress, &p.TagFormat, &created)
+	err := row.Scan(&p.ID, &p.Slug, &p.Name, &p.FromName, &p.FromAddress, &p.TagFormat, &p.AckEnabled, &created)
 	p.CreatedAt = fromMS(created)
 	return p, err
 }

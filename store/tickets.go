@@ -11,7 +11,7 @@ import (
 
 const ticketColumns = `t.id, t.property_id, t.number, t.subject, t.status, t.priority, t.requester_id,
 	c.email, COALESCE(t.assignee_id, 0), COALESCE(a.email, ''), COALESCE(t.department_id, 0),
-	COALESCE(d.name, ''), COALESCE(t.linked_id, 0), t.created_at, t.updated_at`
+	COALESCE(d.name, ''), COALESCE(t.linked_id, 0), t.tags, t.snoozed_until, t.created_at, t.updated_at`
 
 const ticketJoins = ` FROM tickets t JOIN contacts c ON c.id = t.requester_id
 	LEFT JOIN members a ON a.id = t.assignee_id LEFT JOIN departments d ON d.id = t.department_id`
@@ -19,9 +19,11 @@ const ticketJoins = ` FROM tickets t JOIN contacts c ON c.id = t.requester_id
 func scanTicket(row interface{ Scan(...any) error }) (ticket.Ticket, error) {
 	var t ticket.Ticket
 	var status, prio string
-	var created, updated int64
+	var created, updated, snoozed int64
+	var tags string
 	err := row.Scan(&t.ID, &t.PropertyID, &t.Number, &t.Subject, &status, &prio, &t.RequesterID, &t.Requester,
-		&t.AssigneeID, &t.Assignee, &t.DepartmentID, &t.Department, &t.LinkedID, &created, &updated)
+		&t.AssigneeID, &t.Assignee, &t.DepartmentID, &t.Department, &t.LinkedID, &tags, &snoozed, &created, &updated)
+	t.Tags, t.SnoozedUntil = splitList(tags), fromMS(snoozed)
 	t.Status, t.Priority = ticket.Status(status), ticket.Priority(prio)
 	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
 	return t, err

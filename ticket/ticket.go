@@ -83,7 +83,8 @@ const (
 // Kind tells what a message is: mail, an internal note, or a recorded event.
 type Kind string
 
-// The kinds of message.
+// The kinds of message. Mail an agent sent from their mail client is
+// KindEmail with Direction Outbound.
 const (
 	KindEmail Kind = "email"
 	KindNote  Kind = "note"
@@ -100,6 +101,7 @@ type Property struct {
 	FromName    string   // display name on outbound mail
 	FromAddress string   // address on outbound mail
 	TagFormat   string   // subject tag, a fmt verb for the ticket number, e.g. "[#%d]"
+	AckEnabled  bool     // acknowledge new tickets to the customer
 	CreatedAt   time.Time
 }
 
@@ -147,6 +149,8 @@ type Ticket struct {
 	DepartmentID int64
 	Department   string // department name, filled by reads
 	LinkedID     int64  // the ticket this one continues (a reply to a deleted ticket), or 0
+	Tags         []string
+	SnoozedUntil time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

@@ -1,0 +1,184 @@
+package ingest
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// command is one command line at the top of an agent's reply.
+type command struct {
+	name string // close, reopen, assign, priority, snooze, tag, note
+	arg  string
+	line string
+}
+
+var commandLine = regexp.MustCompile(`^#([a-zA-Z]+)(?:\s+(.*))?$`)
+
+// splitCommands takes the command lines off the top of an agent's reply: a
+// command is a line "#word [argument]" before any other text (blank lines
+// between are allowed). "#1 thing to note" is text, not a command.
+func splitCommands(text string) (cmds []command, rest string) {
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	i := 0
+	for ; i < len(lines); i++ {
+		line := strings.TrimSpace(lines[i])
+		if line == "" {
+			continue
+		}
+		m := commandLine.FindStringSubmatch(line)
+		if m == nil {
+			break
+		}
+		cmds = append(cmds, command{name: strings.ToLower(m[1]), arg: strings.TrimSpace(m[2]), line: line})
+	}
+	return cmds, strings.Join(lines[i:], "\n")
+}
+
+// plan is the validated effect of an agent's commands. Commands are
+// checked whole before any is applied, so a bad one changes nothing.
+type plan struct {
+	status   ticket.Status // "" for no change
+	assignee *ticket.Member
+	priority ticket.Priority
+	snooze   time.Duration
+	tags     []string
+	note     bool
+}
+
+// memberFinder resolves #assign arguments.
+type memberFinder func(email string) (ticket.Member, bool, error)
+
+// planCommands validates every command. me is the agent who sent them.
+func planCommands(cmds []command, me ticket.Member, find memberFinder) (plan, error) {
+	var p plan
+	var problems []string
+	for _, c := range cmds {
+		if err := p.add(c, me, find); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", c.line, err))
+		}
+	}
+	if len(problems) > 0 {
+		return plan{}, fmt.Errorf("%s", strings.Join(problems, "\n"))
+	}
+	return p, nil
+}
+
+func (p *plan) add(c command, me ticket.Member, find memberFinder) error {
+	switch c.name {
+	case "close", "reopen", "note":
+		if c.arg != "" {
+			return fmt.Errorf("#%s takes no argument", c.name)
+		}
+		switch c.name {
+		case "close":
+			p.status = ticket.StatusClosed
+		case "reopen":
+			p.status = ticket.StatusOpen
+		default:
+			p.note = true
+		}
+	case "assign":
+		return p.assign(c.arg, me, find)
+	case "priority":
+		prio, err := ticket.ParsePriority(c.arg)
+		if err != nil {
+			return err
+		}
+		p.priority = prio
+	case "snooze":
+		d, err := parseSnooze(c.arg)
+		if err != nil {
+			return err
+		}
+		p.snooze, p.status = d, ticket.StatusSnoozed
+	case "tag":
+		if c.arg == "" || strings.ContainsAny(c.arg, " \t,") {
+			return fmt.Errorf("#tag takes one word")
+		}
+		p.tags = append(p.tags, strings.ToLower(c.arg))
+	default:
+		return fmt.Errorf("unknown command (known: #close, #reopen, #assign, #priority, #snooze, #tag, #note)")
+	}
+	return nil
+}
+
+func (p *plan) assign(arg string, me ticket.Member, find memberFinder) error {
+	if arg == "" {
+		return fmt.Errorf("#assign needs an address or \"me\"")
+	}
+	if strings.EqualFold(arg, "me") {
+		p.assignee = &me
+		return nil
+	}
+	m, ok, err := find(strings.Trim(arg, "<>"))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s is not a member of this property", arg)
+	}
+	p.assignee = &m
+	return nil
+}
+
+// parseSnooze reads "30m", "4h", "2d" or "1w".
+func parseSnooze(s string) (time.Duration, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	unit := map[byte]time.Duration{'m': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
+	if len(s) < 2 {
+		return 0, fmt.Errorf("#snooze needs a duration such as 4h, 2d or 1w")
+	}
+	n, err := strconv.Atoi(s[:len(s)-1])
+	u, ok := unit[s[len(s)-1]]
+	if err != nil || !ok || n <= 0 || n > 365 {
+		return 0, fmt.Errorf("%q is not a duration such as 4h, 2d or 1w", s)
+	}
+	return time.Duration(n) * u, nil
+}
+
+// quoteStart matches a line where clearly marked quoted history begins:
+// "On … wrote:" (and its German and French forms), Outlook's separators,
+// and the RFC 3676 §4.3 signature separator "-- ".
+var quoteStart = regexp.MustCompile(`^(On\s.+\swrote:|Am\s.+\sschrieb\s.+:|Le\s.+\sa\s[ée]crit\s?:|-{2,}\s*Original Message\s*-{2,}|_{10,}|-- )\s*$`)
+
+// trimReply keeps an agent's own words: it cuts the text at the first
+// clearly marked start of quoted history or signature, then drops trailing
+// quoted ("> ") and blank lines.
+func trimReply(text string) string {
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	for i, line := range lines {
+		trimmed := strings.TrimRight(line, " \t")
+		if line == "-- " || quoteStart.MatchString(trimmed) || outlookHeader(lines, i) {
+			lines = lines[:i]
+			break
+		}
+		// "On Mon, … <a@b>" may wrap before "wrote:".
+		if strings.HasPrefix(trimmed, "On ") && i+1 < len(lines) && strings.HasSuffix(strings.TrimSpace(lines[i+1]), "wrote:") {
+			lines = lines[:i]
+			break
+		}
+	}
+	for len(lines) > 0 {
+		last := strings.TrimSpace(lines[len(lines)-1])
+		if last != "" && !strings.HasPrefix(last, ">") {
+			break
+		}
+		lines = lines[:len(lines)-1]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// outlookHeader recognises Outlook's quoted header block: "From: …" followed
+// by "Sent: …" or "Date: …".
+func outlookHeader(lines []string, i int) bool {
+	if !strings.HasPrefix(lines[i], "From: ") || i+1 >= len(lines) {
+		return false
+	}
+	next := lines[i+1]
+	return strings.HasPrefix(next, "Sent: ") || strings.HasPrefix(next, "Date: ")
+}

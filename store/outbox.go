@@ -1,0 +1,387 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// Outbox row kinds.
+const (
+	OutAck    = "ack"    // acknowledgement of a new ticket to the customer
+	OutCopy   = "copy"   // a copy of a message to a member
+	OutReply  = "reply"  // an agent's reply to a customer or Cc'd participant
+	OutNotice = "notice" // a notice to a member: held mail, failed delivery, bad command
+)
+
+// Outbox row states.
+const (
+	OutQueued = "queued"
+	OutSent   = "sent"
+	OutFailed = "failed"
+)
+
+// OutboxRow is one mail to send.
+type OutboxRow struct {
+	ID          int64
+	PropertyID  int64
+	TicketID    int64 // 0 for notices about no ticket
+	MessageID   int64 // the ticket message sent or copied; 0 for acks and notices
+	Kind        string
+	Rcpt        string
+	RcptKind    string // "contact" or "member"
+	RcptID      int64
+	MsgID       string // the Message-ID this mail carries, fixed at enqueue
+	Subject     string // notices only
+	Body        string // notices only
+	Status      string
+	Attempts    int
+	NextAttempt time.Time
+	LastError   string
+	CreatedAt   time.Time
+	SentAt      time.Time
+}
+
+const outboxColumns = `id, property_id, COALESCE(ticket_id, 0), COALESCE(message_id, 0), kind, rcpt, rcpt_kind, rcpt_id,
+	msg_id, subject, body, status, attempts, next_attempt, last_error, created_at, sent_at`
+
+func scanOutbox(row interface{ Scan(...any) error }) (OutboxRow, error) {
+	var r OutboxRow
+	var next, created, sent int64
+	err := row.Scan(&r.ID, &r.PropertyID, &r.TicketID, &r.MessageID, &r.Kind, &r.Rcpt, &r.RcptKind, &r.RcptID,
+		&r.MsgID, &r.Subject, &r.Body, &r.Status, &r.Attempts, &next, &r.LastError, &created, &sent)
+	r.NextAttempt, r.CreatedAt, r.SentAt = fromMS(next), fromMS(created), fromMS(sent)
+	return r, err
+}
+
+// Enqueue adds a row to the outbox, due now.
+func (tx *Tx) Enqueue(r *OutboxRow) error {
+	now := tx.Now()
+	r.Status, r.CreatedAt, r.NextAttempt = OutQueued, now, now
+	r.Rcpt = strings.ToLower(r.Rcpt)
+	err := tx.tx.QueryRowContext(tx.ctx, `INSERT INTO outbox (property_id, ticket_id, message_id, kind, rcpt, rcpt_kind,
+		rcpt_id, msg_id, subject, body, status, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.PropertyID, nullID(r.TicketID), nullID(r.MessageID), r.Kind, r.Rcpt, r.RcptKind, r.RcptID, r.MsgID,
+		r.Subject, r.Body, r.Status, ms(now), ms(now)).Scan(&r.ID)
+	if err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	return nil
+}
+
+// CountSent counts outbox rows of a kind to rcpt in the property since a time,
+// for rate limits on automatic mail.
+func (tx *Tx) CountSent(propertyID int64, rcpt, kind string, since time.Time) (int, error) {
+	var n int
+	err := tx.tx.QueryRowContext(tx.ctx, `SELECT COUNT(*) FROM outbox WHERE property_id = ? AND rcpt = ? AND kind = ? AND created_at >= ?`,
+		propertyID, strings.ToLower(rcpt), kind, ms(since)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count outbox: %w", err)
+	}
+	return n, nil
+}
+
+// NewTicketsSince counts the tickets a contact opened since a time.
+func (tx *Tx) NewTicketsSince(contactID int64, since time.Time) (int, error) {
+	var n int
+	err := tx.tx.QueryRowContext(tx.ctx, `SELECT COUNT(*) FROM tickets WHERE requester_id = ? AND created_at >= ?`,
+		contactID, ms(since)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count tickets: %w", err)
+	}
+	return n, nil
+}
+
+// Suppressed reports whether mail to addr is suppressed in the property.
+func (tx *Tx) Suppressed(propertyID int64, addr string) (bool, error) {
+	return tx.exists(`SELECT 1 FROM suppressions WHERE property_id = ? AND address = ?`, propertyID, strings.ToLower(addr)), nil
+}
+
+// Suppress stops mail to addr in the property until cleared.
+func (tx *Tx) Suppress(propertyID int64, addr, reason string) error {
+	_, err := tx.exec(`INSERT INTO suppressions (property_id, address, reason, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (property_id, address) DO NOTHING`, propertyID, strings.ToLower(addr), reason, ms(tx.Now()))
+	if err != nil {
+		return fmt.Errorf("suppress: %w", err)
+	}
+	return nil
+}
+
+// Hold keeps a mail that is accepted but not posted. Its raw bytes must be
+// stored with PutBlob.
+func (tx *Tx) Hold(propertyID int64, reason, sender, subject, rawSHA string) error {
+	_, err := tx.exec(`INSERT INTO held (property_id, reason, sender, subject, raw_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		propertyID, reason, strings.ToLower(sender), subject, rawSHA, ms(tx.Now()))
+	if err != nil {
+		return fmt.Errorf("hold: %w", err)
+	}
+	return nil
+}
+
+// Bounce is a delivery status notification or abuse report.
+type Bounce struct {
+	ID         int64
+	PropertyID int64
+	OutboxID   int64 // the message it reports on, when known
+	TicketID   int64
+	Recipient  string
+	Action     string // failed, delayed, delivered, relayed, expanded
+	Status     string // e.g. 5.1.1
+	Diagnostic string
+	Kind       string // dsn, arf, other
+	RawSHA256  string
+	CreatedAt  time.Time
+}
+
+// RecordBounce stores a bounce.
+func (tx *Tx) RecordBounce(b *Bounce) error {
+	err := tx.tx.QueryRowContext(tx.ctx, `INSERT INTO bounces (property_id, outbox_id, ticket_id, recipient, action, status,
+		diagnostic, kind, raw_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		b.PropertyID, nullID(b.OutboxID), nullID(b.TicketID), strings.ToLower(b.Recipient), b.Action, b.Status,
+		b.Diagnostic, b.Kind, b.RawSHA256, ms(tx.Now())).Scan(&b.ID)
+	if err != nil {
+		return fmt.Errorf("record bounce: %w", err)
+	}
+	return nil
+}
+
+// OutboxRow returns a row of the property's outbox.
+func (tx *Tx) OutboxRow(propertyID, id int64) (OutboxRow, bool, error) {
+	r, err := scanOutbox(tx.tx.QueryRowContext(tx.ctx, `SELECT `+outboxColumns+` FROM outbox WHERE property_id = ? AND id = ?`, propertyID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("get outbox row: %w", err)
+	}
+	return r, true, nil
+}
+
+// FailOutbox marks a row as permanently failed.
+func (tx *Tx) FailOutbox(id int64, reason string) error {
+	_, err := tx.exec(`UPDATE outbox SET status = ?, last_error = ? WHERE id = ?`, OutFailed, reason, id)
+	if err != nil {
+		return fmt.Errorf("fail outbox row: %w", err)
+	}
+	return nil
+}
+
+// DueOutbox returns up to limit queued rows whose time has come, oldest
+// first, leaving out the ids in busy (rows being sent right now).
+func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int, busy map[int64]bool) ([]OutboxRow, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE status = ? AND next_attempt <= ?
+		ORDER BY next_attempt, id LIMIT ?`, OutQueued, ms(now), limit+len(busy))
+	if err != nil {
+		return nil, fmt.Errorf("due outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxRow
+	for rows.Next() {
+		r, err := scanOutbox(rows)
+		if err != nil {
+			return nil, fmt.Errorf("due outbox: %w", err)
+		}
+		if !busy[r.ID] && len(out) < limit {
+			out = append(out, r)
+		}
+	}
+	return out, rows.Err()
+}
+
+// Outbox lists the outbox rows of a property, newest first, optionally only
+// those in one state.
+func (s *Store) Outbox(ctx context.Context, propertyID int64, status string) ([]OutboxRow, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE property_id = ? AND (? = '' OR status = ?)
+		ORDER BY id DESC`, propertyID, status, status)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxRow
+	for rows.Next() {
+		r, err := scanOutbox(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list outbox: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// MarkSent records a row as delivered.
+func (s *Store) MarkSent(ctx context.Context, id int64) error {
+	return s.Update(ctx, func(tx *Tx) error {
+		_, err := tx.exec(`UPDATE outbox SET status = ?, sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`,
+			OutSent, ms(tx.Now()), id)
+		return err
+	})
+}
+
+// MarkRetry records a temporary failure and when to try again.
+func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, reason string) error {
+	return s.Update(ctx, func(tx *Tx) error {
+		_, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?`,
+			ms(next), reason, id)
+		return err
+	})
+}
+
+// Members returns members of a property by id.
+func (tx *Tx) Members(propertyID int64, ids ...int64) ([]ticket.Member, error) {
+	var out []ticket.Member
+	for _, id := range ids {
+		m, ok, err := tx.memberWhere(`property_id = ? AND id = ?`, propertyID, id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// DepartmentMembers returns the members of a department.
+func (tx *Tx) DepartmentMembers(departmentID int64) ([]ticket.Member, error) {
+	return tx.members(`SELECT m.id, m.property_id, m.email, m.name, m.role, m.created_at FROM department_members dm
+		JOIN members m ON m.id = dm.member_id WHERE dm.department_id = ? ORDER BY m.id`, departmentID)
+}
+
+// InvolvedMembers returns the members involved in a ticket: its assignee and
+// every member who wrote in it.
+func (tx *Tx) InvolvedMembers(t ticket.Ticket) ([]ticket.Member, error) {
+	return tx.members(`SELECT id, property_id, email, name, role, created_at FROM members WHERE property_id = ? AND (id = ?
+		OR id IN (SELECT author_id FROM messages WHERE ticket_id = ? AND direction = 'outbound')) ORDER BY id`,
+		t.PropertyID, t.AssigneeID, t.ID)
+}
+
+// Participants returns the requester and Cc'd participants of a ticket.
+func (tx *Tx) Participants(ticketID int64) ([]ticket.Contact, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT c.id, c.property_id, c.email, c.name, c.created_at FROM ticket_participants tp
+		JOIN contacts c ON c.id = tp.contact_id WHERE tp.ticket_id = ? ORDER BY tp.role DESC, c.id`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("participants: %w", err)
+	}
+	defer rows.Close()
+	var out []ticket.Contact
+	for rows.Next() {
+		var c ticket.Contact
+		var created int64
+		if err := rows.Scan(&c.ID, &c.PropertyID, &c.Email, &c.Name, &created); err != nil {
+			return nil, fmt.Errorf("participants: %w", err)
+		}
+		c.CreatedAt = fromMS(created)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (tx *Tx) memberWhere(where string, args ...any) (ticket.Member, bool, error) {
+	l, err := tx.members(`SELECT id, property_id, email, name, role, created_at FROM members WHERE `+where, args...)
+	if err != nil || len(l) == 0 {
+		return ticket.Member{}, false, err
+	}
+	return l[0], true, nil
+}
+
+func (tx *Tx) members(query string, args ...any) ([]ticket.Member, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	defer rows.Close()
+	var out []ticket.Member
+	for rows.Next() {
+		var m ticket.Member
+		var role string
+		var created int64
+		if err := rows.Scan(&m.ID, &m.PropertyID, &m.Email, &m.Name, &role, &created); err != nil {
+			return nil, fmt.Errorf("members: %w", err)
+		}
+		m.Role, m.CreatedAt = ticket.Role(role), fromMS(created)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// SetAssignee assigns a ticket to a member (0 unassigns).
+func (tx *Tx) SetAssignee(t *ticket.Ticket, m ticket.Member, actor string) error {
+	if _, err := tx.exec(`UPDATE tickets SET assignee_id = ?, updated_at = ? WHERE id = ?`, nullID(m.ID), ms(tx.Now()), t.ID); err != nil {
+		return fmt.Errorf("assign: %w", err)
+	}
+	t.AssigneeID, t.Assignee = m.ID, m.Email
+	return tx.AddEvent(t.ID, "assigned", actor, "assigned to "+m.Email)
+}
+
+// SetPriority changes a ticket's priority.
+func (tx *Tx) SetPriority(t *ticket.Ticket, p ticket.Priority, actor string) error {
+	if _, err := tx.exec(`UPDATE tickets SET priority = ?, updated_at = ? WHERE id = ?`, string(p), ms(tx.Now()), t.ID); err != nil {
+		return fmt.Errorf("set priority: %w", err)
+	}
+	detail := fmt.Sprintf("%s → %s", t.Priority, p)
+	t.Priority = p
+	return tx.AddEvent(t.ID, "priority", actor, detail)
+}
+
+// AddTag tags a ticket.
+func (tx *Tx) AddTag(t *ticket.Ticket, tag, actor string) error {
+	for _, have := range t.Tags {
+		if have == tag {
+			return nil
+		}
+	}
+	t.Tags = append(t.Tags, tag)
+	if _, err := tx.exec(`UPDATE tickets SET tags = ?, updated_at = ? WHERE id = ?`, joinList(t.Tags), ms(tx.Now()), t.ID); err != nil {
+		return fmt.Errorf("tag: %w", err)
+	}
+	return tx.AddEvent(t.ID, "tagged", actor, tag)
+}
+
+// Snooze snoozes a ticket until a time.
+func (tx *Tx) Snooze(t *ticket.Ticket, until time.Time, actor string) error {
+	if _, err := tx.exec(`UPDATE tickets SET snoozed_until = ? WHERE id = ?`, ms(until), t.ID); err != nil {
+		return fmt.Errorf("snooze: %w", err)
+	}
+	t.SnoozedUntil = until
+	return tx.SetStatus(t, ticket.StatusSnoozed, actor, "snoozed until "+until.Format(time.RFC3339))
+}
+
+// Bounces lists the bounces recorded on a ticket.
+func (s *Store) Bounces(ctx context.Context, ticketID int64) ([]Bounce, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, property_id, COALESCE(outbox_id, 0), COALESCE(ticket_id, 0), recipient, action,
+		status, diagnostic, kind, raw_sha256, created_at FROM bounces WHERE ticket_id = ? ORDER BY id`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("list bounces: %w", err)
+	}
+	defer rows.Close()
+	var out []Bounce
+	for rows.Next() {
+		var b Bounce
+		var created int64
+		if err := rows.Scan(&b.ID, &b.PropertyID, &b.OutboxID, &b.TicketID, &b.Recipient, &b.Action, &b.Status,
+			&b.Diagnostic, &b.Kind, &b.RawSHA256, &created); err != nil {
+			return nil, fmt.Errorf("list bounces: %w", err)
+		}
+		b.CreatedAt = fromMS(created)
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// Count returns the number of rows of a table that the store knows (held,
+// bounces, outbox, tickets, messages), for tests and status output.
+func (s *Store) Count(ctx context.Context, table string) (int64, error) {
+	switch table {
+	case "held", "bounces", "outbox", "tickets", "messages", "suppressions":
+	default:
+		return 0, fmt.Errorf("count: unknown table %q", table)
+	}
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n)
+	return n, err
+}
