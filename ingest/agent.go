@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"strings"
 
+	"github.com/postdesk/postdesk/outbox"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
 	"github.com/postdesk/postdesk/ticket"
@@ -20,7 +21,7 @@ func (p *Pipeline) agentMail(tx *store.Tx, prop ticket.Property, member ticket.M
 	if err != nil {
 		return delivered{}, err
 	}
-	o := outbox{p: p, tx: tx, prop: prop, count: env.enqueued}
+	q := p.queue(tx, prop, env)
 	if !authenticated(dec, member) {
 		res, err := p.hold(tx, prop, env, msg, raw, "mail from a member's address without that member's reply token")
 		if err != nil {
@@ -29,7 +30,7 @@ func (p *Pipeline) agentMail(tx *store.Tx, prop ticket.Property, member ticket.M
 		body := fmt.Sprintf("A mail with your address in From was held and not posted, because it was not a reply "+
 			"to a copy postdesk sent you.\n\nSubject: %s\nEnvelope sender: %s\n\nIf you wrote it, reply to the "+
 			"ticket's copy in your mailbox instead. If you did not, someone is sending mail in your name.", msg.Subject, env.from)
-		return res, o.notice(0, member, "Held: a mail in your name", body)
+		return res, q.Notice(0, member, "Held: a mail in your name", body)
 	}
 	t := dec.Ticket
 	cmds, body := splitCommands(msg.Text)
@@ -51,11 +52,11 @@ func (p *Pipeline) agentMail(tx *store.Tx, prop ticket.Property, member ticket.M
 	}
 	res := delivered{property: prop.Slug, ticket: t.Number, messageID: m.ID, thread: m.Thread}
 	if cmdErr != nil {
-		return res, o.notice(t.ID, member, "Not sent: a command failed "+threading.Tag(prop.TagFormat, t.Number),
+		return res, q.Notice(t.ID, member, "Not sent: a command failed "+threading.Tag(prop.TagFormat, t.Number),
 			"Your reply was kept as an internal note and nothing was sent or changed, because:\n\n"+cmdErr.Error()+
 				"\n\nFix the command and send the reply again.")
 	}
-	return res, p.postAgentMail(tx, o, &t, m, pl, member)
+	return res, p.postAgentMail(tx, q, &t, m, pl, member)
 }
 
 // authenticated: the mail reached us through a reply address minted for
@@ -68,7 +69,7 @@ func authenticated(dec threading.Decision, member ticket.Member) bool {
 // postAgentMail applies an agent's commands and sends the reply: to the
 // requester and every Cc'd participant, and a copy to the other members
 // involved; never to the agent. A note goes to the members only.
-func (p *Pipeline) postAgentMail(tx *store.Tx, o outbox, t *ticket.Ticket, m *ticket.Message, pl plan, member ticket.Member) error {
+func (p *Pipeline) postAgentMail(tx *store.Tx, q outbox.Queue, t *ticket.Ticket, m *ticket.Message, pl plan, member ticket.Member) error {
 	hasContent := strings.TrimSpace(m.Text) != "" || len(m.Attachments) > 0
 	replying := m.Kind == ticket.KindEmail && hasContent
 	if err := applyPlan(tx, t, pl, member, replying); err != nil {
@@ -85,7 +86,7 @@ func (p *Pipeline) postAgentMail(tx *store.Tx, o outbox, t *ticket.Ticket, m *ti
 		if other.ID == member.ID {
 			continue
 		}
-		if err := o.toMember(store.OutCopy, *t, m.ID, other); err != nil {
+		if err := q.ToMember(store.OutCopy, *t, m.ID, other); err != nil {
 			return err
 		}
 	}
@@ -97,7 +98,7 @@ func (p *Pipeline) postAgentMail(tx *store.Tx, o outbox, t *ticket.Ticket, m *ti
 		return err
 	}
 	for _, c := range contacts {
-		if err := o.toContact(store.OutReply, *t, m.ID, c); err != nil {
+		if err := q.ToContact(store.OutReply, *t, m.ID, c); err != nil {
 			return err
 		}
 	}

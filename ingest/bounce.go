@@ -8,6 +8,7 @@ import (
 	"github.com/jhillyerd/enmime/v2"
 	"github.com/jhillyerd/enmime/v2/dsn"
 
+	"github.com/postdesk/postdesk/outbox"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
 	"github.com/postdesk/postdesk/ticket"
@@ -178,31 +179,7 @@ func (p *Pipeline) bounceOnTicket(tx *store.Tx, prop ticket.Property, b *store.B
 			return err
 		}
 	}
-	return p.tellAssignee(tx, prop, b.TicketID, "Delivery failed: "+b.Recipient,
-		"Mail to "+b.Recipient+" bounced ("+detail+").\nNo more mail goes to this address until the suppression is cleared.", count)
-}
-
-// tellAssignee sends a notice to a ticket's assignee, or to its
-// department's members when it has none.
-func (p *Pipeline) tellAssignee(tx *store.Tx, prop ticket.Property, ticketID int64, subject, body string, count *int) error {
-	t, ok, err := tx.TicketByID(prop.ID, ticketID)
-	if err != nil || !ok {
-		return err
-	}
-	var members []ticket.Member
-	if t.AssigneeID != 0 {
-		members, err = tx.Members(prop.ID, t.AssigneeID)
-	} else if t.DepartmentID != 0 {
-		members, err = tx.DepartmentMembers(t.DepartmentID)
-	}
-	if err != nil {
-		return err
-	}
-	o := outbox{p: p, tx: tx, prop: prop, count: count}
-	for _, m := range members {
-		if err := o.notice(t.ID, m, subject+" "+threading.Tag(prop.TagFormat, t.Number), body); err != nil {
-			return err
-		}
-	}
-	return nil
+	q := outbox.Queue{Keys: p.keys, Tx: tx, Prop: prop, Count: count}
+	return q.TellTeam(b.TicketID, "Delivery failed: "+b.Recipient,
+		"Mail to "+b.Recipient+" bounced ("+detail+").\nNo more mail goes to this address until the suppression is cleared.")
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postdesk/postdesk/outbox"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
 	"github.com/postdesk/postdesk/ticket"
@@ -122,13 +123,13 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 	if err := p.storeWithThreadIDs(tx, prop, t, m, msg, raw); err != nil {
 		return res, err
 	}
-	o := outbox{p: p, tx: tx, prop: prop, count: env.enqueued}
+	q := p.queue(tx, prop, env)
 	if isNew {
-		if err := o.acknowledge(t, contact, msg); err != nil {
+		if err := q.Acknowledge(t, contact, msg.Automatic); err != nil {
 			return res, err
 		}
 	}
-	if err := o.copies(t, m.ID, 0); err != nil {
+	if err := q.Copies(t, m.ID, 0); err != nil {
 		return res, err
 	}
 	res.ticket, res.messageID, res.thread = t.Number, m.ID, m.Thread
@@ -217,7 +218,7 @@ func newTicket(tx *store.Tx, prop ticket.Property, requester ticket.Contact, msg
 // and Cc, less the property's own addresses and its members) participants.
 func (p *Pipeline) addParticipants(tx *store.Tx, prop ticket.Property, ticketID int64, msg *parsed) error {
 	for _, a := range append(append([]*mail.Address{}, msg.To...), msg.Cc...) {
-		if ownAddress(prop, a.Address) {
+		if prop.Owns(a.Address) {
 			continue
 		}
 		_, member, err := tx.MemberByEmail(prop.ID, a.Address)
@@ -238,16 +239,9 @@ func (p *Pipeline) addParticipants(tx *store.Tx, prop ticket.Property, ticketID 
 	return nil
 }
 
-// ownAddress reports whether addr is one of the property's addresses, with
-// or without a +subaddress.
-func ownAddress(prop ticket.Property, addr string) bool {
-	base := strings.ToLower(baseAddress(addr))
-	for _, own := range prop.Addresses {
-		if own == base {
-			return true
-		}
-	}
-	return false
+// queue returns the outbox queue of a delivery to a property.
+func (p *Pipeline) queue(tx *store.Tx, prop ticket.Property, env envelope) outbox.Queue {
+	return outbox.Queue{Keys: p.keys, Tx: tx, Prop: prop, Count: env.enqueued, AcksPerHour: p.limits.AcksPerHour}
 }
 
 // people returns the requester (the first Reply-To address if present, else

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/postdesk/postdesk/store"
@@ -35,8 +34,8 @@ type Options struct {
 	// OnEnqueue, when set, is called after a delivery that queued outbound
 	// mail has committed (to wake the outbound worker).
 	OnEnqueue func()
-	Logger *slog.Logger
-	Now    func() time.Time
+	Logger    *slog.Logger
+	Now       func() time.Time
 	// MaxParallelParse bounds how many messages are parsed at once, which
 	// bounds the memory parsing takes. Zero means GOMAXPROCS.
 	MaxParallelParse int
@@ -50,10 +49,10 @@ type Pipeline struct {
 	instanceID string
 	limits     Limits
 	onEnqueue  func()
-	log      *slog.Logger
-	now      func() time.Time
-	parser   *parser
-	parse    chan struct{} // parse slots
+	log        *slog.Logger
+	now        func() time.Time
+	parser     *parser
+	parse      chan struct{} // parse slots
 }
 
 // Limits bound what one address can make postdesk do.
@@ -109,7 +108,7 @@ func (r *Rejection) Permanent() bool { return true }
 // CheckRecipient tells whether addr is an inbound address of some property.
 // An unknown address is a *Rejection; any other error is temporary.
 func (p *Pipeline) CheckRecipient(ctx context.Context, addr string) error {
-	_, err := p.store.PropertyByAddress(ctx, baseAddress(addr))
+	_, err := p.store.PropertyByAddress(ctx, ticket.BaseAddress(addr))
 	if errors.Is(err, store.ErrNotFound) {
 		return &Rejection{Reason: fmt.Sprintf("no such mailbox here: %s", addr), UnknownRecipient: true}
 	}
@@ -172,7 +171,7 @@ func (p *Pipeline) recipientProperties(ctx context.Context, to []string) ([]tick
 	var props []ticket.Property
 	seen := map[int64]bool{}
 	for _, rcpt := range to {
-		prop, err := p.store.PropertyByAddress(ctx, baseAddress(rcpt))
+		prop, err := p.store.PropertyByAddress(ctx, ticket.BaseAddress(rcpt))
 		if errors.Is(err, store.ErrNotFound) {
 			continue // checked at RCPT; removed since
 		}
@@ -188,18 +187,4 @@ func (p *Pipeline) recipientProperties(ctx context.Context, to []string) ([]tick
 		return nil, &Rejection{Reason: "no valid recipients", UnknownRecipient: true}
 	}
 	return props, nil
-}
-
-// baseAddress removes a subaddress (RFC 5233: local+detail@domain): mail to
-// support+anything@ is mail to support@, and the detail may carry a reply
-// token.
-func baseAddress(addr string) string {
-	local, domain, ok := strings.Cut(addr, "@")
-	if !ok {
-		return addr
-	}
-	if i := strings.IndexByte(local, '+'); i > 0 {
-		local = local[:i]
-	}
-	return local + "@" + domain
 }

@@ -43,7 +43,7 @@ type parsed struct {
 	ContentHash string
 	Report      *report // a delivery status notification or abuse report
 	Automatic   bool    // sent by a machine (RFC 3834 and kin): never answered
-	AutoReason  string // which header said so
+	AutoReason  string  // which header said so
 }
 
 type part struct {

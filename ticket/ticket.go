@@ -210,3 +210,37 @@ type Event struct {
 	Detail    string
 	CreatedAt time.Time
 }
+
+// Owns reports whether addr is one of the property's addresses, with or
+// without a +subaddress, in any letter case.
+func (p Property) Owns(addr string) bool {
+	base := strings.ToLower(BaseAddress(addr))
+	for _, own := range p.Addresses {
+		if own == base {
+			return true
+		}
+	}
+	return false
+}
+
+// BaseAddress removes a subaddress (RFC 5233: local+detail@domain): mail to
+// support+anything@ is mail to support@, and the detail may carry a reply
+// token.
+func BaseAddress(addr string) string {
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok {
+		return addr
+	}
+	if i := strings.IndexByte(local, '+'); i > 0 {
+		local = local[:i]
+	}
+	return local + "@" + domain
+}
+
+// Domain returns the domain of an address, lower-cased.
+func Domain(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return strings.ToLower(addr[i+1:])
+	}
+	return ""
+}

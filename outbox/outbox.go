@@ -1,0 +1,140 @@
+// Package outbox decides who is sent what, and queues it: every mail
+// postdesk sends is an outbox row written in the same transaction as the
+// event that caused it (an inbound message, an agent's reply, a bounce, a
+// failed delivery). The notify package delivers the rows.
+//
+// Each row carries its own signed Message-ID, fixed here, so that a resend
+// after a crash carries the same one and receivers can deduplicate.
+package outbox
+
+import (
+	"crypto/rand"
+	"time"
+
+	"github.com/postdesk/postdesk/store"
+	"github.com/postdesk/postdesk/threading"
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// Queue queues mail for one property inside a store transaction.
+type Queue struct {
+	Keys *threading.Keys
+	Tx   *store.Tx
+	Prop ticket.Property
+	// Count, when set, is incremented for every row queued.
+	Count *int
+	// AcksPerHour caps acknowledgements to one address (RFC 3834 §2).
+	AcksPerHour int
+}
+
+// ToContact queues a mail of the given kind to a contact about message
+// msgID of ticket t. The property's own addresses get nothing.
+func (q Queue) ToContact(kind string, t ticket.Ticket, msgID int64, c ticket.Contact) error {
+	if q.Prop.Owns(c.Email) {
+		return nil
+	}
+	tok := threading.Token{Kind: threading.KindContact, PropertyID: q.Prop.ID, TicketID: t.ID, ID: c.ID}
+	return q.enqueue(&store.OutboxRow{Kind: kind, TicketID: t.ID, MessageID: msgID, Rcpt: c.Email, RcptKind: "contact", RcptID: c.ID}, tok)
+}
+
+// ToMember queues a mail to a member.
+func (q Queue) ToMember(kind string, t ticket.Ticket, msgID int64, m ticket.Member) error {
+	tok := threading.Token{Kind: threading.KindMember, PropertyID: q.Prop.ID, TicketID: t.ID, ID: m.ID}
+	return q.enqueue(&store.OutboxRow{Kind: kind, TicketID: t.ID, MessageID: msgID, Rcpt: m.Email, RcptKind: "member", RcptID: m.ID}, tok)
+}
+
+// Notice queues a short notice to a member, about a ticket (or 0).
+func (q Queue) Notice(ticketID int64, m ticket.Member, subject, body string) error {
+	tok := threading.Token{Kind: threading.KindMember, PropertyID: q.Prop.ID, TicketID: ticketID, ID: m.ID}
+	return q.enqueue(&store.OutboxRow{Kind: store.OutNotice, TicketID: ticketID, Rcpt: m.Email, RcptKind: "member",
+		RcptID: m.ID, Subject: subject, Body: body}, tok)
+}
+
+// enqueue writes the row unless the address is suppressed, and records its
+// Message-ID as a thread id of the ticket.
+func (q Queue) enqueue(r *store.OutboxRow, tok threading.Token) error {
+	if suppressed, err := q.Tx.Suppressed(q.Prop.ID, r.Rcpt); err != nil || suppressed {
+		if suppressed && r.TicketID != 0 {
+			return q.Tx.AddEvent(r.TicketID, "suppressed", r.Rcpt, "not sent: the address bounced permanently")
+		}
+		return err
+	}
+	r.PropertyID = q.Prop.ID
+	r.MsgID = q.Keys.MessageID(tok, rand.Text()[:12], ticket.Domain(q.Prop.FromAddress))
+	if err := q.Tx.Enqueue(r); err != nil {
+		return err
+	}
+	if q.Count != nil {
+		*q.Count++
+	}
+	if r.TicketID == 0 {
+		return nil
+	}
+	return q.Tx.AddThreadIDs(q.Prop.ID, r.TicketID, store.ThreadOutbound, r.MsgID)
+}
+
+// Copies sends a copy of a message to the assignee, or to every member of
+// the ticket's department while it is unassigned; never to except.
+func (q Queue) Copies(t ticket.Ticket, msgID int64, except int64) error {
+	members, err := q.team(t)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if m.ID == except {
+			continue
+		}
+		if err := q.ToMember(store.OutCopy, t, msgID, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// team is who looks after a ticket: its assignee, or its department.
+func (q Queue) team(t ticket.Ticket) ([]ticket.Member, error) {
+	switch {
+	case t.AssigneeID != 0:
+		return q.Tx.Members(q.Prop.ID, t.AssigneeID)
+	case t.DepartmentID != 0:
+		return q.Tx.DepartmentMembers(t.DepartmentID)
+	}
+	return nil, nil
+}
+
+// Acknowledge sends the customer an acknowledgement of a new ticket, unless
+// the property turned them off, the mail was automatic, or the address had
+// its hourly share of automatic mail already.
+func (q Queue) Acknowledge(t ticket.Ticket, requester ticket.Contact, automatic bool) error {
+	if !q.Prop.AckEnabled || automatic || q.Prop.Owns(requester.Email) {
+		return nil
+	}
+	n, err := q.Tx.CountSent(q.Prop.ID, requester.Email, store.OutAck, q.Tx.Now().Add(-time.Hour))
+	if err != nil {
+		return err
+	}
+	if n >= q.AcksPerHour {
+		return q.Tx.AddEvent(t.ID, "ack-limited", requester.Email,
+			"no acknowledgement: this address had its hourly limit of automatic replies")
+	}
+	return q.ToContact(store.OutAck, t, 0, requester)
+}
+
+// TellTeam sends a notice about a ticket to its assignee, or to its
+// department's members when it has none.
+func (q Queue) TellTeam(ticketID int64, subject, body string) error {
+	t, ok, err := q.Tx.TicketByID(q.Prop.ID, ticketID)
+	if err != nil || !ok {
+		return err
+	}
+	members, err := q.team(t)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if err := q.Notice(t.ID, m, subject+" "+threading.Tag(q.Prop.TagFormat, t.Number), body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
