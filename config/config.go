@@ -38,6 +38,10 @@ type Config struct {
 	DataTimeout     time.Duration
 	SMTPTrace       string // file receiving the raw SMTP dialogue, for debugging
 
+	Relay           string // outbound SMTP relay URL; empty spools to a Maildir
+	OutboundWorkers int
+	InstanceID      string // names this gateway in the loop header
+
 	// ThreadKeys sign reply tokens and Message-IDs; the first is current.
 	// Empty means a key generated on first start and kept in the database.
 	ThreadKeys []Key
@@ -48,6 +52,9 @@ type Key struct {
 	ID     uint8
 	Secret []byte
 }
+
+// MaildirPath is where outbound mail is written when no relay is set.
+func (c Config) MaildirPath() string { return filepath.Join(c.DataDir, "outbound") }
 
 // DatabasePath is where the SQLite database lives.
 func (c Config) DatabasePath() string { return filepath.Join(c.DataDir, "postdesk.db") }
@@ -74,6 +81,9 @@ func settings() []setting {
 		{"command-timeout", "5m", "how long to wait for an SMTP command", duration(func(c *Config) *time.Duration { return &c.CommandTimeout })},
 		{"data-timeout", "10m", "how long a client may take to send a message after DATA", duration(func(c *Config) *time.Duration { return &c.DataTimeout })},
 		{"thread-keys", "", "signing keys for reply addresses, id:secret[,id:secret...]; the first signs, all verify (default: one generated and kept in the database)", keys},
+		{"relay", "", "outbound relay: smtp://[user:pass@]host[:port][?tls=required|none&auth=login] or smtps://…; empty writes outbound mail to a Maildir under data", str(func(c *Config) *string { return &c.Relay })},
+		{"outbound-workers", "4", "concurrent outbound deliveries, each with its own relay connection", positive(func(c *Config) *int { return &c.OutboundWorkers })},
+		{"instance-id", "", "name of this gateway in the loop header of its mail (default: generated and kept in the database)", str(func(c *Config) *string { return &c.InstanceID })},
 		{"smtp-trace", "", "file to write the raw SMTP dialogue to, bodies included (debugging only)", str(func(c *Config) *string { return &c.SMTPTrace })},
 	}
 }
@@ -146,6 +156,9 @@ func (c *Config) validate() []error {
 	var errs []error
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("tls-cert and tls-key must be given together"))
+	}
+	if c.Relay != "" && !strings.HasPrefix(c.Relay, "smtp://") && !strings.HasPrefix(c.Relay, "smtps://") {
+		errs = append(errs, errors.New("relay: must start with smtp:// or smtps://"))
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data: must not be empty"))

@@ -86,23 +86,43 @@ func addressField(fields ...string) string {
 
 // bounceSubject matches the subjects of bounces that are not RFC 3464
 // reports (qmail, Exim's older forms, many providers).
-var bounceSubject = regexp.MustCompile(`(?i)(undeliver|undelivered|delivery (status|failure|failed|problem|notification)|returned mail|failure notice|mail delivery|non.?delivery|could not be delivered|delivery has failed|returned to sender|mail system error|message not delivered|rejected:)`)
+var bounceSubject = regexp.MustCompile(`(?i)(undeliver|delivery (status|failure|failed|problem|notification)|(failed|failure) delivery|returned mail|failure notice|mail (delivery|failure|failed)|non.?delivery|could not (be delivered|send)|delivery has failed|returned to sender|returning to sender|mail system error|message not delivered|error sending|errors from|delayed|rejected:|not member|loop alert|не доставлено|配信できません|エラー通知)`)
 
-// isBounce tells a bounce or abuse report from other mail: a report
-// (multipart/report with a delivery-status or feedback-report part), or
-// mail from the null sender or a mailer daemon whose subject says it
-// reports a delivery failure.
+// isBounce tells a bounce or abuse report from other mail. It is one if
+// it is a report (multipart/report: delivery status, feedback, disposition);
+// or it comes from the null reverse-path and is not a personal auto-reply
+// (RFC 5321 §4.5.5 reserves the null sender for notifications; RFC 3834
+// §3.3 lets auto-replies use it too); or a mailer daemon sent it with a
+// subject that reports a delivery failure.
 func isBounce(msg *parsed, envFrom string) bool {
-	if msg.Report != nil && msg.Report.kind != "other" {
+	if msg.Report != nil {
 		return true
 	}
-	local, _, _ := strings.Cut(strings.ToLower(envFrom), "@")
-	from := ""
-	if msg.From != nil {
-		from, _, _ = strings.Cut(strings.ToLower(msg.From.Address), "@")
+	daemon := isDaemon(envFrom) || (msg.From != nil && isDaemon(msg.From.Address))
+	failure := bounceSubject.MatchString(msg.Subject)
+	if envFrom == "" || envFrom == "<>" {
+		return daemon || failure || !isAutoReply(msg)
 	}
-	daemon := envFrom == "" || local == "mailer-daemon" || from == "mailer-daemon" || from == "postmaster"
-	return daemon && (msg.Report != nil || bounceSubject.MatchString(msg.Subject))
+	return daemon && failure
+}
+
+func isDaemon(addr string) bool {
+	local, _, _ := strings.Cut(strings.ToLower(addr), "@")
+	return local == "mailer-daemon" || local == "postmaster" || local == "post_master"
+}
+
+// isAutoReply recognises a person's auto-responder (out of office,
+// vacation): Auto-Submitted: auto-replied (RFC 3834 §5), the X-Autoreply
+// family, or an auto-reply subject.
+func isAutoReply(msg *parsed) bool {
+	first := func(k string) string {
+		if v := msg.Header[k]; len(v) > 0 {
+			return strings.ToLower(strings.TrimSpace(v[0]))
+		}
+		return ""
+	}
+	return strings.HasPrefix(first("Auto-Submitted"), "auto-replied") || first("X-Autoreply") != "" ||
+		first("X-Autorespond") != "" || threading.AutoReplySubject(msg.Subject)
 }
 
 // bounceToken returns the VERP token of the envelope recipient the mail was

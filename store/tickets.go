@@ -203,3 +203,35 @@ func (s *Store) SetTicketStatus(ctx context.Context, slug string, n int64, statu
 	}
 	return s.Update(ctx, func(tx *Tx) error { return tx.SetStatus(&t, status, actor, "set by "+actor) })
 }
+
+// TicketByID returns a ticket by id.
+func (s *Store) TicketByID(ctx context.Context, id int64) (ticket.Ticket, error) {
+	t, err := scanTicket(s.r.QueryRowContext(ctx, `SELECT `+ticketColumns+ticketJoins+` WHERE t.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("ticket id %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return t, fmt.Errorf("get ticket: %w", err)
+	}
+	return t, nil
+}
+
+// LatestMessages returns up to n of a ticket's newest messages of the given
+// direction ("" for both), oldest first, without bodies' attachments.
+func (s *Store) LatestMessages(ctx context.Context, ticketID int64, direction ticket.Direction, n int) ([]ticket.Message, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE ticket_id = ? AND (? = '' OR direction = ?)
+		ORDER BY id DESC LIMIT ?`, ticketID, string(direction), string(direction), n)
+	if err != nil {
+		return nil, fmt.Errorf("latest messages: %w", err)
+	}
+	defer rows.Close()
+	var out []ticket.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("latest messages: %w", err)
+		}
+		out = append([]ticket.Message{m}, out...)
+	}
+	return out, rows.Err()
+}

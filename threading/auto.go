@@ -2,8 +2,13 @@ package threading
 
 import (
 	"net/textproto"
+	"regexp"
 	"strings"
 )
+
+// autoReplySubject matches the subjects of auto-responders that set none of
+// the RFC 3834 fields.
+var autoReplySubject = regexp.MustCompile(`(?i)^(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesenheitsnotiz|r[ée]ponse automatique)\b`)
 
 // Automatic reports whether a mail was sent by a machine rather than a person,
 // and why: such mail is stored and threaded but never answered automatically,
@@ -13,7 +18,8 @@ import (
 // Recognised: RFC 3834 Auto-Submitted other than "no"; Precedence bulk, junk
 // or list; the X-Autoreply, X-Autorespond and X-Auto-Response-Suppress fields
 // of common auto-responders; a null return path (RFC 5321 §4.5.5); mail from
-// MAILER-DAEMON or postmaster; and list mail (List-Id with List-Unsubscribe,
+// MAILER-DAEMON or postmaster; the subjects of auto-responders that set no
+// such field ("Automatic reply:", "Out of office"); and list mail (List-Id with List-Unsubscribe,
 // RFC 2919 and RFC 2369).
 func Automatic(header map[string][]string, envFrom, from string) (bool, string) {
 	get := func(k string) string {
@@ -36,6 +42,9 @@ func Automatic(header map[string][]string, envFrom, from string) (bool, string) 
 			return true, k
 		}
 	}
+	if AutoReplySubject(get("Subject")) {
+		return true, "auto-reply subject"
+	}
 	if envFrom == "" || envFrom == "<>" {
 		return true, "null return path"
 	}
@@ -49,4 +58,9 @@ func Automatic(header map[string][]string, envFrom, from string) (bool, string) 
 		return true, "mailing list " + get("List-Id")
 	}
 	return false, ""
+}
+
+// AutoReplySubject reports whether a subject is an auto-responder's.
+func AutoReplySubject(subject string) bool {
+	return autoReplySubject.MatchString(strings.TrimSpace(subject))
 }

@@ -98,6 +98,7 @@ func propertyAdd(ctx context.Context, e env) error {
 	fromName := fs.String("from-name", "", "display name of outbound mail (default: --name)")
 	fromAddr := fs.String("from-address", "", "address of outbound mail (default: the first inbound address)")
 	tag := fs.String("tag-format", "[#%d]", "subject tag; %d is the ticket number")
+	noAck := fs.Bool("no-ack", false, "do not acknowledge new tickets to the customer")
 	a, err := openAdmin(ctx, fs, l, e)
 	if err != nil {
 		return err
@@ -109,7 +110,7 @@ func propertyAdd(ctx context.Context, e env) error {
 	if !strings.Contains(*tag, "%d") {
 		return errors.New("--tag-format must contain %d")
 	}
-	p := ticket.Property{Slug: *slug, Name: *name, FromName: *fromName, FromAddress: *fromAddr, TagFormat: *tag}
+	p := ticket.Property{Slug: *slug, Name: *name, FromName: *fromName, FromAddress: *fromAddr, TagFormat: *tag, AckEnabled: !*noAck}
 	for _, addr := range strings.Split(*addrs, ",") {
 		if addr = strings.TrimSpace(addr); addr != "" {
 			if !strings.Contains(addr, "@") {

@@ -10,9 +10,11 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 
 	"github.com/postdesk/postdesk/config"
 	"github.com/postdesk/postdesk/ingest"
+	"github.com/postdesk/postdesk/notify"
 	"github.com/postdesk/postdesk/smtpd"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
@@ -37,7 +39,18 @@ func serve(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	pipeline := ingest.New(ingest.Options{Store: st, Keys: keys, Logger: log.With("component", "ingest")})
+	instance, err := instanceID(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	transport, err := outboundTransport(cfg)
+	if err != nil {
+		return err
+	}
+	worker := notify.New(notify.Options{Store: st, Keys: keys, Transport: transport, InstanceID: instance,
+		Workers: cfg.OutboundWorkers, Logger: log.With("component", "notify")})
+	pipeline := ingest.New(ingest.Options{Store: st, Keys: keys, InstanceID: instance, OnEnqueue: worker.Kick,
+		Logger: log.With("component", "ingest")})
 	smtpOpts, closeTrace, err := smtpOptions(cfg)
 	if err != nil {
 		return err
@@ -48,9 +61,40 @@ func serve(ctx context.Context, e env) error {
 	if err != nil {
 		return fmt.Errorf("smtp listen: %w", err)
 	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		worker.Run(ctx)
+	}()
 	err = smtpd.New(smtpOpts, pipeline).Serve(ctx, ln)
+	wg.Wait()
 	log.Info("postdesk stopped")
 	return err
+}
+
+// outboundTransport is the configured relay, or the local Maildir.
+func outboundTransport(cfg config.Config) (notify.Transport, error) {
+	if cfg.Relay == "" {
+		return notify.NewMaildir(cfg.MaildirPath())
+	}
+	helo := cfg.SMTPDomain
+	if helo == "" {
+		helo, _ = os.Hostname()
+	}
+	return notify.ParseRelay(cfg.Relay, helo)
+}
+
+// instanceID is the configured name of this gateway, or one generated on
+// first start and kept.
+func instanceID(ctx context.Context, cfg config.Config, st *store.Store) (string, error) {
+	if cfg.InstanceID != "" {
+		return cfg.InstanceID, nil
+	}
+	return st.EnsureSetting(ctx, "instance-id", func() (string, error) {
+		host, _ := os.Hostname()
+		return host + "-" + rand.Text()[:10], nil
+	})
 }
 
 // smtpOptions copies the SMTP settings out of the configuration.

@@ -1,0 +1,213 @@
+// Package notify delivers the outbox: a worker takes due rows, renders each
+// into a MIME message (RFC 5322, RFC 2045) and hands it to the transport, an
+// SMTP relay or, with none configured, a local Maildir.
+//
+// Temporary failures (4xx replies, network errors) are retried with
+// exponential backoff for up to five days (RFC 5321 §4.5.4.1); a 5xx reply
+// fails the row for good, is recorded on the ticket and told to the
+// ticket's team. A row is marked sent right after the transport accepts it:
+// a crash in between sends it once more, with the same Message-ID, so the
+// receiver can deduplicate.
+package notify
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/postdesk/postdesk/outbox"
+	"github.com/postdesk/postdesk/store"
+	"github.com/postdesk/postdesk/threading"
+)
+
+// Options configures a Worker. Zero values take the defaults in brackets.
+type Options struct {
+	Store      *store.Store
+	Keys       *threading.Keys
+	Transport  Transport
+	InstanceID string // in the loop header of every mail
+	Logger     *slog.Logger
+	Now        func() time.Time
+	Workers    int           // concurrent deliveries, each with its own connection [4]
+	Poll       time.Duration // how often to look for due rows without a Kick [1s]
+	MaxAge     time.Duration // how long to retry a temporary failure [120h]
+}
+
+// Worker delivers outbox rows.
+type Worker struct {
+	store      *store.Store
+	keys       *threading.Keys
+	transport  Transport
+	instanceID string
+	log        *slog.Logger
+	now        func() time.Time
+	workers    int
+	poll       time.Duration
+	maxAge     time.Duration
+	kick       chan struct{}
+}
+
+// New returns a Worker; Run starts it.
+func New(opts Options) *Worker {
+	w := &Worker{store: opts.Store, keys: opts.Keys, transport: opts.Transport, instanceID: opts.InstanceID,
+		log: opts.Logger, now: opts.Now, workers: opts.Workers, poll: opts.Poll, maxAge: opts.MaxAge,
+		kick: make(chan struct{}, 1)}
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	if w.now == nil {
+		w.now = time.Now
+	}
+	if w.workers <= 0 {
+		w.workers = 4
+	}
+	if w.poll <= 0 {
+		w.poll = time.Second
+	}
+	if w.maxAge <= 0 {
+		w.maxAge = 5 * 24 * time.Hour
+	}
+	return w
+}
+
+// Kick tells the worker that rows were queued. It never blocks.
+func (w *Worker) Kick() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers due rows until ctx is cancelled, then waits for the
+// deliveries in progress to finish.
+func (w *Worker) Run(ctx context.Context) error {
+	w.log.Info("outbound worker started", "transport", w.transport.String(), "workers", w.workers)
+	jobs := make(chan dueRow)
+	done := make(chan int64, w.workers)
+	var wg sync.WaitGroup
+	for i := 0; i < w.workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.deliverLoop(ctx, jobs, done)
+		}()
+	}
+	w.dispatch(ctx, jobs, done)
+	close(jobs)
+	wg.Wait()
+	w.log.Info("outbound worker stopped")
+	return nil
+}
+
+type dueRow = store.OutboxRow
+
+// dispatch feeds due rows to the delivery goroutines, keeping track of the
+// rows in flight so that none is handed out twice.
+func (w *Worker) dispatch(ctx context.Context, jobs chan<- dueRow, done <-chan int64) {
+	busy := map[int64]bool{}
+	ticker := time.NewTicker(w.poll)
+	defer ticker.Stop()
+	for {
+		rows, err := w.store.DueOutbox(ctx, w.now(), 4*w.workers, busy)
+		if err != nil && ctx.Err() == nil {
+			w.log.Error("reading the outbox", "err", err)
+		}
+		for _, r := range rows {
+			busy[r.ID] = true
+		}
+		for len(rows) > 0 {
+			select {
+			case jobs <- rows[0]:
+				rows = rows[1:]
+			case id := <-done:
+				delete(busy, id)
+			case <-ctx.Done():
+				return
+			}
+		}
+		select {
+		case id := <-done:
+			delete(busy, id)
+		case <-w.kick:
+		case <-ticker.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// deliverLoop sends rows with one Sender, reusing its connection.
+func (w *Worker) deliverLoop(ctx context.Context, jobs <-chan dueRow, done chan<- int64) {
+	sender := w.transport.Open()
+	defer sender.Close()
+	for row := range jobs {
+		w.deliver(ctx, sender, row)
+		done <- row.ID
+	}
+}
+
+// deliver sends one row and records the outcome. Recording uses a context
+// that outlives cancellation: a mail handed over must be marked sent.
+func (w *Worker) deliver(ctx context.Context, sender Sender, row store.OutboxRow) {
+	log := w.log.With("outbox", row.ID, "kind", row.Kind, "rcpt", row.Rcpt, "ticket_id", row.TicketID)
+	rec := context.WithoutCancel(ctx)
+	mail, err := w.render(ctx, row)
+	if err == nil {
+		err = sender.Send(ctx, mail.from, []string{row.Rcpt}, mail.raw)
+	}
+	switch {
+	case err == nil:
+		if err := w.store.MarkSent(rec, row.ID); err != nil {
+			log.Error("sent, but could not mark it sent: it may be sent again", "err", err)
+			return
+		}
+		log.Info("sent", "size", len(mail.raw), "attempt", row.Attempts+1)
+	case Permanent(err) || w.now().Sub(row.CreatedAt) > w.maxAge:
+		log.Warn("delivery failed for good", "err", err, "attempts", row.Attempts+1)
+		if err := w.fail(rec, row, err.Error()); err != nil {
+			log.Error("recording the failure", "err", err)
+		}
+	default:
+		next := w.now().Add(backoff(row.Attempts))
+		log.Info("delivery deferred", "err", err, "attempt", row.Attempts+1, "next", next.Format(time.RFC3339))
+		if err := w.store.MarkRetry(rec, row.ID, next, err.Error()); err != nil {
+			log.Error("recording the retry", "err", err)
+		}
+	}
+}
+
+// backoff is 1 minute after the first failure, doubling to at most an hour.
+func backoff(attempts int) time.Duration {
+	d := time.Minute
+	for i := 0; i < attempts && d < time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, time.Hour)
+}
+
+// fail marks a row failed, records it on its ticket and tells the ticket's
+// team, all in one transaction. A failed notice tells nobody: that would
+// loop.
+func (w *Worker) fail(ctx context.Context, row store.OutboxRow, reason string) error {
+	prop, err := w.store.PropertyByID(ctx, row.PropertyID)
+	if err != nil {
+		return err
+	}
+	return w.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.FailOutbox(row.ID, reason); err != nil {
+			return err
+		}
+		if row.TicketID == 0 {
+			return nil
+		}
+		if err := tx.AddEvent(row.TicketID, "delivery-failed", row.Rcpt, reason); err != nil {
+			return err
+		}
+		if row.Kind == store.OutNotice {
+			return nil
+		}
+		q := outbox.Queue{Keys: w.keys, Tx: tx, Prop: prop}
+		return q.TellTeam(row.TicketID, "Delivery failed: "+row.Rcpt, "Mail to "+row.Rcpt+" could not be delivered:\n\n"+reason)
+	})
+}

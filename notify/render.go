@@ -1,0 +1,239 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html"
+	"strings"
+
+	"github.com/jhillyerd/enmime/v2"
+
+	"github.com/postdesk/postdesk/store"
+	"github.com/postdesk/postdesk/threading"
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// LoopHeader names the gateway instance that sent a mail; ingest holds
+// mail that comes back carrying it.
+const LoopHeader = "X-Postdesk-Loop"
+
+// rendered is one outbound mail ready for the transport.
+type rendered struct {
+	from string // envelope sender: the signed bounce address (VERP)
+	raw  []byte
+}
+
+// render builds the mail of an outbox row from the row and the ticket as
+// stored. The Message-ID is the row's; the Reply-To carries a token for the
+// recipient; References continue the ticket's thread.
+func (w *Worker) render(ctx context.Context, row store.OutboxRow) (rendered, error) {
+	prop, err := w.store.PropertyByID(ctx, row.PropertyID)
+	if err != nil {
+		return rendered{}, err
+	}
+	c := composer{w: w, prop: prop, row: row, b: enmime.Builder()}
+	if row.TicketID != 0 {
+		if c.t, err = w.store.TicketByID(ctx, row.TicketID); err != nil {
+			return rendered{}, err
+		}
+		if c.history, err = w.store.LatestMessages(ctx, row.TicketID, "", 12); err != nil {
+			return rendered{}, err
+		}
+	}
+	if row.MessageID != 0 {
+		m, err := w.store.Message(ctx, row.MessageID)
+		if err != nil {
+			return rendered{}, err
+		}
+		c.msg = &m
+	}
+	if err := c.compose(ctx); err != nil {
+		return rendered{}, err
+	}
+	return c.finish()
+}
+
+// composer builds one mail.
+type composer struct {
+	w       *Worker
+	prop    ticket.Property
+	row     store.OutboxRow
+	t       ticket.Ticket
+	msg     *ticket.Message // the message sent or copied
+	history []ticket.Message
+	b       enmime.MailBuilder
+}
+
+func (c *composer) compose(ctx context.Context) error {
+	fromName, subject, text := c.prop.FromName, "", ""
+	switch c.row.Kind {
+	case store.OutAck:
+		subject = c.tagged(c.t.Subject)
+		text = fmt.Sprintf("Hello,\n\nthank you for your message. We have opened ticket %s and will answer as soon as we can.\n"+
+			"To add to it, reply to this mail.%s\n\n-- \n%s\n", c.t.Ref(), c.quoteLast(ticket.Inbound), c.prop.Name)
+		c.b = c.b.Header("Auto-Submitted", "auto-replied").Header("X-Auto-Response-Suppress", "All").Header("Precedence", "auto_reply")
+	case store.OutReply:
+		fromName = nonEmpty(c.msg.AuthorName, c.prop.FromName)
+		subject = "Re: " + c.tagged(c.t.Subject)
+		text = c.msg.Text + c.quoteLast(ticket.Inbound) + "\n"
+	case store.OutCopy:
+		fromName = nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail) + " via " + c.prop.Name
+		subject = c.tagged(nonEmpty(c.msg.Subject, c.t.Subject))
+		text = c.copyText()
+		c.b = c.b.Header("Auto-Submitted", "auto-generated").Header("X-Auto-Response-Suppress", "All")
+	case store.OutNotice:
+		subject, text = c.row.Subject, c.row.Body+"\n\n-- \npostdesk, for "+c.prop.Name+"\n"
+		c.b = c.b.Header("Auto-Submitted", "auto-generated").Header("X-Auto-Response-Suppress", "All")
+	default:
+		return fmt.Errorf("render: unknown outbox kind %q", c.row.Kind)
+	}
+	c.b = c.b.From(fromName, c.prop.FromAddress).To("", c.row.Rcpt).Subject(subject).
+		Text([]byte(text)).HTML([]byte(textToHTML(text)))
+	if c.row.Kind == store.OutCopy && c.msg.HTML != "" {
+		c.b = c.b.HTML([]byte(c.copyHTML()))
+	}
+	return c.attach(ctx)
+}
+
+// attach adds the message's attachments (copies and replies only).
+func (c *composer) attach(ctx context.Context) error {
+	if c.msg == nil || (c.row.Kind != store.OutCopy && c.row.Kind != store.OutReply) {
+		return nil
+	}
+	for _, a := range c.msg.Attachments {
+		content, err := c.w.store.Blob(ctx, a.SHA256)
+		if err != nil {
+			return err
+		}
+		if a.Inline && a.ContentID != "" && c.row.Kind == store.OutCopy {
+			c.b = c.b.AddInline(content, a.ContentType, a.Filename, a.ContentID)
+		} else {
+			c.b = c.b.AddAttachment(content, a.ContentType, a.Filename)
+		}
+	}
+	return nil
+}
+
+// finish adds the identity and threading headers and encodes the mail.
+func (c *composer) finish() (rendered, error) {
+	keys, row := c.w.keys, c.row
+	replyTo, err := keys.ReplyAddress(c.prop.Addresses[0], c.recipientToken())
+	if err != nil {
+		return rendered{}, err
+	}
+	bounce, err := keys.ReplyAddress(c.prop.Addresses[0], threading.Token{Kind: threading.KindBounce,
+		PropertyID: row.PropertyID, TicketID: row.TicketID, ID: row.ID})
+	if err != nil {
+		return rendered{}, err
+	}
+	b := c.b.ReplyTo(c.prop.FromName, replyTo).Header("Message-ID", "<"+row.MsgID+">").
+		Header(LoopHeader, c.w.instanceID).Date(c.w.now())
+	if row.TicketID != 0 {
+		refs, parent := c.references()
+		b = b.Header("References", refs)
+		if parent != "" {
+			b = b.Header("In-Reply-To", "<"+parent+">")
+		}
+	}
+	part, err := b.Build()
+	if err != nil {
+		return rendered{}, fmt.Errorf("render: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := part.Encode(&buf); err != nil {
+		return rendered{}, fmt.Errorf("render: %w", err)
+	}
+	return rendered{from: bounce, raw: buf.Bytes()}, nil
+}
+
+func (c *composer) recipientToken() threading.Token {
+	kind := threading.KindContact
+	if c.row.RcptKind == "member" {
+		kind = threading.KindMember
+	}
+	return threading.Token{Kind: kind, PropertyID: c.row.PropertyID, TicketID: c.row.TicketID, ID: c.row.RcptID}
+}
+
+// references lists the ticket reference first, then the Message-IDs of the
+// ticket's latest messages (RFC 5322 §3.6.4), and returns the parent: the
+// message copied, or the newest message of the ticket.
+func (c *composer) references() (string, string) {
+	ids := []string{c.w.keys.TicketReference(c.row.PropertyID, c.row.TicketID, ticket.Domain(c.prop.FromAddress))}
+	parent := ""
+	for _, m := range c.history {
+		if m.MessageID != "" && (c.msg == nil || m.ID <= c.msg.ID) {
+			ids = append(ids, m.MessageID)
+			parent = m.MessageID
+		}
+	}
+	for i := range ids {
+		ids[i] = "<" + ids[i] + ">"
+	}
+	return strings.Join(ids, " "), parent
+}
+
+func (c *composer) tagged(subject string) string {
+	tag := threading.Tag(c.prop.TagFormat, c.t.Number)
+	subject = threading.BaseSubject(subject)
+	if strings.Contains(subject, tag) {
+		return subject
+	}
+	return tag + " " + subject
+}
+
+// quoteLast quotes the first lines of the ticket's newest message of a
+// direction (other than the one sent), as mail clients quote.
+func (c *composer) quoteLast(dir ticket.Direction) string {
+	for i := len(c.history) - 1; i >= 0; i-- {
+		m := c.history[i]
+		if m.Direction != dir || (c.msg != nil && m.ID == c.msg.ID) || m.Kind != ticket.KindEmail {
+			continue
+		}
+		return "\n\n" + quote(m, 6)
+	}
+	return ""
+}
+
+func quote(m ticket.Message, maxLines int) string {
+	lines := strings.Split(strings.TrimSpace(m.Text), "\n")
+	if len(lines) > maxLines {
+		lines = append(lines[:maxLines], "…")
+	}
+	when := m.CreatedAt.Format("Mon, 2 Jan 2006 15:04 MST")
+	out := fmt.Sprintf("On %s, %s wrote:\n", when, nonEmpty(m.AuthorName, m.AuthorEmail))
+	for _, l := range lines {
+		out += "> " + l + "\n"
+	}
+	return strings.TrimRight(out, "\n")
+}
+
+func (c *composer) copyText() string {
+	what := "wrote"
+	if c.msg.Kind == ticket.KindNote {
+		what = "added an internal note"
+	}
+	return fmt.Sprintf("%s <%s> %s on %s (%s, %s):\n\n%s\n\n-- \nReply to this mail to answer the customer. "+
+		"Start with #note for an internal note, or commands such as #close, #assign me, #priority high.\n",
+		nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail), c.msg.AuthorEmail, what, c.t.Ref(), c.t.Status, c.t.Priority, c.msg.Text)
+}
+
+func (c *composer) copyHTML() string {
+	return fmt.Sprintf(`<p style="color:#666">%s &lt;%s&gt; wrote on %s:</p>%s`,
+		html.EscapeString(nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail)), html.EscapeString(c.msg.AuthorEmail),
+		html.EscapeString(c.t.Ref()), c.msg.HTML)
+}
+
+// textToHTML renders plain text as HTML that keeps its line breaks.
+func textToHTML(text string) string {
+	return `<div style="white-space: pre-wrap">` + html.EscapeString(text) + `</div>`
+}
+
+func nonEmpty(s ...string) string {
+	for _, v := range s {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}
