@@ -1,0 +1,150 @@
+package main
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+var clientSeq atomic.Int64
+
+// replyFrom builds the reply a mail client makes to m: To its Reply-To,
+// In-Reply-To its Message-ID, References its References plus its
+// Message-ID, the body followed by the quoted original.
+func replyFrom(t *testing.T, m relayed, from, body string) (rcpt string, raw []byte) {
+	t.Helper()
+	to, err := mail.ParseAddress(m.header("Reply-To"))
+	if err != nil {
+		t.Fatalf("Reply-To %q: %v", m.header("Reply-To"), err)
+	}
+	id := m.header("Message-Id")
+	refs := strings.TrimSpace(m.header("References") + " " + id)
+	var quoted strings.Builder
+	for _, line := range strings.Split(m.body(), "\n") {
+		quoted.WriteString("> " + strings.TrimRight(line, "\r") + "\r\n")
+	}
+	msg := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: Re: %s\r\nMessage-ID: <client-%d@mua.test>\r\n"+
+		"In-Reply-To: %s\r\nReferences: %s\r\nDate: %s\r\n\r\n%s\r\n\r\nOn Sat, 21 Nov 2026, Somebody wrote:\r\n%s",
+		from, to.Address, m.header("Subject"), clientSeq.Add(1), id, refs, time.Now().Format(time.RFC1123Z),
+		strings.ReplaceAll(body, "\n", "\r\n"), quoted.String())
+	return to.Address, []byte(msg)
+}
+
+// TestAgentWorksFromMailClient: customer mail → the agent gets a copy at
+// the relay → the agent replies from their mail client with commands → the
+// customer receives the reply without the commands or the quote → the
+// customer replies → the same ticket, open again. Nobody receives their own
+// message.
+func TestAgentWorksFromMailClient(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	relay := startRelay(t)
+	srv := startServer(t, data, "--relay", relay.url())
+	first := "From: Carol <carol@example.com>\r\nTo: support@acme.test\r\nSubject: Broken blender\r\n" +
+		"Message-ID: <carol-1@example.com>\r\n\r\nIt stopped working.\r\n"
+	if err := send(srv.addr, "carol@example.com", []string{"support@acme.test"}, []byte(first)); err != nil {
+		t.Fatal(err)
+	}
+	ack := relay.waitFor(t, "carol@example.com", 1)[0]
+	if ack.header("Auto-Submitted") != "auto-replied" || !strings.Contains(ack.header("Subject"), "[#1]") {
+		t.Errorf("acknowledgement: Auto-Submitted %q, Subject %q", ack.header("Auto-Submitted"), ack.header("Subject"))
+	}
+	copy1 := relay.waitFor(t, "alice@acme.test", 1)[0]
+	if !strings.Contains(copy1.body(), "It stopped working.") {
+		t.Errorf("the agent's copy lacks the customer's text:\n%s", copy1.body())
+	}
+
+	rcpt, reply := replyFrom(t, copy1, "Alice <alice@acme.test>", "#priority high\n#tag vip\n\nHello Carol, please hold the button for 5 seconds.\n\n-- \nAlice, Acme")
+	if err := send(srv.addr, "alice@acme.test", []string{rcpt}, reply); err != nil {
+		t.Fatalf("agent reply: %v", err)
+	}
+	answer := relay.waitFor(t, "carol@example.com", 2)[1]
+	body := answer.body()
+	if !strings.Contains(body, "Hello Carol, please hold the button") {
+		t.Errorf("the customer's mail lacks the agent's words:\n%s", body)
+	}
+	for _, leak := range []string{"#priority", "#tag", "Alice, Acme", "It stopped working.\r\n> "} {
+		if strings.Contains(body, leak) {
+			t.Errorf("the customer's mail contains %q:\n%s", leak, body)
+		}
+	}
+	if from := answer.header("From"); !strings.Contains(from, "Alice") || !strings.Contains(from, "support@acme.test") {
+		t.Errorf("From = %q, want the agent's name at the property address", from)
+	}
+	var v ticketView
+	cliJSON(t, data, &v, "ticket", "show", "1")
+	if v.Ticket.Priority != ticket.PriorityHigh || strings.Join(v.Ticket.Tags, ",") != "vip" || v.Ticket.Status != ticket.StatusAnswered {
+		t.Errorf("after the agent's commands: priority %s, tags %v, status %s", v.Ticket.Priority, v.Ticket.Tags, v.Ticket.Status)
+	}
+
+	rcpt, again := replyFrom(t, answer, "Carol <carol@example.com>", "That fixed it, thanks!")
+	if err := send(srv.addr, "carol@example.com", []string{rcpt}, again); err != nil {
+		t.Fatal(err)
+	}
+	copy2 := relay.waitFor(t, "alice@acme.test", 2)[1]
+	if !strings.Contains(copy2.body(), "That fixed it") {
+		t.Errorf("the agent's second copy lacks the customer's reply:\n%s", copy2.body())
+	}
+	var tickets []ticket.Ticket
+	cliJSON(t, data, &tickets, "ticket", "list")
+	if len(tickets) != 1 || tickets[0].Status != ticket.StatusOpen {
+		t.Fatalf("tickets after the customer's reply: %+v, want #1 open", tickets)
+	}
+	time.Sleep(300 * time.Millisecond) // let any stray mail arrive
+	if n := len(relay.to("carol@example.com")); n != 2 {
+		t.Errorf("the customer received %d mails, want 2 (acknowledgement, reply): none of her own", n)
+	}
+	if n := len(relay.to("alice@acme.test")); n != 2 {
+		t.Errorf("the agent received %d mails, want 2 copies of the customer's mail: none of her own", n)
+	}
+}
+
+// TestForgedAgentMailIsHeld: a mail with the agent's From but no token
+// issued to the agent is not posted and not sent to the customer; the agent
+// is told at their real address.
+func TestForgedAgentMailIsHeld(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	cli(t, data, "member", "add", "--email", "bob@acme.test", "--name", "Bob")
+	relay := startRelay(t)
+	srv := startServer(t, data, "--relay", relay.url())
+	first := "From: carol@example.com\r\nTo: support@acme.test\r\nSubject: Refund\r\nMessage-ID: <carol-r@example.com>\r\n\r\nI want a refund.\r\n"
+	if err := send(srv.addr, "carol@example.com", []string{"support@acme.test"}, []byte(first)); err != nil {
+		t.Fatal(err)
+	}
+	copyToBob := relay.waitFor(t, "bob@acme.test", 1)[0]
+	relay.waitFor(t, "carol@example.com", 1)
+	// Mallory forges Alice's From, replying through Bob's reply address:
+	// a token, but not Alice's.
+	rcpt, forged := replyFrom(t, copyToBob, "Alice <alice@acme.test>", "#close\n\nRefund approved, send your bank details to mallory@evil.example")
+	if err := send(srv.addr, "mallory@evil.example", []string{rcpt}, forged); err != nil {
+		t.Fatal(err)
+	}
+	// And once more with no token at all.
+	plain := "From: Alice <alice@acme.test>\r\nTo: support@acme.test\r\nSubject: Re: [#1] Refund\r\nMessage-ID: <forged-2@evil.example>\r\n\r\n#close\r\n\r\nApproved.\r\n"
+	if err := send(srv.addr, "mallory@evil.example", []string{"support@acme.test"}, []byte(plain)); err != nil {
+		t.Fatal(err)
+	}
+	// Alice, in the department, got the customer's copy; then a notice for
+	// each forged mail.
+	got := relay.waitFor(t, "alice@acme.test", 3)
+	for _, notice := range got[1:] {
+		if !strings.Contains(notice.header("Subject"), "Held") {
+			t.Errorf("notice to the agent: subject %q", notice.header("Subject"))
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(relay.to("carol@example.com")); n != 1 {
+		t.Errorf("the customer received %d mails, want only the acknowledgement", n)
+	}
+	var v ticketView
+	cliJSON(t, data, &v, "ticket", "show", "1")
+	if v.Ticket.Status != ticket.StatusOpen || len(v.Messages) != 1 {
+		t.Errorf("the forged mail changed the ticket: status %s, %d messages", v.Ticket.Status, len(v.Messages))
+	}
+}
