@@ -76,7 +76,7 @@ func (c *composer) compose(ctx context.Context) error {
 	case store.OutReply:
 		fromName = nonEmpty(c.msg.AuthorName, c.prop.FromName)
 		subject = "Re: " + c.tagged(c.t.Subject)
-		text = c.msg.Text + c.quoteLast(ticket.Inbound) + "\n"
+		text = strings.TrimSpace(c.msg.Text) + c.quoteLast(ticket.Inbound) + "\n"
 	case store.OutCopy:
 		fromName = nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail) + " via " + c.prop.Name
 		subject = c.tagged(nonEmpty(c.msg.Subject, c.t.Subject))
@@ -215,7 +215,7 @@ func (c *composer) copyText() string {
 	}
 	return fmt.Sprintf("%s <%s> %s on %s (%s, %s):\n\n%s\n\n-- \nReply to this mail to answer the customer. "+
 		"Start with #note for an internal note, or commands such as #close, #assign me, #priority high.\n",
-		nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail), c.msg.AuthorEmail, what, c.t.Ref(), c.t.Status, c.t.Priority, c.msg.Text)
+		nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail), c.msg.AuthorEmail, what, c.t.Ref(), c.t.Status, c.t.Priority, strings.TrimSpace(c.msg.Text))
 }
 
 func (c *composer) copyHTML() string {

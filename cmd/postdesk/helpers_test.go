@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"io"
 	"net/smtp"
 	"os"
@@ -162,3 +163,5 @@ func readTestdata(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+func netListen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/postdesk/postdesk/store"
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// settle waits until the relay has seen no new mail for quiet, or fails
+// after limit.
+func settle(t *testing.T, relay *testRelay, quiet, limit time.Duration) int {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	last, since := relay.count(), time.Now()
+	for time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		if n := relay.count(); n != last {
+			last, since = n, time.Now()
+		} else if time.Since(since) >= quiet {
+			return last
+		}
+	}
+	t.Fatalf("mail kept flowing for %v: %d mails", limit, relay.count())
+	return 0
+}
+
+// TestPropertiesAcknowledgingEachOther: two properties of one gateway
+// write to each other through a relay that delivers back into the gateway.
+// Each acknowledges the other's mail; the loop header stops it at once.
+func TestPropertiesAcknowledgingEachOther(t *testing.T) {
+	data := t.TempDir()
+	cli(t, data, "property", "add", "--slug", "a", "--name", "A", "--address", "help@a.test")
+	cli(t, data, "property", "add", "--slug", "b", "--name", "B", "--address", "help@b.test")
+	relay := startRelay(t)
+	srv := startServer(t, data, "--relay", relay.url())
+	relay.onMail = func(m relayed) { send(srv.addr, m.from, m.to, m.raw) } // the relay is the world's MX
+	first := "From: help@b.test\r\nTo: help@a.test\r\nSubject: hello A\r\nMessage-ID: <b-to-a@b.test>\r\n\r\nhi\r\n"
+	if err := send(srv.addr, "help@b.test", []string{"help@a.test"}, []byte(first)); err != nil {
+		t.Fatal(err)
+	}
+	n := settle(t, relay, time.Second, 15*time.Second)
+	if n > 2 {
+		t.Errorf("%d mails crossed the relay, want the loop stopped at once", n)
+	}
+}
+
+// TestAutoResponderStorm: a hostile auto-responder answers every mail at
+// once, with no Auto-Submitted header and no threading headers, to the
+// property's own address, so that each answer opens a new ticket. The caps
+// stop the storm: at most AcksPerHour acknowledgements reach it, and its
+// tickets beyond the limit are held, not dropped.
+func TestAutoResponderStorm(t *testing.T) {
+	data := t.TempDir()
+	cli(t, data, "property", "add", "--slug", "acme", "--name", "Acme", "--address", "support@acme.test")
+	relay := startRelay(t)
+	srv := startServer(t, data, "--relay", relay.url())
+	var answered atomic.Int64
+	relay.onMail = func(m relayed) {
+		n := answered.Add(1)
+		reply := fmt.Sprintf("From: bot@responder.test\r\nTo: support@acme.test\r\nSubject: I got your mail %d\r\n"+
+			"Message-ID: <bot-%d@responder.test>\r\n\r\nThanks for writing!\r\n", n, n)
+		send(srv.addr, "bot@responder.test", []string{"support@acme.test"}, []byte(reply))
+	}
+	first := "From: bot@responder.test\r\nTo: support@acme.test\r\nSubject: hello\r\nMessage-ID: <bot-0@responder.test>\r\n\r\nhi\r\n"
+	if err := send(srv.addr, "bot@responder.test", []string{"support@acme.test"}, []byte(first)); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, relay, 1500*time.Millisecond, 30*time.Second)
+	if n := len(relay.to("bot@responder.test")); n != 10 {
+		t.Errorf("the auto-responder received %d acknowledgements, want the cap of 10", n)
+	}
+	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(data, "postdesk.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	tickets, _ := st.Tickets(context.Background(), "acme", "")
+	held, _ := st.Count(context.Background(), "held")
+	if len(tickets) != 11 || held != 0 {
+		t.Errorf("%d tickets and %d held, want 11 tickets (the first and ten answers to acknowledgements)", len(tickets), held)
+	}
+}
+
+// TestBouncesToVERP: every bounce of the sisimai corpus sent to the VERP
+// address of a mail we sent is recorded as a bounce of that mail and its
+// ticket: no ticket is opened, nothing is answered, and the permanently
+// failed address is suppressed.
+func TestBouncesToVERP(t *testing.T) {
+	root := corpusDir(t)
+	files, _ := filepath.Glob(filepath.Join(root, "sisimai", "maildir", "bsd", "*"))
+	data := t.TempDir()
+	setupAcme(t, data)
+	relay := startRelay(t)
+	srv := startServer(t, data, "--relay", relay.url())
+	first := "From: carol@example.com\r\nTo: support@acme.test\r\nSubject: hi\r\nMessage-ID: <c1@example.com>\r\n\r\nhello\r\n"
+	if err := send(srv.addr, "carol@example.com", []string{"support@acme.test"}, []byte(first)); err != nil {
+		t.Fatal(err)
+	}
+	ack := relay.waitFor(t, "carol@example.com", 1)[0]
+	verp := ack.from
+	if !strings.HasPrefix(verp, "support+") || !strings.HasSuffix(verp, "@acme.test") {
+		t.Fatalf("envelope sender %q is not a VERP address of the property", verp)
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := send(srv.addr, "", []string{verp}, raw); err != nil {
+			t.Fatalf("%s: %v", filepath.Base(f), err)
+		}
+	}
+	settle(t, relay, 500*time.Millisecond, 20*time.Second)
+	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(data, "postdesk.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	tickets, _ := st.Tickets(ctx, "acme", "")
+	tk, _ := st.Ticket(ctx, "acme", 1)
+	bounces, _ := st.Bounces(ctx, tk.ID)
+	if len(tickets) != 1 {
+		t.Errorf("%d tickets after %d bounces, want 1: bounces never open tickets", len(tickets), len(files))
+	}
+	linked := 0
+	for _, b := range bounces {
+		if b.OutboxID != 0 {
+			linked++
+		}
+	}
+	if linked != len(files) {
+		t.Errorf("%d of %d bounces linked to the mail they report on", linked, len(files))
+	}
+	if n := len(relay.to("carol@example.com")); n != 1 {
+		t.Errorf("carol received %d mails, want 1 (bounces are never answered)", n)
+	}
+	show := cli(t, data, "ticket", "show", "1")
+	if !strings.Contains(show, "bounce") {
+		t.Errorf("ticket show does not show the bounces:\n%.2000s", show)
+	}
+	// Carol's address is suppressed: a reply to her is not sent.
+	if suppressed, _ := st.Count(ctx, "suppressions"); suppressed == 0 {
+		t.Error("no address suppressed after permanent failures")
+	}
+}
+
+// TestOutboxSurvivesKill: rows queued while the relay does not answer are
+// delivered after a SIGKILL and restart, none lost.
+func TestOutboxSurvivesKill(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	hung := startHungRelay(t)
+	srv := startServer(t, data, "--relay", "smtp://"+hung+"?tls=none")
+	for i := 0; i < 5; i++ {
+		msg := fmt.Sprintf("From: c%d@example.com\r\nTo: support@acme.test\r\nSubject: m%d\r\nMessage-ID: <k%d@example.com>\r\n\r\nx\r\n", i, i, i)
+		if err := send(srv.addr, fmt.Sprintf("c%d@example.com", i), []string{"support@acme.test"}, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // the worker is now stuck on the hung relay
+	srv.cmd.Process.Kill()
+	<-srv.done
+	relay := startRelay(t)
+	startServer(t, data, "--relay", relay.url())
+	// 5 acknowledgements and 5 copies to alice.
+	relay.waitFor(t, "alice@acme.test", 5)
+	for i := 0; i < 5; i++ {
+		relay.waitFor(t, fmt.Sprintf("c%d@example.com", i), 1)
+	}
+	var rows []ticket.Ticket
+	cliJSON(t, data, &rows, "ticket", "list")
+	if len(rows) != 5 {
+		t.Errorf("%d tickets, want 5", len(rows))
+	}
+}
+
+// startHungRelay accepts connections and never answers.
+func startHungRelay(t *testing.T) string {
+	t.Helper()
+	ln, err := netListen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestOutboundParsesInPython: every mail of an agent round trip parses
+// without defects in Python's email package, an independent MIME
+// implementation, and its threading headers chain there.
+func TestOutboundParsesInPython(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not installed: this test checks outbound mail with Python's email package")
+	}
+	data := t.TempDir()
+	setupAcme(t, data)
+	relay := startRelay(t)
+	srv := startServer(t, data, "--relay", relay.url())
+	raw := readTestdata(t, "../../ingest/testdata/inline-pdf.eml")
+	if err := send(srv.addr, "carol@example.com", []string{"support@acme.test"}, raw); err != nil {
+		t.Fatal(err)
+	}
+	copy1 := relay.waitFor(t, "alice@acme.test", 1)[0]
+	rcpt, reply := replyFrom(t, copy1, "alice@acme.test", "Here is the answer, Café crème included.")
+	if err := send(srv.addr, "alice@acme.test", []string{rcpt}, reply); err != nil {
+		t.Fatal(err)
+	}
+	answer := relay.waitFor(t, "carol@example.com", 2)
+	dir := t.TempDir()
+	for i, m := range append(answer, copy1) {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.eml", i)), m.raw, 0o600)
+	}
+	out, err := exec.Command(python, "testdata/check_mime.py", dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("Python's email package: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
+}
