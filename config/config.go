@@ -41,6 +41,8 @@ type Config struct {
 	Relay           string // outbound SMTP relay URL; empty spools to a Maildir
 	OutboundWorkers int
 	InstanceID      string // names this gateway in the loop header
+	DKIMKey         string // PEM private key file signing outbound mail
+	DKIMSelector    string
 
 	// ThreadKeys sign reply tokens and Message-IDs; the first is current.
 	// Empty means a key generated on first start and kept in the database.
@@ -84,6 +86,8 @@ func settings() []setting {
 		{"relay", "", "outbound relay: smtp://[user:pass@]host[:port][?tls=required|none&auth=login] or smtps://…; empty writes outbound mail to a Maildir under data", str(func(c *Config) *string { return &c.Relay })},
 		{"outbound-workers", "4", "concurrent outbound deliveries, each with its own relay connection", positive(func(c *Config) *int { return &c.OutboundWorkers })},
 		{"instance-id", "", "name of this gateway in the loop header of its mail (default: generated and kept in the database)", str(func(c *Config) *string { return &c.InstanceID })},
+		{"dkim-key", "", "PEM private key (RSA or Ed25519) to DKIM-sign outbound mail in each property's From domain", str(func(c *Config) *string { return &c.DKIMKey })},
+		{"dkim-selector", "", "DKIM selector: publish the key at <selector>._domainkey.<domain>", str(func(c *Config) *string { return &c.DKIMSelector })},
 		{"smtp-trace", "", "file to write the raw SMTP dialogue to, bodies included (debugging only)", str(func(c *Config) *string { return &c.SMTPTrace })},
 	}
 }
@@ -159,6 +163,9 @@ func (c *Config) validate() []error {
 	}
 	if c.Relay != "" && !strings.HasPrefix(c.Relay, "smtp://") && !strings.HasPrefix(c.Relay, "smtps://") {
 		errs = append(errs, errors.New("relay: must start with smtp:// or smtps://"))
+	}
+	if (c.DKIMKey == "") != (c.DKIMSelector == "") {
+		errs = append(errs, errors.New("dkim-key and dkim-selector must be given together"))
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data: must not be empty"))

@@ -27,6 +27,7 @@ type Options struct {
 	Keys       *threading.Keys
 	Transport  Transport
 	InstanceID string // in the loop header of every mail
+	DKIM       *DKIM  // signs outbound mail when set
 	Logger     *slog.Logger
 	Now        func() time.Time
 	Workers    int           // concurrent deliveries, each with its own connection [4]
@@ -40,6 +41,7 @@ type Worker struct {
 	keys       *threading.Keys
 	transport  Transport
 	instanceID string
+	dkim       *DKIM
 	log        *slog.Logger
 	now        func() time.Time
 	workers    int
@@ -51,7 +53,7 @@ type Worker struct {
 // New returns a Worker; Run starts it.
 func New(opts Options) *Worker {
 	w := &Worker{store: opts.Store, keys: opts.Keys, transport: opts.Transport, instanceID: opts.InstanceID,
-		log: opts.Logger, now: opts.Now, workers: opts.Workers, poll: opts.Poll, maxAge: opts.MaxAge,
+		dkim: opts.DKIM, log: opts.Logger, now: opts.Now, workers: opts.Workers, poll: opts.Poll, maxAge: opts.MaxAge,
 		kick: make(chan struct{}, 1)}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)

@@ -144,7 +144,13 @@ func (c *composer) finish() (rendered, error) {
 	if err := part.Encode(&buf); err != nil {
 		return rendered{}, fmt.Errorf("render: %w", err)
 	}
-	return rendered{from: bounce, raw: buf.Bytes()}, nil
+	raw := buf.Bytes()
+	if c.w.dkim != nil {
+		if raw, err = c.w.dkim.Sign(ticket.Domain(c.prop.FromAddress), raw); err != nil {
+			return rendered{}, err
+		}
+	}
+	return rendered{from: bounce, raw: raw}, nil
 }
 
 func (c *composer) recipientToken() threading.Token {

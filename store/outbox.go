@@ -164,7 +164,7 @@ func (tx *Tx) OutboxRow(propertyID, id int64) (OutboxRow, bool, error) {
 
 // FailOutbox marks a row as permanently failed.
 func (tx *Tx) FailOutbox(id int64, reason string) error {
-	_, err := tx.exec(`UPDATE outbox SET status = ?, last_error = ? WHERE id = ?`, OutFailed, reason, id)
+	_, err := tx.exec(`UPDATE outbox SET status = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?`, OutFailed, reason, id)
 	if err != nil {
 		return fmt.Errorf("fail outbox row: %w", err)
 	}
@@ -384,4 +384,35 @@ func (s *Store) Count(ctx context.Context, table string) (int64, error) {
 	var n int64
 	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n)
 	return n, err
+}
+
+// HeldMail is a mail accepted but not posted.
+type HeldMail struct {
+	ID        int64
+	Reason    string
+	Sender    string
+	Subject   string
+	RawSHA256 string
+	CreatedAt time.Time
+}
+
+// Held lists a property's held mail, newest first.
+func (s *Store) Held(ctx context.Context, propertyID int64) ([]HeldMail, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, reason, sender, subject, raw_sha256, created_at FROM held
+		WHERE property_id = ? ORDER BY id DESC`, propertyID)
+	if err != nil {
+		return nil, fmt.Errorf("list held: %w", err)
+	}
+	defer rows.Close()
+	var out []HeldMail
+	for rows.Next() {
+		var h HeldMail
+		var created int64
+		if err := rows.Scan(&h.ID, &h.Reason, &h.Sender, &h.Subject, &h.RawSHA256, &created); err != nil {
+			return nil, fmt.Errorf("list held: %w", err)
+		}
+		h.CreatedAt = fromMS(created)
+		out = append(out, h)
+	}
+	return out, rows.Err()
 }

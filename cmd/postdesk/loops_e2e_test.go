@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/postdesk/postdesk/internal/smtptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,19 +18,19 @@ import (
 
 // settle waits until the relay has seen no new mail for quiet, or fails
 // after limit.
-func settle(t *testing.T, relay *testRelay, quiet, limit time.Duration) int {
+func settle(t *testing.T, relay *smtptest.Relay, quiet, limit time.Duration) int {
 	t.Helper()
 	deadline := time.Now().Add(limit)
-	last, since := relay.count(), time.Now()
+	last, since := relay.Count(), time.Now()
 	for time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
-		if n := relay.count(); n != last {
+		if n := relay.Count(); n != last {
 			last, since = n, time.Now()
 		} else if time.Since(since) >= quiet {
 			return last
 		}
 	}
-	t.Fatalf("mail kept flowing for %v: %d mails", limit, relay.count())
+	t.Fatalf("mail kept flowing for %v: %d mails", limit, relay.Count())
 	return 0
 }
 
@@ -40,9 +41,9 @@ func TestPropertiesAcknowledgingEachOther(t *testing.T) {
 	data := t.TempDir()
 	cli(t, data, "property", "add", "--slug", "a", "--name", "A", "--address", "help@a.test")
 	cli(t, data, "property", "add", "--slug", "b", "--name", "B", "--address", "help@b.test")
-	relay := startRelay(t)
-	srv := startServer(t, data, "--relay", relay.url())
-	relay.onMail = func(m relayed) { send(srv.addr, m.from, m.to, m.raw) } // the relay is the world's MX
+	relay := smtptest.Start(t)
+	srv := startServer(t, data, "--relay", relay.URL())
+	relay.OnMail(func(m smtptest.Mail) { send(srv.addr, m.From, m.To, m.Raw) }) // the relay is the world's MX
 	first := "From: help@b.test\r\nTo: help@a.test\r\nSubject: hello A\r\nMessage-ID: <b-to-a@b.test>\r\n\r\nhi\r\n"
 	if err := send(srv.addr, "help@b.test", []string{"help@a.test"}, []byte(first)); err != nil {
 		t.Fatal(err)
@@ -61,21 +62,21 @@ func TestPropertiesAcknowledgingEachOther(t *testing.T) {
 func TestAutoResponderStorm(t *testing.T) {
 	data := t.TempDir()
 	cli(t, data, "property", "add", "--slug", "acme", "--name", "Acme", "--address", "support@acme.test")
-	relay := startRelay(t)
-	srv := startServer(t, data, "--relay", relay.url())
+	relay := smtptest.Start(t)
+	srv := startServer(t, data, "--relay", relay.URL())
 	var answered atomic.Int64
-	relay.onMail = func(m relayed) {
+	relay.OnMail(func(m smtptest.Mail) {
 		n := answered.Add(1)
 		reply := fmt.Sprintf("From: bot@responder.test\r\nTo: support@acme.test\r\nSubject: I got your mail %d\r\n"+
 			"Message-ID: <bot-%d@responder.test>\r\n\r\nThanks for writing!\r\n", n, n)
 		send(srv.addr, "bot@responder.test", []string{"support@acme.test"}, []byte(reply))
-	}
+	})
 	first := "From: bot@responder.test\r\nTo: support@acme.test\r\nSubject: hello\r\nMessage-ID: <bot-0@responder.test>\r\n\r\nhi\r\n"
 	if err := send(srv.addr, "bot@responder.test", []string{"support@acme.test"}, []byte(first)); err != nil {
 		t.Fatal(err)
 	}
 	settle(t, relay, 1500*time.Millisecond, 30*time.Second)
-	if n := len(relay.to("bot@responder.test")); n != 10 {
+	if n := len(relay.To("bot@responder.test")); n != 10 {
 		t.Errorf("the auto-responder received %d acknowledgements, want the cap of 10", n)
 	}
 	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(data, "postdesk.db")})
@@ -99,14 +100,14 @@ func TestBouncesToVERP(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(root, "sisimai", "maildir", "bsd", "*"))
 	data := t.TempDir()
 	setupAcme(t, data)
-	relay := startRelay(t)
-	srv := startServer(t, data, "--relay", relay.url())
+	relay := smtptest.Start(t)
+	srv := startServer(t, data, "--relay", relay.URL())
 	first := "From: carol@example.com\r\nTo: support@acme.test\r\nSubject: hi\r\nMessage-ID: <c1@example.com>\r\n\r\nhello\r\n"
 	if err := send(srv.addr, "carol@example.com", []string{"support@acme.test"}, []byte(first)); err != nil {
 		t.Fatal(err)
 	}
-	ack := relay.waitFor(t, "carol@example.com", 1)[0]
-	verp := ack.from
+	ack := relay.WaitFor(t, "carol@example.com", 1)[0]
+	verp := ack.From
 	if !strings.HasPrefix(verp, "support+") || !strings.HasSuffix(verp, "@acme.test") {
 		t.Fatalf("envelope sender %q is not a VERP address of the property", verp)
 	}
@@ -141,7 +142,7 @@ func TestBouncesToVERP(t *testing.T) {
 	if linked != len(files) {
 		t.Errorf("%d of %d bounces linked to the mail they report on", linked, len(files))
 	}
-	if n := len(relay.to("carol@example.com")); n != 1 {
+	if n := len(relay.To("carol@example.com")); n != 1 {
 		t.Errorf("carol received %d mails, want 1 (bounces are never answered)", n)
 	}
 	show := cli(t, data, "ticket", "show", "1")
@@ -170,12 +171,12 @@ func TestOutboxSurvivesKill(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // the worker is now stuck on the hung relay
 	srv.cmd.Process.Kill()
 	<-srv.done
-	relay := startRelay(t)
-	startServer(t, data, "--relay", relay.url())
+	relay := smtptest.Start(t)
+	startServer(t, data, "--relay", relay.URL())
 	// 5 acknowledgements and 5 copies to alice.
-	relay.waitFor(t, "alice@acme.test", 5)
+	relay.WaitFor(t, "alice@acme.test", 5)
 	for i := 0; i < 5; i++ {
-		relay.waitFor(t, fmt.Sprintf("c%d@example.com", i), 1)
+		relay.WaitFor(t, fmt.Sprintf("c%d@example.com", i), 1)
 	}
 	var rows []ticket.Ticket
 	cliJSON(t, data, &rows, "ticket", "list")
@@ -214,21 +215,21 @@ func TestOutboundParsesInPython(t *testing.T) {
 	}
 	data := t.TempDir()
 	setupAcme(t, data)
-	relay := startRelay(t)
-	srv := startServer(t, data, "--relay", relay.url())
+	relay := smtptest.Start(t)
+	srv := startServer(t, data, "--relay", relay.URL())
 	raw := readTestdata(t, "../../ingest/testdata/inline-pdf.eml")
 	if err := send(srv.addr, "carol@example.com", []string{"support@acme.test"}, raw); err != nil {
 		t.Fatal(err)
 	}
-	copy1 := relay.waitFor(t, "alice@acme.test", 1)[0]
+	copy1 := relay.WaitFor(t, "alice@acme.test", 1)[0]
 	rcpt, reply := replyFrom(t, copy1, "alice@acme.test", "Here is the answer, Café crème included.")
 	if err := send(srv.addr, "alice@acme.test", []string{rcpt}, reply); err != nil {
 		t.Fatal(err)
 	}
-	answer := relay.waitFor(t, "carol@example.com", 2)
+	answer := relay.WaitFor(t, "carol@example.com", 2)
 	dir := t.TempDir()
 	for i, m := range append(answer, copy1) {
-		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.eml", i)), m.raw, 0o600)
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.eml", i)), m.Raw, 0o600)
 	}
 	out, err := exec.Command(python, "testdata/check_mime.py", dir).CombinedOutput()
 	if err != nil {

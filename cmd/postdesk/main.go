@@ -29,6 +29,8 @@ Usage:
   postdesk department add|list           manage departments
   postdesk ticket list|show              read tickets
   postdesk message raw ID                print a message exactly as received
+  postdesk held list                     mail accepted but not posted (forged, looping, over limits)
+  postdesk outbox list                   outbound mail: queued, sent, failed
 
 Every command takes --data DIR and the other settings of 'postdesk serve -h';
 run 'postdesk COMMAND -h' for its own flags.
@@ -69,6 +71,8 @@ func commands() map[string]command {
 		"ticket list":     ticketList,
 		"ticket show":     ticketShow,
 		"message raw":     messageRaw,
+		"held list":       heldList,
+		"outbox list":     outboxList,
 	}
 }
 

@@ -47,7 +47,13 @@ func serve(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	worker := notify.New(notify.Options{Store: st, Keys: keys, Transport: transport, InstanceID: instance,
+	var signer *notify.DKIM
+	if cfg.DKIMKey != "" {
+		if signer, err = notify.LoadDKIM(cfg.DKIMKey, cfg.DKIMSelector); err != nil {
+			return err
+		}
+	}
+	worker := notify.New(notify.Options{Store: st, Keys: keys, Transport: transport, InstanceID: instance, DKIM: signer,
 		Workers: cfg.OutboundWorkers, Logger: log.With("component", "notify")})
 	pipeline := ingest.New(ingest.Options{Store: st, Keys: keys, InstanceID: instance, OnEnqueue: worker.Kick,
 		Logger: log.With("component", "ingest")})

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
 
@@ -49,6 +50,7 @@ type ticketView struct {
 	Ticket   ticket.Ticket    `json:"ticket"`
 	Messages []ticket.Message `json:"messages"`
 	Events   []ticket.Event   `json:"events"`
+	Bounces  []store.Bounce   `json:"bounces"`
 }
 
 func ticketShow(ctx context.Context, e env) error {
@@ -78,6 +80,9 @@ func ticketShow(ctx context.Context, e env) error {
 		return err
 	}
 	if v.Events, err = a.st.Events(ctx, v.Ticket.ID); err != nil {
+		return err
+	}
+	if v.Bounces, err = a.st.Bounces(ctx, v.Ticket.ID); err != nil {
 		return err
 	}
 	if a.json {
@@ -117,6 +122,13 @@ func writeTicket(w io.Writer, v ticketView) {
 				at.SHA256[:12], cid(at.ContentID))
 		}
 		fmt.Fprintf(w, "\n%s\n", strings.TrimRight(bodyText(m), "\n"))
+	}
+	if len(v.Bounces) > 0 {
+		fmt.Fprintf(w, "\n--- bounces\n")
+		for _, b := range v.Bounces {
+			fmt.Fprintf(w, "%s  %-4s %s %s %s  %s\n", b.CreatedAt.Format(time.DateTime), b.Kind, b.Recipient,
+				orDash(b.Action), orDash(b.Status), b.Diagnostic)
+		}
 	}
 	fmt.Fprintf(w, "\n--- events\n")
 	for _, ev := range v.Events {

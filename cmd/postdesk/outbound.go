@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+)
+
+func heldList(ctx context.Context, e env) error {
+	fs, l := flags("held list", e)
+	prop := fs.String("property", "", "property slug (may be left out when there is one property)")
+	a, err := openAdmin(ctx, fs, l, e)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	p, err := a.property(ctx, *prop)
+	if err != nil {
+		return err
+	}
+	held, err := a.st.Held(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	return a.print(e.stdout, nonNil(held), func(w *tabwriter.Writer) {
+		fmt.Fprintln(w, "ID\tRECEIVED\tSENDER\tSUBJECT\tREASON")
+		for _, h := range held {
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", h.ID, h.CreatedAt.Format(time.DateTime), h.Sender, h.Subject, h.Reason)
+		}
+	})
+}
+
+func outboxList(ctx context.Context, e env) error {
+	fs, l := flags("outbox list", e)
+	prop := fs.String("property", "", "property slug (may be left out when there is one property)")
+	status := fs.String("status", "", "only rows in this state: queued, sent or failed")
+	a, err := openAdmin(ctx, fs, l, e)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	p, err := a.property(ctx, *prop)
+	if err != nil {
+		return err
+	}
+	rows, err := a.st.Outbox(ctx, p.ID, *status)
+	if err != nil {
+		return err
+	}
+	return a.print(e.stdout, nonNil(rows), func(w *tabwriter.Writer) {
+		fmt.Fprintln(w, "ID\tSTATUS\tKIND\tTO\tATTEMPTS\tNEXT\tLAST ERROR")
+		for _, r := range rows {
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Status, r.Kind, r.Rcpt, r.Attempts,
+				r.NextAttempt.Format(time.DateTime), r.LastError)
+		}
+	})
+}

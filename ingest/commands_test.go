@@ -1,0 +1,100 @@
+package ingest
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+func TestSplitCommands(t *testing.T) {
+	tests := []struct {
+		text  string
+		names []string
+		rest  string
+	}{
+		{"#close\n#tag vip\n\nThanks!", []string{"close", "tag"}, "Thanks!"},
+		{"\n\n#assign me\nHello", []string{"assign"}, "Hello"},
+		{"#1 thing first", nil, "#1 thing first"},
+		{"Hello\n#close", nil, "Hello\n#close"},
+		{"#note", []string{"note"}, ""},
+		{"#priority urgent\r\nBody", []string{"priority"}, "Body"},
+	}
+	for _, tt := range tests {
+		cmds, rest := splitCommands(tt.text)
+		var names []string
+		for _, c := range cmds {
+			names = append(names, c.name)
+		}
+		if strings.Join(names, ",") != strings.Join(tt.names, ",") || rest != tt.rest {
+			t.Errorf("splitCommands(%q) = %v, %q; want %v, %q", tt.text, names, rest, tt.names, tt.rest)
+		}
+	}
+}
+
+func TestPlanCommands(t *testing.T) {
+	me := ticket.Member{ID: 1, Email: "alice@acme.test"}
+	bob := ticket.Member{ID: 2, Email: "bob@acme.test"}
+	find := func(email string) (ticket.Member, bool, error) {
+		if strings.EqualFold(email, bob.Email) {
+			return bob, true, nil
+		}
+		return ticket.Member{}, false, nil
+	}
+	tests := []struct {
+		text string
+		err  string
+		check func(plan) bool
+	}{
+		{"#close", "", func(p plan) bool { return p.status == ticket.StatusClosed }},
+		{"#reopen", "", func(p plan) bool { return p.status == ticket.StatusOpen }},
+		{"#assign me", "", func(p plan) bool { return p.assignee.ID == 1 }},
+		{"#assign <bob@acme.test>", "", func(p plan) bool { return p.assignee.ID == 2 }},
+		{"#priority HIGH", "", func(p plan) bool { return p.priority == ticket.PriorityHigh }},
+		{"#snooze 2d", "", func(p plan) bool { return p.snooze == 48*time.Hour && p.status == ticket.StatusSnoozed }},
+		{"#tag VIP\n#tag refund", "", func(p plan) bool { return strings.Join(p.tags, ",") == "vip,refund" }},
+		{"#note", "", func(p plan) bool { return p.note }},
+		{"#assign mallory@evil.example", "not a member", nil},
+		{"#priority whenever", "unknown priority", nil},
+		{"#snooze soon", "not a duration", nil},
+		{"#snooze 0h", "not a duration", nil},
+		{"#frobnicate", "unknown command", nil},
+		{"#close now", "takes no argument", nil},
+		{"#tag two words", "one word", nil},
+		{"#close\n#frobnicate", "unknown command", nil}, // nothing half-applied
+	}
+	for _, tt := range tests {
+		cmds, _ := splitCommands(tt.text)
+		p, err := planCommands(cmds, me, find)
+		switch {
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("%q: error %v, want %q", tt.text, err, tt.err)
+		case tt.err != "" && p.status != "":
+			t.Errorf("%q: a failed plan still carries changes: %+v", tt.text, p)
+		case tt.err == "" && (err != nil || !tt.check(p)):
+			t.Errorf("%q: plan %+v, %v", tt.text, p, err)
+		}
+	}
+}
+
+func TestTrimReply(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"gmail", "Thanks, fixed.\n\nOn Sat, 21 Nov 2026 at 09:00, Acme <support@acme.test> wrote:\n> old text\n", "Thanks, fixed."},
+		{"gmail wrapped", "Thanks.\n\nOn Sat, 21 Nov 2026 at 09:00, Acme Support\n<support@acme.test> wrote:\n> old\n", "Thanks."},
+		{"outlook", "Done.\n\n-----Original Message-----\nFrom: Carol\nSent: today\n", "Done."},
+		{"outlook header", "Done.\n\nFrom: Carol <carol@example.com>\nSent: Saturday\nTo: support\n", "Done."},
+		{"outlook line", "Done.\n________________________________\nFrom: Carol\n", "Done."},
+		{"signature", "Done.\n\n-- \nAlice\nAcme Support\n", "Done."},
+		{"german", "Erledigt.\n\nAm 21.11.2026 um 09:00 schrieb Carol <carol@example.com>:\n> alt\n", "Erledigt."},
+		{"trailing quote", "Yes.\n\n> question?\n> more\n", "Yes."},
+		{"inline quote kept", "> is it broken?\nYes, it is.\n", "> is it broken?\nYes, it is."},
+		{"no history", "Just this.", "Just this."},
+		{"dashes are not a signature", "Step 1 -- then step 2", "Step 1 -- then step 2"},
+	}
+	for _, tt := range tests {
+		if got := trimReply(tt.in); got != tt.want {
+			t.Errorf("%s: trimReply = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
