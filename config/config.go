@@ -37,6 +37,7 @@ type Config struct {
 	CommandTimeout  time.Duration
 	DataTimeout     time.Duration
 	SMTPTrace       string // file receiving the raw SMTP dialogue, for debugging
+	PprofAddr       string // loopback address serving net/http/pprof, for profiling
 
 	Relay           string // outbound SMTP relay URL; empty spools to a Maildir
 	OutboundWorkers int
@@ -88,6 +89,7 @@ func settings() []setting {
 		{"instance-id", "", "name of this gateway in the loop header of its mail (default: generated and kept in the database)", str(func(c *Config) *string { return &c.InstanceID })},
 		{"dkim-key", "", "PEM private key (RSA or Ed25519) to DKIM-sign outbound mail in each property's From domain", str(func(c *Config) *string { return &c.DKIMKey })},
 		{"dkim-selector", "", "DKIM selector: publish the key at <selector>._domainkey.<domain>", str(func(c *Config) *string { return &c.DKIMSelector })},
+		{"pprof-addr", "", "address serving Go's profiler (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty", str(func(c *Config) *string { return &c.PprofAddr })},
 		{"smtp-trace", "", "file to write the raw SMTP dialogue to, bodies included (debugging only)", str(func(c *Config) *string { return &c.SMTPTrace })},
 	}
 }

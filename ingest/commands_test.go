@@ -43,8 +43,8 @@ func TestPlanCommands(t *testing.T) {
 		return ticket.Member{}, false, nil
 	}
 	tests := []struct {
-		text string
-		err  string
+		text  string
+		err   string
 		check func(plan) bool
 	}{
 		{"#close", "", func(p plan) bool { return p.status == ticket.StatusClosed }},

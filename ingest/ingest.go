@@ -10,10 +10,10 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/postdesk/postdesk/store"
@@ -49,6 +49,7 @@ type Pipeline struct {
 	instanceID string
 	limits     Limits
 	onEnqueue  func()
+	props      *propertyCache
 	log        *slog.Logger
 	now        func() time.Time
 	parser     *parser
@@ -84,6 +85,7 @@ func New(opts Options) *Pipeline {
 	if p.now == nil {
 		p.now = time.Now
 	}
+	p.props = newPropertyCache(opts.Store, p.now)
 	n := opts.MaxParallelParse
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
@@ -108,8 +110,8 @@ func (r *Rejection) Permanent() bool { return true }
 // CheckRecipient tells whether addr is an inbound address of some property.
 // An unknown address is a *Rejection; any other error is temporary.
 func (p *Pipeline) CheckRecipient(ctx context.Context, addr string) error {
-	_, err := p.store.PropertyByAddress(ctx, ticket.BaseAddress(addr))
-	if errors.Is(err, store.ErrNotFound) {
+	_, found, err := p.props.lookup(ctx, strings.ToLower(ticket.BaseAddress(addr)))
+	if err == nil && !found {
 		return &Rejection{Reason: fmt.Sprintf("no such mailbox here: %s", addr), UnknownRecipient: true}
 	}
 	return err
@@ -171,12 +173,12 @@ func (p *Pipeline) recipientProperties(ctx context.Context, to []string) ([]tick
 	var props []ticket.Property
 	seen := map[int64]bool{}
 	for _, rcpt := range to {
-		prop, err := p.store.PropertyByAddress(ctx, ticket.BaseAddress(rcpt))
-		if errors.Is(err, store.ErrNotFound) {
-			continue // checked at RCPT; removed since
-		}
+		prop, found, err := p.props.lookup(ctx, strings.ToLower(ticket.BaseAddress(rcpt)))
 		if err != nil {
 			return nil, err
+		}
+		if !found {
+			continue // checked at RCPT; removed since
 		}
 		if !seen[prop.ID] {
 			seen[prop.ID] = true

@@ -28,7 +28,7 @@ func (s *Store) AddProperty(ctx context.Context, p ticket.Property) (ticket.Prop
 			}
 		}
 		p.CreatedAt = s.now().UTC()
-		err := tx.tx.QueryRowContext(tx.ctx, `INSERT INTO properties (slug, name, from_name, from_address, tag_format, ack_enabled, created_at)
+		err := tx.queryRow(`INSERT INTO properties (slug, name, from_name, from_address, tag_format, ack_enabled, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			p.Slug, p.Name, p.FromName, p.FromAddress, p.TagFormat, p.AckEnabled, ms(p.CreatedAt)).Scan(&p.ID)
 		if err != nil {
@@ -60,7 +60,7 @@ func scanProperty(row interface{ Scan(...any) error }) (ticket.Property, error) 
 
 // Properties lists every property with its addresses.
 func (s *Store) Properties(ctx context.Context) ([]ticket.Property, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+propertyColumns+` FROM properties ORDER BY id`)
+	rows, err := s.query(ctx, `SELECT `+propertyColumns+` FROM properties ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list properties: %w", err)
 	}
@@ -101,7 +101,7 @@ func (s *Store) PropertyByAddress(ctx context.Context, addr string) (ticket.Prop
 }
 
 func (s *Store) propertyWhere(ctx context.Context, where string, arg any) (ticket.Property, error) {
-	p, err := scanProperty(s.r.QueryRowContext(ctx, `SELECT `+propertyColumns+` FROM properties WHERE `+where, arg))
+	p, err := scanProperty(s.queryRow(ctx, `SELECT `+propertyColumns+` FROM properties WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("property %v: %w", arg, ErrNotFound)
 	}
@@ -113,7 +113,7 @@ func (s *Store) propertyWhere(ctx context.Context, where string, arg any) (ticke
 }
 
 func (s *Store) propertyAddresses(ctx context.Context, id int64) ([]string, error) {
-	return queryStrings(ctx, s.r, `SELECT address FROM property_addresses WHERE property_id = ? ORDER BY address`, id)
+	return queryStrings(ctx, s, `SELECT address FROM property_addresses WHERE property_id = ? ORDER BY address`, id)
 }
 
 // AddMember adds an agent or admin to the property with the given slug, and
@@ -130,7 +130,7 @@ func (s *Store) AddMember(ctx context.Context, slug string, m ticket.Member) (ti
 		if tx.exists(`SELECT 1 FROM members WHERE property_id = ? AND email = ?`, p.ID, m.Email) {
 			return fmt.Errorf("member %s: %w", m.Email, ErrExists)
 		}
-		err := tx.tx.QueryRowContext(tx.ctx, `INSERT INTO members (property_id, email, name, role, created_at)
+		err := tx.queryRow(`INSERT INTO members (property_id, email, name, role, created_at)
 			VALUES (?, ?, ?, ?, ?) RETURNING id`, p.ID, m.Email, m.Name, string(m.Role), ms(m.CreatedAt)).Scan(&m.ID)
 		if err != nil {
 			return err
@@ -147,7 +147,7 @@ func (s *Store) AddMember(ctx context.Context, slug string, m ticket.Member) (ti
 
 // Members lists the members of a property.
 func (s *Store) Members(ctx context.Context, slug string) ([]ticket.Member, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT m.id, m.property_id, m.email, m.name, m.role, m.created_at
+	rows, err := s.query(ctx, `SELECT m.id, m.property_id, m.email, m.name, m.role, m.created_at
 		FROM members m JOIN properties p ON p.id = m.property_id WHERE p.slug = ? ORDER BY m.id`, slug)
 	if err != nil {
 		return nil, fmt.Errorf("list members: %w", err)
@@ -184,7 +184,7 @@ func (s *Store) AddDepartment(ctx context.Context, slug string, d ticket.Departm
 				return err
 			}
 		}
-		if err := tx.tx.QueryRowContext(tx.ctx, `INSERT INTO departments (property_id, name, is_default) VALUES (?, ?, ?) RETURNING id`,
+		if err := tx.queryRow(`INSERT INTO departments (property_id, name, is_default) VALUES (?, ?, ?) RETURNING id`,
 			p.ID, d.Name, d.IsDefault).Scan(&d.ID); err != nil {
 			return err
 		}
@@ -208,7 +208,7 @@ func (s *Store) AddDepartment(ctx context.Context, slug string, d ticket.Departm
 
 // Departments lists the departments of a property with their members.
 func (s *Store) Departments(ctx context.Context, slug string) ([]ticket.Department, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT d.id, d.property_id, d.name, d.is_default
+	rows, err := s.query(ctx, `SELECT d.id, d.property_id, d.name, d.is_default
 		FROM departments d JOIN properties p ON p.id = d.property_id WHERE p.slug = ? ORDER BY d.id`, slug)
 	if err != nil {
 		return nil, fmt.Errorf("list departments: %w", err)
@@ -227,7 +227,7 @@ func (s *Store) Departments(ctx context.Context, slug string) ([]ticket.Departme
 		return nil, fmt.Errorf("list departments: %w", err)
 	}
 	for i := range out {
-		out[i].Members, err = queryStrings(ctx, s.r, `SELECT m.email FROM department_members dm
+		out[i].Members, err = queryStrings(ctx, s, `SELECT m.email FROM department_members dm
 			JOIN members m ON m.id = dm.member_id WHERE dm.department_id = ? ORDER BY m.email`, out[i].ID)
 		if err != nil {
 			return nil, fmt.Errorf("list departments: %w", err)
@@ -236,13 +236,8 @@ func (s *Store) Departments(ctx context.Context, slug string) ([]ticket.Departme
 	return out, nil
 }
 
-// queryer is what *sql.DB and *sql.Tx share for reads.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-func queryStrings(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+func queryStrings(ctx context.Context, s *Store, query string, args ...any) ([]string, error) {
+	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -258,13 +253,9 @@ func queryStrings(ctx context.Context, q queryer, query string, args ...any) ([]
 	return out, rows.Err()
 }
 
-func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(tx.ctx, query, args...)
-}
-
 // exists reports whether query returns a row. An error counts as no row: the
 // statement that follows reports it.
 func (tx *Tx) exists(query string, args ...any) bool {
 	var one int
-	return tx.tx.QueryRowContext(tx.ctx, query, args...).Scan(&one) == nil
+	return tx.queryRow(query, args...).Scan(&one) == nil
 }

@@ -79,6 +79,14 @@ func (s *Store) commitBatch(batch []*job) []error {
 	if err != nil {
 		return fill(errs, fmt.Errorf("begin: %w", err))
 	}
+	if len(batch) == 1 {
+		// Alone in its transaction, a job needs no savepoint.
+		if errs[0] = s.runJob(&Tx{tx: tx, ctx: ctx, s: s}, batch[0]); errs[0] != nil {
+			tx.Rollback()
+			return errs
+		}
+		return s.commit(tx, errs)
+	}
 	for i, j := range batch {
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
 			tx.Rollback()
@@ -102,8 +110,12 @@ func (s *Store) commitBatch(batch []*job) []error {
 			}
 		}
 	}
+	return s.commit(tx, errs)
+}
+
+func (s *Store) commit(tx *sql.Tx, errs []error) []error {
 	if err := tx.Commit(); err != nil {
-		s.log.Error("commit failed", "jobs", len(batch), "err", err)
+		s.log.Error("commit failed", "jobs", len(errs), "err", err)
 		return fill(errs, fmt.Errorf("commit: %w", err))
 	}
 	return errs

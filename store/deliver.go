@@ -16,7 +16,7 @@ func (tx *Tx) Now() time.Time { return tx.s.now().UTC() }
 // Retransmission looks for a message of the property with this Message-ID and
 // content hash, and returns its id and ticket number.
 func (tx *Tx) Retransmission(propertyID int64, messageID, contentHash string) (msgID, ticketNumber int64, found bool, err error) {
-	err = tx.tx.QueryRowContext(tx.ctx, `SELECT m.id, t.number FROM messages m JOIN tickets t ON t.id = m.ticket_id
+	err = tx.queryRow(`SELECT m.id, t.number FROM messages m JOIN tickets t ON t.id = m.ticket_id
 		WHERE m.property_id = ? AND m.message_id = ? AND m.content_hash = ? LIMIT 1`,
 		propertyID, messageID, contentHash).Scan(&msgID, &ticketNumber)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -31,54 +31,36 @@ func (tx *Tx) Retransmission(propertyID int64, messageID, contentHash string) (m
 // Contact returns the property's contact with this address, creating it if it
 // does not exist. A name is filled in when the contact had none.
 func (tx *Tx) Contact(propertyID int64, email, name string) (ticket.Contact, error) {
-	c := ticket.Contact{PropertyID: propertyID, Email: strings.ToLower(email), Name: name}
+	c := ticket.Contact{PropertyID: propertyID, Email: strings.ToLower(email)}
 	var created int64
-	var stored string
-	err := tx.tx.QueryRowContext(tx.ctx, `SELECT id, name, created_at FROM contacts WHERE property_id = ? AND email = ?`,
-		propertyID, c.Email).Scan(&c.ID, &stored, &created)
-	switch {
-	case err == nil:
-		c.CreatedAt = fromMS(created)
-		if stored == "" && name != "" {
-			_, err = tx.exec(`UPDATE contacts SET name = ? WHERE id = ?`, name, c.ID)
-		} else {
-			c.Name = stored
-		}
-		return c, err
-	case !errors.Is(err, sql.ErrNoRows):
-		return c, fmt.Errorf("find contact: %w", err)
-	}
-	c.CreatedAt = tx.Now()
-	err = tx.tx.QueryRowContext(tx.ctx, `INSERT INTO contacts (property_id, email, name, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
-		propertyID, c.Email, c.Name, ms(c.CreatedAt)).Scan(&c.ID)
+	err := tx.queryRow(`INSERT INTO contacts (property_id, email, name, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (property_id, email) DO UPDATE SET name = CASE WHEN contacts.name = '' THEN excluded.name ELSE contacts.name END
+		RETURNING id, name, created_at`, propertyID, c.Email, name, ms(tx.Now())).Scan(&c.ID, &c.Name, &created)
 	if err != nil {
-		return c, fmt.Errorf("create contact: %w", err)
+		return c, fmt.Errorf("contact: %w", err)
 	}
+	c.CreatedAt = fromMS(created)
 	return c, nil
 }
 
 // CreateTicket gives t the property's next number and its default department
 // (unless t names one), and inserts it.
 func (tx *Tx) CreateTicket(t *ticket.Ticket) error {
-	err := tx.tx.QueryRowContext(tx.ctx, `UPDATE properties SET next_ticket_number = next_ticket_number + 1
+	err := tx.queryRow(`UPDATE properties SET next_ticket_number = next_ticket_number + 1
 		WHERE id = ? RETURNING next_ticket_number - 1`, t.PropertyID).Scan(&t.Number)
 	if err != nil {
 		return fmt.Errorf("number ticket: %w", err)
 	}
-	if t.DepartmentID == 0 {
-		err := tx.tx.QueryRowContext(tx.ctx, `SELECT id FROM departments WHERE property_id = ? AND is_default = 1`,
-			t.PropertyID).Scan(&t.DepartmentID)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("default department: %w", err)
-		}
-	}
 	now := tx.Now()
 	t.CreatedAt, t.UpdatedAt = now, now
-	err = tx.tx.QueryRowContext(tx.ctx, `INSERT INTO tickets (property_id, number, subject, status, priority,
+	var dept sql.NullInt64
+	err = tx.queryRow(`INSERT INTO tickets (property_id, number, subject, status, priority,
 		requester_id, assignee_id, department_id, linked_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(?, (SELECT id FROM departments WHERE property_id = ? AND is_default = 1)), ?, ?, ?)
+		RETURNING id, department_id`,
 		t.PropertyID, t.Number, t.Subject, string(t.Status), string(t.Priority), t.RequesterID,
-		nullID(t.AssigneeID), nullID(t.DepartmentID), nullID(t.LinkedID), ms(now), ms(now)).Scan(&t.ID)
+		nullID(t.AssigneeID), nullID(t.DepartmentID), t.PropertyID, nullID(t.LinkedID), ms(now), ms(now)).Scan(&t.ID, &dept)
+	t.DepartmentID = dept.Int64
 	if err != nil {
 		return fmt.Errorf("create ticket: %w", err)
 	}
@@ -110,7 +92,7 @@ func (tx *Tx) PutBlob(sha string, data []byte) error {
 // stored with PutBlob), and sets their ids.
 func (tx *Tx) InsertMessage(m *ticket.Message) error {
 	m.CreatedAt = tx.Now()
-	err := tx.tx.QueryRowContext(tx.ctx, `INSERT INTO messages (property_id, ticket_id, direction, kind,
+	err := tx.queryRow(`INSERT INTO messages (property_id, ticket_id, direction, kind,
 		author_id, author_email, author_name, message_id, synthetic_id, in_reply_to, refs, reply_to, to_addrs,
 		cc_addrs, subject, sent_at, text_body, html_body, raw_sha256, raw_size, content_hash, warnings,
 		auto_reply, thread, created_at)
@@ -125,7 +107,7 @@ func (tx *Tx) InsertMessage(m *ticket.Message) error {
 	for i := range m.Attachments {
 		a := &m.Attachments[i]
 		a.MessageID = m.ID
-		err := tx.tx.QueryRowContext(tx.ctx, `INSERT INTO attachments (message_id, filename, content_type, size,
+		err := tx.queryRow(`INSERT INTO attachments (message_id, filename, content_type, size,
 			sha256, content_id, inline) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			m.ID, a.Filename, a.ContentType, a.Size, a.SHA256, a.ContentID, a.Inline).Scan(&a.ID)
 		if err != nil {

@@ -64,7 +64,7 @@ func (tx *Tx) Enqueue(r *OutboxRow) error {
 	now := tx.Now()
 	r.Status, r.CreatedAt, r.NextAttempt = OutQueued, now, now
 	r.Rcpt = strings.ToLower(r.Rcpt)
-	err := tx.tx.QueryRowContext(tx.ctx, `INSERT INTO outbox (property_id, ticket_id, message_id, kind, rcpt, rcpt_kind,
+	err := tx.queryRow(`INSERT INTO outbox (property_id, ticket_id, message_id, kind, rcpt, rcpt_kind,
 		rcpt_id, msg_id, subject, body, status, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		r.PropertyID, nullID(r.TicketID), nullID(r.MessageID), r.Kind, r.Rcpt, r.RcptKind, r.RcptID, r.MsgID,
 		r.Subject, r.Body, r.Status, ms(now), ms(now)).Scan(&r.ID)
@@ -78,7 +78,7 @@ func (tx *Tx) Enqueue(r *OutboxRow) error {
 // for rate limits on automatic mail.
 func (tx *Tx) CountSent(propertyID int64, rcpt, kind string, since time.Time) (int, error) {
 	var n int
-	err := tx.tx.QueryRowContext(tx.ctx, `SELECT COUNT(*) FROM outbox WHERE property_id = ? AND rcpt = ? AND kind = ? AND created_at >= ?`,
+	err := tx.queryRow(`SELECT COUNT(*) FROM outbox WHERE property_id = ? AND rcpt = ? AND kind = ? AND created_at >= ?`,
 		propertyID, strings.ToLower(rcpt), kind, ms(since)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count outbox: %w", err)
@@ -89,7 +89,7 @@ func (tx *Tx) CountSent(propertyID int64, rcpt, kind string, since time.Time) (i
 // NewTicketsSince counts the tickets a contact opened since a time.
 func (tx *Tx) NewTicketsSince(contactID int64, since time.Time) (int, error) {
 	var n int
-	err := tx.tx.QueryRowContext(tx.ctx, `SELECT COUNT(*) FROM tickets WHERE requester_id = ? AND created_at >= ?`,
+	err := tx.queryRow(`SELECT COUNT(*) FROM tickets WHERE requester_id = ? AND created_at >= ?`,
 		contactID, ms(since)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count tickets: %w", err)
@@ -140,7 +140,7 @@ type Bounce struct {
 
 // RecordBounce stores a bounce.
 func (tx *Tx) RecordBounce(b *Bounce) error {
-	err := tx.tx.QueryRowContext(tx.ctx, `INSERT INTO bounces (property_id, outbox_id, ticket_id, recipient, action, status,
+	err := tx.queryRow(`INSERT INTO bounces (property_id, outbox_id, ticket_id, recipient, action, status,
 		diagnostic, kind, raw_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		b.PropertyID, nullID(b.OutboxID), nullID(b.TicketID), strings.ToLower(b.Recipient), b.Action, b.Status,
 		b.Diagnostic, b.Kind, b.RawSHA256, ms(tx.Now())).Scan(&b.ID)
@@ -152,7 +152,7 @@ func (tx *Tx) RecordBounce(b *Bounce) error {
 
 // OutboxRow returns a row of the property's outbox.
 func (tx *Tx) OutboxRow(propertyID, id int64) (OutboxRow, bool, error) {
-	r, err := scanOutbox(tx.tx.QueryRowContext(tx.ctx, `SELECT `+outboxColumns+` FROM outbox WHERE property_id = ? AND id = ?`, propertyID, id))
+	r, err := scanOutbox(tx.queryRow(`SELECT `+outboxColumns+` FROM outbox WHERE property_id = ? AND id = ?`, propertyID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, false, nil
 	}
@@ -174,7 +174,7 @@ func (tx *Tx) FailOutbox(id int64, reason string) error {
 // DueOutbox returns up to limit queued rows whose time has come, oldest
 // first, leaving out the ids in busy (rows being sent right now).
 func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int, busy map[int64]bool) ([]OutboxRow, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE status = ? AND next_attempt <= ?
+	rows, err := s.query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE status = ? AND next_attempt <= ?
 		ORDER BY next_attempt, id LIMIT ?`, OutQueued, ms(now), limit+len(busy))
 	if err != nil {
 		return nil, fmt.Errorf("due outbox: %w", err)
@@ -196,7 +196,7 @@ func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int, busy ma
 // Outbox lists the outbox rows of a property, newest first, optionally only
 // those in one state.
 func (s *Store) Outbox(ctx context.Context, propertyID int64, status string) ([]OutboxRow, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE property_id = ? AND (? = '' OR status = ?)
+	rows, err := s.query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE property_id = ? AND (? = '' OR status = ?)
 		ORDER BY id DESC`, propertyID, status, status)
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
@@ -262,7 +262,7 @@ func (tx *Tx) InvolvedMembers(t ticket.Ticket) ([]ticket.Member, error) {
 
 // Participants returns the requester and Cc'd participants of a ticket.
 func (tx *Tx) Participants(ticketID int64) ([]ticket.Contact, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT c.id, c.property_id, c.email, c.name, c.created_at FROM ticket_participants tp
+	rows, err := tx.query(`SELECT c.id, c.property_id, c.email, c.name, c.created_at FROM ticket_participants tp
 		JOIN contacts c ON c.id = tp.contact_id WHERE tp.ticket_id = ? ORDER BY tp.role DESC, c.id`, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("participants: %w", err)
@@ -290,7 +290,7 @@ func (tx *Tx) memberWhere(where string, args ...any) (ticket.Member, bool, error
 }
 
 func (tx *Tx) members(query string, args ...any) ([]ticket.Member, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, query, args...)
+	rows, err := tx.query(query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("members: %w", err)
 	}
@@ -353,7 +353,7 @@ func (tx *Tx) Snooze(t *ticket.Ticket, until time.Time, actor string) error {
 
 // Bounces lists the bounces recorded on a ticket.
 func (s *Store) Bounces(ctx context.Context, ticketID int64) ([]Bounce, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, property_id, COALESCE(outbox_id, 0), COALESCE(ticket_id, 0), recipient, action,
+	rows, err := s.query(ctx, `SELECT id, property_id, COALESCE(outbox_id, 0), COALESCE(ticket_id, 0), recipient, action,
 		status, diagnostic, kind, raw_sha256, created_at FROM bounces WHERE ticket_id = ? ORDER BY id`, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("list bounces: %w", err)
@@ -382,7 +382,7 @@ func (s *Store) Count(ctx context.Context, table string) (int64, error) {
 		return 0, fmt.Errorf("count: unknown table %q", table)
 	}
 	var n int64
-	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n)
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n)
 	return n, err
 }
 
@@ -398,7 +398,7 @@ type HeldMail struct {
 
 // Held lists a property's held mail, newest first.
 func (s *Store) Held(ctx context.Context, propertyID int64) ([]HeldMail, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, reason, sender, subject, raw_sha256, created_at FROM held
+	rows, err := s.query(ctx, `SELECT id, reason, sender, subject, raw_sha256, created_at FROM held
 		WHERE property_id = ? ORDER BY id DESC`, propertyID)
 	if err != nil {
 		return nil, fmt.Errorf("list held: %w", err)

@@ -56,10 +56,12 @@ type Options struct {
 
 // Store is the database. It is safe for concurrent use.
 type Store struct {
-	w   *sql.DB // the single writer connection
-	r   *sql.DB // readers
-	log *slog.Logger
-	now func() time.Time
+	w      *sql.DB // the single writer connection
+	r      *sql.DB // readers
+	wstmts *stmtCache
+	rstmts *stmtCache
+	log    *slog.Logger
+	now    func() time.Time
 
 	jobs     chan *job
 	maxBatch int
@@ -97,8 +99,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if s.w, err = sql.Open("sqlite", dsn(opts.Path, true)); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	s.w.SetMaxOpenConns(1)
-	s.w.SetMaxIdleConns(1)
+	// One goroutine writes, through one connection. A second connection
+	// exists only so that database/sql can prepare a statement while the
+	// writer's transaction holds the first (see stmt.go); it never writes.
+	s.w.SetMaxOpenConns(2)
+	s.w.SetMaxIdleConns(2)
 	s.w.SetConnMaxLifetime(0)
 	if s.r, err = sql.Open("sqlite", dsn(opts.Path, false)); err != nil {
 		s.w.Close()
@@ -106,6 +111,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s.r.SetMaxOpenConns(8)
 	s.r.SetMaxIdleConns(8)
+	s.wstmts, s.rstmts = newStmtCache(s.w), newStmtCache(s.r)
 	if err := s.migrate(ctx); err != nil {
 		s.w.Close()
 		s.r.Close()
@@ -136,6 +142,8 @@ func dsn(path string, writer bool) string {
 func (s *Store) Close() error {
 	s.closeMu.Do(func() { close(s.stop) })
 	s.wg.Wait()
+	s.wstmts.close()
+	s.rstmts.close()
 	return errors.Join(s.w.Close(), s.r.Close())
 }
 

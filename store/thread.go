@@ -29,7 +29,7 @@ func (tx *Tx) TicketByNumber(propertyID, number int64) (ticket.Ticket, bool, err
 }
 
 func (tx *Tx) ticketWhere(where string, args ...any) (ticket.Ticket, bool, error) {
-	t, err := scanTicket(tx.tx.QueryRowContext(tx.ctx, `SELECT `+ticketColumns+ticketJoins+` WHERE `+where, args...))
+	t, err := scanTicket(tx.queryRow(`SELECT `+ticketColumns+ticketJoins+` WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, false, nil
 	}
@@ -51,7 +51,7 @@ func (tx *Tx) ThreadIDs(propertyID int64, ids []string) (direct, ghost map[strin
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT msg_id, kind, ticket_id FROM thread_ids
+	rows, err := tx.query(`SELECT msg_id, kind, ticket_id FROM thread_ids
 		WHERE property_id = ? AND msg_id IN (`+placeholders(len(ids))+`) ORDER BY ticket_id DESC`, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("thread lookup: %w", err)
@@ -101,7 +101,7 @@ func (tx *Tx) IsParticipant(propertyID, ticketID int64, emails []string) (bool, 
 	args := append(append([]any{ticketID}, lower...), propertyID)
 	args = append(args, lower...)
 	var one int
-	err := tx.tx.QueryRowContext(tx.ctx, `SELECT 1 FROM ticket_participants tp JOIN contacts c ON c.id = tp.contact_id
+	err := tx.queryRow(`SELECT 1 FROM ticket_participants tp JOIN contacts c ON c.id = tp.contact_id
 		WHERE tp.ticket_id = ? AND c.email IN (`+in+`)
 		UNION ALL SELECT 1 FROM members WHERE property_id = ? AND email IN (`+in+`) LIMIT 1`, args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -118,7 +118,7 @@ func (tx *Tx) MemberByEmail(propertyID int64, email string) (ticket.Member, bool
 	var m ticket.Member
 	var role string
 	var created int64
-	err := tx.tx.QueryRowContext(tx.ctx, `SELECT id, property_id, email, name, role, created_at FROM members
+	err := tx.queryRow(`SELECT id, property_id, email, name, role, created_at FROM members
 		WHERE property_id = ? AND email = ?`, propertyID, strings.ToLower(email)).Scan(&m.ID, &m.PropertyID, &m.Email, &m.Name, &role, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, false, nil
@@ -156,7 +156,7 @@ func (tx *Tx) Touch(ticketID int64) error {
 // has none. Used for secrets the gateway generates on first start.
 func (s *Store) EnsureSetting(ctx context.Context, name string, gen func() (string, error)) (string, error) {
 	var v string
-	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	err := s.queryRow(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
 	if err == nil {
 		return v, nil
 	}
@@ -174,7 +174,7 @@ func (s *Store) EnsureSetting(ctx context.Context, name string, gen func() (stri
 	if err != nil {
 		return "", fmt.Errorf("setting %s: %w", name, err)
 	}
-	err = s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	err = s.queryRow(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
 	return v, err
 }
 

@@ -34,7 +34,7 @@ func scanTicket(row interface{ Scan(...any) error }) (ticket.Ticket, error) {
 func (s *Store) Tickets(ctx context.Context, slug string, status ticket.Status) ([]ticket.Ticket, error) {
 	q := `SELECT ` + ticketColumns + ticketJoins + ` JOIN properties p ON p.id = t.property_id
 		WHERE p.slug = ? AND (? = '' OR t.status = ?) ORDER BY t.number DESC`
-	rows, err := s.r.QueryContext(ctx, q, slug, string(status), string(status))
+	rows, err := s.query(ctx, q, slug, string(status), string(status))
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
@@ -54,7 +54,7 @@ func (s *Store) Tickets(ctx context.Context, slug string, status ticket.Status) 
 func (s *Store) Ticket(ctx context.Context, slug string, n int64) (ticket.Ticket, error) {
 	q := `SELECT ` + ticketColumns + ticketJoins + ` JOIN properties p ON p.id = t.property_id
 		WHERE p.slug = ? AND t.number = ?`
-	t, err := scanTicket(s.r.QueryRowContext(ctx, q, slug, n))
+	t, err := scanTicket(s.queryRow(ctx, q, slug, n))
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, fmt.Errorf("ticket #%d of %s: %w", n, slug, ErrNotFound)
 	}
@@ -85,7 +85,7 @@ func scanMessage(row interface{ Scan(...any) error }) (ticket.Message, error) {
 // Messages returns the messages of a ticket in the order they were stored,
 // with their attachments.
 func (s *Store) Messages(ctx context.Context, ticketID int64) ([]ticket.Message, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE ticket_id = ? ORDER BY id`, ticketID)
+	rows, err := s.query(ctx, `SELECT `+messageColumns+` FROM messages WHERE ticket_id = ? ORDER BY id`, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
@@ -112,7 +112,7 @@ func (s *Store) Messages(ctx context.Context, ticketID int64) ([]ticket.Message,
 
 // Message returns one message by id, with its attachments.
 func (s *Store) Message(ctx context.Context, id int64) (ticket.Message, error) {
-	m, err := scanMessage(s.r.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, id))
+	m, err := scanMessage(s.queryRow(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, fmt.Errorf("message %d: %w", id, ErrNotFound)
 	}
@@ -125,7 +125,7 @@ func (s *Store) Message(ctx context.Context, id int64) (ticket.Message, error) {
 
 // Attachments lists the attachments of a message.
 func (s *Store) Attachments(ctx context.Context, messageID int64) ([]ticket.Attachment, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, message_id, filename, content_type, size, sha256, content_id, inline
+	rows, err := s.query(ctx, `SELECT id, message_id, filename, content_type, size, sha256, content_id, inline
 		FROM attachments WHERE message_id = ? ORDER BY id`, messageID)
 	if err != nil {
 		return nil, fmt.Errorf("list attachments: %w", err)
@@ -144,7 +144,7 @@ func (s *Store) Attachments(ctx context.Context, messageID int64) ([]ticket.Atta
 
 // Events returns the log of a ticket, oldest first.
 func (s *Store) Events(ctx context.Context, ticketID int64) ([]ticket.Event, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, ticket_id, kind, actor, detail, created_at
+	rows, err := s.query(ctx, `SELECT id, ticket_id, kind, actor, detail, created_at
 		FROM events WHERE ticket_id = ? ORDER BY id`, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
@@ -166,7 +166,7 @@ func (s *Store) Events(ctx context.Context, ticketID int64) ([]ticket.Event, err
 // Blob returns the bytes stored under a SHA-256 (hex).
 func (s *Store) Blob(ctx context.Context, sha string) ([]byte, error) {
 	var data []byte
-	err := s.r.QueryRowContext(ctx, `SELECT data FROM blobs WHERE sha256 = ?`, sha).Scan(&data)
+	err := s.queryRow(ctx, `SELECT data FROM blobs WHERE sha256 = ?`, sha).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("blob %s: %w", sha, ErrNotFound)
 	}
@@ -188,7 +188,7 @@ func (s *Store) RawMessage(ctx context.Context, id int64) ([]byte, error) {
 // MessageCount counts the stored messages of every property.
 func (s *Store) MessageCount(ctx context.Context) (int64, error) {
 	var n int64
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages`).Scan(&n); err != nil {
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM messages`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count messages: %w", err)
 	}
 	return n, nil
@@ -206,7 +206,7 @@ func (s *Store) SetTicketStatus(ctx context.Context, slug string, n int64, statu
 
 // TicketByID returns a ticket by id.
 func (s *Store) TicketByID(ctx context.Context, id int64) (ticket.Ticket, error) {
-	t, err := scanTicket(s.r.QueryRowContext(ctx, `SELECT `+ticketColumns+ticketJoins+` WHERE t.id = ?`, id))
+	t, err := scanTicket(s.queryRow(ctx, `SELECT `+ticketColumns+ticketJoins+` WHERE t.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, fmt.Errorf("ticket id %d: %w", id, ErrNotFound)
 	}
@@ -219,7 +219,7 @@ func (s *Store) TicketByID(ctx context.Context, id int64) (ticket.Ticket, error)
 // LatestMessages returns up to n of a ticket's newest messages of the given
 // direction ("" for both), oldest first, without bodies' attachments.
 func (s *Store) LatestMessages(ctx context.Context, ticketID int64, direction ticket.Direction, n int) ([]ticket.Message, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE ticket_id = ? AND (? = '' OR direction = ?)
+	rows, err := s.query(ctx, `SELECT `+messageColumns+` FROM messages WHERE ticket_id = ? AND (? = '' OR direction = ?)
 		ORDER BY id DESC LIMIT ?`, ticketID, string(direction), string(direction), n)
 	if err != nil {
 		return nil, fmt.Errorf("latest messages: %w", err)
@@ -234,4 +234,39 @@ func (s *Store) LatestMessages(ctx context.Context, ticketID int64, direction ti
 		out = append([]ticket.Message{m}, out...)
 	}
 	return out, rows.Err()
+}
+
+// MessageIDCounts counts the stored inbound messages of each Message-ID
+// beginning with prefix: how the load tool checks that every accepted
+// message was stored exactly once.
+func (s *Store) MessageIDCounts(ctx context.Context, prefix string) (map[string]int, error) {
+	rows, err := s.query(ctx, `SELECT message_id, COUNT(*) FROM messages WHERE message_id >= ? AND message_id < ?
+		AND direction = 'inbound' GROUP BY message_id`, prefix, successor(prefix))
+	if err != nil {
+		return nil, fmt.Errorf("count message ids: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("count message ids: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// successor is the smallest string greater than every string with prefix p
+// (p with its last byte incremented), for index range scans.
+func successor(p string) string {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0x7f {
+			b[i]++
+			return string(b[:i+1])
+		}
+	}
+	return p + "\x7f"
 }

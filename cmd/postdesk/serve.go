@@ -68,6 +68,11 @@ func serve(ctx context.Context, e env) error {
 		return fmt.Errorf("smtp listen: %w", err)
 	}
 	var wg sync.WaitGroup
+	if cfg.PprofAddr != "" {
+		if err := servePprof(ctx, &wg, cfg.PprofAddr, log); err != nil {
+			return err
+		}
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

@@ -1,0 +1,68 @@
+// Command postdesk-load drives an SMTP server with concurrent sessions and
+// reports throughput and the latency of the final 250 (p50, p99, max). A
+// chosen share of the mails are replies to earlier ones, so that threading
+// lookups run, not only new tickets. With -verify it opens postdesk's
+// database afterwards and checks that every message answered 250 is stored
+// exactly once.
+//
+//	postdesk-load -addr 127.0.0.1:2525 -sessions 8 -messages 20000 -size 2048 -per-conn 50 -replies 0.2
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "postdesk-load:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("postdesk-load", flag.ContinueOnError)
+	var o options
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:2525", "SMTP server to drive")
+	fs.IntVar(&o.sessions, "sessions", 8, "concurrent SMTP sessions")
+	fs.IntVar(&o.messages, "messages", 10000, "messages to send in all")
+	fs.IntVar(&o.size, "size", 2048, "approximate size of each message in bytes")
+	fs.IntVar(&o.perConn, "per-conn", 100, "messages per connection (1: a new connection for each)")
+	fs.Float64Var(&o.replies, "replies", 0.2, "share of messages that reply to an earlier one (0 to 1)")
+	fs.StringVar(&o.to, "to", "support@acme.test", "recipient")
+	fs.StringVar(&o.from, "from", "", "sender of every message (default: a different customer per message)")
+	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up on one SMTP exchange after this long")
+	verify := fs.String("verify", "", "postdesk data directory to check afterwards: each 250 stored exactly once")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := o.validate(); err != nil {
+		return err
+	}
+	rep, err := drive(ctx, o)
+	if err != nil {
+		return err
+	}
+	if *verify != "" {
+		if err := rep.verify(ctx, *verify); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		return json.NewEncoder(out).Encode(rep)
+	}
+	rep.print(out)
+	if rep.Failed > 0 || rep.Missing > 0 || rep.Duplicated > 0 {
+		return fmt.Errorf("%d failed, %d missing, %d stored twice", rep.Failed, rep.Missing, rep.Duplicated)
+	}
+	return nil
+}
