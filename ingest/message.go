@@ -28,17 +28,15 @@ func newMessage(msg *parsed, raw []byte) *ticket.Message {
 	return m
 }
 
-// storeMessage writes the raw bytes, the attachment contents and the message.
+// storeMessage writes the attachment contents and the message with its raw
+// bytes.
 func storeMessage(tx *store.Tx, m *ticket.Message, msg *parsed, raw []byte) error {
-	if err := tx.PutBlob(m.RawSHA256, raw); err != nil {
-		return err
-	}
 	for _, a := range msg.Attachments {
 		if err := tx.PutBlob(a.SHA256, a.Content); err != nil {
 			return err
 		}
 	}
-	return tx.InsertMessage(m)
+	return tx.InsertMessage(m, raw)
 }
 
 func addrList(l []*mail.Address) []string {

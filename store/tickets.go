@@ -178,11 +178,19 @@ func (s *Store) Blob(ctx context.Context, sha string) ([]byte, error) {
 
 // RawMessage returns the bytes of message id exactly as they were received.
 func (s *Store) RawMessage(ctx context.Context, id int64) ([]byte, error) {
-	m, err := s.Message(ctx, id)
-	if err != nil {
-		return nil, err
+	var raw []byte
+	var sha string
+	err := s.queryRow(ctx, `SELECT raw, raw_sha256 FROM messages WHERE id = ?`, id).Scan(&raw, &sha)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("message %d: %w", id, ErrNotFound)
 	}
-	return s.Blob(ctx, m.RawSHA256)
+	if err != nil {
+		return nil, fmt.Errorf("raw message: %w", err)
+	}
+	if raw == nil { // stored before migration 0004
+		return s.Blob(ctx, sha)
+	}
+	return raw, nil
 }
 
 // MessageCount counts the stored messages of every property.
