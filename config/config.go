@@ -42,6 +42,8 @@ type Config struct {
 	Relay           string // outbound SMTP relay URL; empty spools to a Maildir
 	OutboundWorkers int
 	InstanceID      string // names this gateway in the loop header
+	AcksPerHour     int    // acknowledgements to one address per property and hour
+	NewTicketsHour  int    // new tickets from one sender per property and hour; more are held
 	DKIMKey         string // PEM private key file signing outbound mail
 	DKIMSelector    string
 
@@ -87,6 +89,8 @@ func settings() []setting {
 		{"relay", "", "outbound relay: smtp://[user:pass@]host[:port][?tls=required|none&auth=login] or smtps://…; empty writes outbound mail to a Maildir under data", str(func(c *Config) *string { return &c.Relay })},
 		{"outbound-workers", "4", "concurrent outbound deliveries, each with its own relay connection", positive(func(c *Config) *int { return &c.OutboundWorkers })},
 		{"instance-id", "", "name of this gateway in the loop header of its mail (default: generated and kept in the database)", str(func(c *Config) *string { return &c.InstanceID })},
+		{"ack-limit", "10", "acknowledgements to one address per property and hour (RFC 3834: no storms)", positive(func(c *Config) *int { return &c.AcksPerHour })},
+		{"new-ticket-limit", "20", "new tickets one sender may open per property and hour; more are held, not dropped", positive(func(c *Config) *int { return &c.NewTicketsHour })},
 		{"dkim-key", "", "PEM private key (RSA or Ed25519) to DKIM-sign outbound mail in each property's From domain", str(func(c *Config) *string { return &c.DKIMKey })},
 		{"dkim-selector", "", "DKIM selector: publish the key at <selector>._domainkey.<domain>", str(func(c *Config) *string { return &c.DKIMSelector })},
 		{"pprof-addr", "", "address serving Go's profiler (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty", str(func(c *Config) *string { return &c.PprofAddr })},

@@ -26,6 +26,7 @@ type envelope struct {
 	from     string
 	to       []string
 	enqueued *int
+	member   *ticket.Member // the member the From names, if any
 }
 
 // deliverTo stores msg in one property inside tx. In order: a retransmission
@@ -45,14 +46,8 @@ func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, m
 	if _, viaVERP := p.bounceToken(prop, env); viaVERP || isBounce(msg, env.from) {
 		return p.recordBounce(tx, prop, env, msg, raw, env.enqueued)
 	}
-	if msg.From != nil {
-		member, ok, err := tx.MemberByEmail(prop.ID, msg.From.Address)
-		if err != nil {
-			return res, err
-		}
-		if ok {
-			return p.agentMail(tx, prop, member, env, msg, raw)
-		}
+	if env.member != nil {
+		return p.agentMail(tx, prop, *env.member, env, msg, raw)
 	}
 	return p.customerMail(tx, prop, env, msg, raw)
 }
@@ -101,11 +96,11 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 		return res, err
 	}
 	if dec.Rule == threading.RuleNew || threading.CustomerReply(dec.Ticket.Status, msg.Automatic).NewTicket {
-		n, err := tx.NewTicketsSince(contact.ID, tx.Now().Add(-time.Hour))
+		n, err := tx.CountNewTicket(contact.ID, time.Hour)
 		if err != nil {
 			return res, err
 		}
-		if n >= p.limits.NewTicketsPerHour {
+		if n > p.limits.NewTicketsPerHour {
 			return p.hold(tx, prop, env, msg, raw, "sender over the limit of new tickets per hour")
 		}
 	}

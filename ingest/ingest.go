@@ -50,6 +50,7 @@ type Pipeline struct {
 	limits     Limits
 	onEnqueue  func()
 	props      *propertyCache
+	members    *memberCache
 	log        *slog.Logger
 	now        func() time.Time
 	parser     *parser
@@ -86,6 +87,7 @@ func New(opts Options) *Pipeline {
 		p.now = time.Now
 	}
 	p.props = newPropertyCache(opts.Store, p.now)
+	p.members = newMemberCache(opts.Store, p.now)
 	n := opts.MaxParallelParse
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
@@ -141,12 +143,17 @@ func (p *Pipeline) Deliver(ctx context.Context, from string, to []string, data [
 		fromHeader = msg.From.Address
 	}
 	msg.Automatic, msg.AutoReason = threading.Automatic(msg.Header, from, fromHeader)
+	authors, err := p.memberAuthors(ctx, props, msg)
+	if err != nil {
+		return err
+	}
 	var results []delivered
 	enqueued := 0
 	err = p.store.Update(ctx, func(tx *store.Tx) error {
 		results, enqueued = results[:0], 0
 		for _, prop := range props {
-			r, err := p.deliverTo(tx, prop, envelope{from: from, to: to, enqueued: &enqueued}, msg, data)
+			env := envelope{from: from, to: to, enqueued: &enqueued, member: authors[prop.ID]}
+			r, err := p.deliverTo(tx, prop, env, msg, data)
 			if err != nil {
 				return fmt.Errorf("deliver to %s: %w", prop.Slug, err)
 			}
@@ -165,6 +172,25 @@ func (p *Pipeline) Deliver(ctx context.Context, from string, to []string, data [
 		p.onEnqueue()
 	}
 	return nil
+}
+
+// memberAuthors finds, for each property, the member whose address the
+// mail's From names, if any.
+func (p *Pipeline) memberAuthors(ctx context.Context, props []ticket.Property, msg *parsed) (map[int64]*ticket.Member, error) {
+	authors := map[int64]*ticket.Member{}
+	if msg.From == nil {
+		return authors, nil
+	}
+	for _, prop := range props {
+		m, ok, err := p.members.lookup(ctx, prop, msg.From.Address)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			authors[prop.ID] = &m
+		}
+	}
+	return authors, nil
 }
 
 // recipientProperties maps envelope recipients to their distinct properties,

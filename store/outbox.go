@@ -86,13 +86,19 @@ func (tx *Tx) CountSent(propertyID int64, rcpt, kind string, since time.Time) (i
 	return n, nil
 }
 
-// NewTicketsSince counts the tickets a contact opened since a time.
-func (tx *Tx) NewTicketsSince(contactID int64, since time.Time) (int, error) {
+// CountNewTicket counts one more new ticket from a contact in the current
+// window (which starts anew once window has passed since it began) and
+// returns the count so far, this one included.
+func (tx *Tx) CountNewTicket(contactID int64, window time.Duration) (int, error) {
+	now := ms(tx.Now())
+	expired := now - window.Milliseconds()
 	var n int
-	err := tx.queryRow(`SELECT COUNT(*) FROM tickets WHERE requester_id = ? AND created_at >= ?`,
-		contactID, ms(since)).Scan(&n)
+	err := tx.queryRow(`UPDATE contacts SET
+		window_tickets = CASE WHEN window_start <= ? THEN 1 ELSE window_tickets + 1 END,
+		window_start = CASE WHEN window_start <= ? THEN ? ELSE window_start END
+		WHERE id = ? RETURNING window_tickets`, expired, expired, now, contactID).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("count tickets: %w", err)
+		return 0, fmt.Errorf("count new ticket: %w", err)
 	}
 	return n, nil
 }
