@@ -22,10 +22,12 @@ type Tx struct {
 }
 
 // Update runs fn in a write transaction and returns once the transaction is
-// durably committed, or with the reason it is not. fn may run in the same
-// database transaction as other callers' functions: a savepoint isolates it,
-// so its error undoes its own writes only. fn must not block on anything but
-// the database and must not keep tx.
+// durably committed, or with the reason it is not. fn may share the database
+// transaction with other callers' functions; if any of them fails, all are
+// rolled back and each runs again alone, so fn must be safe to call more
+// than once (only the last call's writes commit) and its error undoes its
+// own writes only. fn must not block on anything but the database and must
+// not keep tx.
 func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	j := &job{fn: fn, done: make(chan error, 1)}
 	select {
@@ -68,49 +70,55 @@ func (s *Store) writer() {
 	}
 }
 
-// commitBatch runs the jobs in one transaction and returns each job's result.
-// A job whose function fails is rolled back to its savepoint; the others
-// commit. If the transaction itself fails (disk full, lock timeout), every job
-// fails with that error.
+// commitBatch runs the jobs in one transaction and returns each job's
+// result. It is optimistic: jobs rarely fail, so they share the transaction
+// without savepoints; if one fails, the transaction is rolled back and each
+// job runs again alone, so that one bad job cannot fail the others. If a
+// transaction itself fails (disk full, lock timeout), its jobs fail with
+// that error.
 func (s *Store) commitBatch(batch []*job) []error {
-	ctx := context.Background()
-	errs := make([]error, len(batch))
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fill(errs, fmt.Errorf("begin: %w", err))
-	}
-	if len(batch) == 1 {
-		// Alone in its transaction, a job needs no savepoint.
-		if errs[0] = s.runJob(&Tx{tx: tx, ctx: ctx, s: s}, batch[0]); errs[0] != nil {
-			tx.Rollback()
+	if len(batch) > 1 {
+		if errs, ok := s.runTogether(batch); ok {
 			return errs
 		}
-		return s.commit(tx, errs)
 	}
+	errs := make([]error, len(batch))
 	for i, j := range batch {
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
+		errs[i] = s.runAlone(j)
+	}
+	return errs
+}
+
+// runTogether runs every job in one transaction. ok is false when a job
+// failed and nothing was committed.
+func (s *Store) runTogether(batch []*job) (errs []error, ok bool) {
+	ctx := context.Background()
+	errs = make([]error, len(batch))
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fill(errs, fmt.Errorf("begin: %w", err)), true
+	}
+	for _, j := range batch {
+		if err := s.runJob(&Tx{tx: tx, ctx: ctx, s: s}, j); err != nil {
 			tx.Rollback()
-			return fill(errs, fmt.Errorf("savepoint: %w", err))
-		}
-		errs[i] = s.runJob(&Tx{tx: tx, ctx: ctx, s: s}, j)
-		undo := "RELEASE job"
-		if errs[i] != nil {
-			undo = "ROLLBACK TO job"
-		}
-		if _, err := tx.ExecContext(ctx, undo); err != nil {
-			// SQLite may have rolled the whole transaction back on its own
-			// (SQLITE_FULL, SQLITE_IOERR): nothing of this batch is safe.
-			tx.Rollback()
-			return fill(errs, fmt.Errorf("%s: %w (after: %v)", undo, err, errs[i]))
-		}
-		if errs[i] != nil {
-			if _, err := tx.ExecContext(ctx, "RELEASE job"); err != nil {
-				tx.Rollback()
-				return fill(errs, fmt.Errorf("release: %w", err))
-			}
+			return nil, false
 		}
 	}
-	return s.commit(tx, errs)
+	return s.commit(tx, errs), true
+}
+
+// runAlone runs one job in its own transaction.
+func (s *Store) runAlone(j *job) error {
+	ctx := context.Background()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := s.runJob(&Tx{tx: tx, ctx: ctx, s: s}, j); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return s.commit(tx, []error{nil})[0]
 }
 
 func (s *Store) commit(tx *sql.Tx, errs []error) []error {
