@@ -31,6 +31,7 @@ Usage:
   postdesk message raw ID                print a message exactly as received
   postdesk held list                     mail accepted but not posted (forged, looping, over limits)
   postdesk outbox list                   outbound mail: queued, sent, failed
+  postdesk check                         verify the database's integrity and invariants
 
 Every command takes --data DIR and the other settings of 'postdesk serve -h';
 run 'postdesk COMMAND -h' for its own flags.
@@ -73,6 +74,7 @@ func commands() map[string]command {
 		"message raw":     messageRaw,
 		"held list":       heldList,
 		"outbox list":     outboxList,
+		"check":           check,
 	}
 }
 

@@ -56,3 +56,27 @@ func outboxList(ctx context.Context, e env) error {
 		}
 	})
 }
+
+// check verifies the database and exits non-zero when anything is wrong.
+func check(ctx context.Context, e env) error {
+	fs, l := flags("check", e)
+	a, err := openAdmin(ctx, fs, l, e)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	r, err := a.st.Check(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.print(e.stdout, r, func(w *tabwriter.Writer) {
+		fmt.Fprintf(w, "empty tickets\t%d\norphan messages\t%d\norphan outbox rows\t%d\nmissing attachment contents\t%d\nintegrity errors\t%d\n",
+			r.EmptyTickets, r.OrphanMessages, r.OrphanOutbox, r.MissingBlobs, r.IntegrityErrors)
+	}); err != nil {
+		return err
+	}
+	if !r.OK() {
+		return fmt.Errorf("the database has problems")
+	}
+	return nil
+}
