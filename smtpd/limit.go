@@ -29,7 +29,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		}
 		select {
 		case l.slots <- struct{}{}:
-			return &limitConn{Conn: c, release: func() { <-l.slots }}, nil
+			return &guardedConn{Conn: c, release: func() { <-l.slots }, domain: l.domain}, nil
 		default:
 			l.log.Warn("connection refused: too many connections", "remote", c.RemoteAddr().String(), "max", cap(l.slots))
 			c.SetWriteDeadline(time.Now().Add(time.Second))
@@ -39,14 +39,30 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	}
 }
 
-// limitConn gives its slot back once, when closed.
-type limitConn struct {
+// guardedConn gives its slot back once, when closed, and ends the session
+// on a read timeout. go-smtp reads commands with bufio.Reader.ReadLine,
+// which returns a partial line without its error when a deadline passes
+// mid-line: a client dribbling bytes would have its fragments taken for
+// commands and live on. Closing here, after saying why (RFC 5321 §4.5.3.2),
+// ends it at the first timeout.
+type guardedConn struct {
 	net.Conn
 	release func()
+	domain  string
 	once    sync.Once
 }
 
-func (c *limitConn) Close() error {
+func (c *guardedConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if err != nil && isTimeout(err) {
+		c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
+		c.Conn.Write([]byte("421 4.4.2 " + c.domain + " Timeout waiting for the client, closing connection\r\n"))
+		c.Close()
+	}
+	return n, err
+}
+
+func (c *guardedConn) Close() error {
 	c.once.Do(c.release)
 	return c.Conn.Close()
 }
