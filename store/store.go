@@ -49,6 +49,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// BusyTimeout is how long a write waits for another process's lock
+	// before failing (the caller answers 451). Zero means 10 seconds.
+	BusyTimeout time.Duration
 	// MaxBatch caps how many callers' transactions are committed together.
 	// Zero means 128.
 	MaxBatch int
@@ -96,7 +99,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		s.maxBatch = 128
 	}
 	var err error
-	if s.w, err = sql.Open("sqlite", dsn(opts.Path, true)); err != nil {
+	busy := opts.BusyTimeout
+	if busy <= 0 {
+		busy = 10 * time.Second
+	}
+	if s.w, err = sql.Open("sqlite", dsn(opts.Path, true, busy)); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	// One goroutine writes, through one connection. A second connection
@@ -105,7 +112,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s.w.SetMaxOpenConns(2)
 	s.w.SetMaxIdleConns(2)
 	s.w.SetConnMaxLifetime(0)
-	if s.r, err = sql.Open("sqlite", dsn(opts.Path, false)); err != nil {
+	if s.r, err = sql.Open("sqlite", dsn(opts.Path, false, busy)); err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -130,12 +137,12 @@ const pageSize = 4096
 // dsn builds the modernc.org/sqlite connection string. The writer begins its
 // transactions IMMEDIATE so that a second process (an admin command while
 // serve runs) waits on busy_timeout instead of failing on lock upgrade.
-func dsn(path string, writer bool) string {
+func dsn(path string, writer bool, busy time.Duration) string {
 	q := url.Values{}
 	q.Add("_pragma", "page_size("+strconv.Itoa(pageSize)+")") // takes effect when the file is created
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
 	q.Add("_pragma", "foreign_keys(1)")
 	if writer {
 		q.Set("_txlock", "immediate")

@@ -129,5 +129,5 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
-	return store.Open(ctx, store.Options{Path: cfg.DatabasePath(), Logger: log})
+	return store.Open(ctx, store.Options{Path: cfg.DatabasePath(), Logger: log, BusyTimeout: cfg.BusyTimeout})
 }
