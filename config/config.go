@@ -39,6 +39,7 @@ type Config struct {
 	SMTPTrace       string        // file receiving the raw SMTP dialogue, for debugging
 	PprofAddr       string        // loopback address serving net/http/pprof, for profiling
 	BusyTimeout     time.Duration // how long a write waits for another process's database lock
+	MemoryLimit     int64         // soft limit for the Go heap (runtime/debug.SetMemoryLimit)
 
 	Relay           string // outbound SMTP relay URL; empty spools to a Maildir
 	OutboundWorkers int
@@ -95,6 +96,7 @@ func settings() []setting {
 		{"dkim-key", "", "PEM private key (RSA or Ed25519) to DKIM-sign outbound mail in each property's From domain", str(func(c *Config) *string { return &c.DKIMKey })},
 		{"dkim-selector", "", "DKIM selector: publish the key at <selector>._domainkey.<domain>", str(func(c *Config) *string { return &c.DKIMSelector })},
 		{"db-busy-timeout", "10s", "how long a write waits for a database lock held by another process before the mail is deferred with 451", duration(func(c *Config) *time.Duration { return &c.BusyTimeout })},
+		{"memory-limit", "256MiB", "soft memory limit: past it the garbage collector works harder (GOMEMLIMIT)", size(func(c *Config) *int64 { return &c.MemoryLimit })},
 		{"pprof-addr", "", "address serving Go's profiler (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty", str(func(c *Config) *string { return &c.PprofAddr })},
 		{"smtp-trace", "", "file to write the raw SMTP dialogue to, bodies included (debugging only)", str(func(c *Config) *string { return &c.SMTPTrace })},
 	}

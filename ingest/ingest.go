@@ -36,9 +36,13 @@ type Options struct {
 	OnEnqueue func()
 	Logger    *slog.Logger
 	Now       func() time.Time
-	// MaxParallelParse bounds how many messages are parsed at once, which
-	// bounds the memory parsing takes. Zero means GOMAXPROCS.
+	// MaxParallelParse bounds how many messages are parsed at once. Zero
+	// means GOMAXPROCS.
 	MaxParallelParse int
+	// MaxInflightBytes bounds the bytes of the messages being parsed and
+	// stored at once (a larger message waits its turn alone), which bounds
+	// the memory their copies take. Zero means 48 MiB.
+	MaxInflightBytes int64
 }
 
 // Pipeline turns raw mail into stored tickets and messages.
@@ -49,6 +53,7 @@ type Pipeline struct {
 	instanceID string
 	limits     Limits
 	onEnqueue  func()
+	inflight   *budget
 	props      *propertyCache
 	members    *memberCache
 	log        *slog.Logger
@@ -86,6 +91,7 @@ func New(opts Options) *Pipeline {
 	if p.now == nil {
 		p.now = time.Now
 	}
+	p.inflight = newBudget(opts.MaxInflightBytes)
 	p.props = newPropertyCache(opts.Store, p.now)
 	p.members = newMemberCache(opts.Store, p.now)
 	n := opts.MaxParallelParse
@@ -128,6 +134,11 @@ func (p *Pipeline) Deliver(ctx context.Context, from string, to []string, data [
 	if err != nil {
 		return err
 	}
+	release, err := p.inflight.acquire(ctx, int64(len(data)))
+	if err != nil {
+		return err
+	}
+	defer release()
 	select {
 	case p.parse <- struct{}{}:
 	case <-ctx.Done():

@@ -21,7 +21,7 @@ type fixture struct {
 	keys *threading.Keys
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "postdesk.db")})
@@ -44,7 +44,7 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{st: st, p: New(Options{Store: st, Keys: keys}), keys: keys}
 }
 
-func readFixture(t *testing.T, name string) []byte {
+func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {

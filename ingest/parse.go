@@ -123,7 +123,7 @@ func (p *parser) parse(raw []byte) (*parsed, error) {
 		m.Header[k] = env.GetHeaderValues(k)
 	}
 	m.readHeaders(env)
-	m.Text, m.HTML = m.utf8(env.Text, "text"), m.utf8(env.HTML, "HTML")
+	m.Text, m.HTML = m.capped(m.utf8(env.Text, "text"), "text"), m.capped(m.utf8(env.HTML, "HTML"), "HTML")
 	m.readParts(env)
 	m.Report = readReport(env.Root)
 	for _, e := range env.Errors {
@@ -136,6 +136,23 @@ func (p *parser) parse(raw []byte) (*parsed, error) {
 		m.MessageID, m.Synthetic = "synthetic."+m.ContentHash[:32]+"@postdesk.invalid", true
 	}
 	return m, nil
+}
+
+// MaxBodyBytes caps the text and HTML bodies stored for display and search.
+// A longer body is cut (at a character boundary) with a warning; the raw
+// message, always stored whole, keeps every byte.
+const MaxBodyBytes = 1 << 20
+
+func (m *parsed) capped(body, what string) string {
+	if len(body) <= MaxBodyBytes {
+		return body
+	}
+	cut := MaxBodyBytes
+	for cut > 0 && !utf8.RuneStart(body[cut]) {
+		cut--
+	}
+	m.warn("%s body of %d bytes stored cut to %d; the raw message holds it all", what, len(body), cut)
+	return strings.Clone(body[:cut]) // let the long body go
 }
 
 // utf8 returns body as valid UTF-8. Text that is still not UTF-8 after

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime/debug"
 	"sync"
 
 	"github.com/postdesk/postdesk/config"
@@ -28,6 +29,7 @@ func serve(ctx context.Context, e env) error {
 		return err
 	}
 	log := newLogger(cfg, e.stderr)
+	debug.SetMemoryLimit(cfg.MemoryLimit)
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
