@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/postdesk/postdesk/store"
@@ -54,8 +53,7 @@ type Pipeline struct {
 	limits     Limits
 	onEnqueue  func()
 	inflight   *budget
-	props      *propertyCache
-	members    *memberCache
+
 	log        *slog.Logger
 	now        func() time.Time
 	parser     *parser
@@ -92,8 +90,6 @@ func New(opts Options) *Pipeline {
 		p.now = time.Now
 	}
 	p.inflight = newBudget(opts.MaxInflightBytes)
-	p.props = newPropertyCache(opts.Store, p.now)
-	p.members = newMemberCache(opts.Store, p.now)
 	n := opts.MaxParallelParse
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
@@ -118,7 +114,7 @@ func (r *Rejection) Permanent() bool { return true }
 // CheckRecipient tells whether addr is an inbound address of some property.
 // An unknown address is a *Rejection; any other error is temporary.
 func (p *Pipeline) CheckRecipient(ctx context.Context, addr string) error {
-	_, found, err := p.props.lookup(ctx, strings.ToLower(ticket.BaseAddress(addr)))
+	_, found, err := p.store.CachedPropertyByAddress(ctx, addr)
 	if err == nil && !found {
 		return &Rejection{Reason: fmt.Sprintf("no such mailbox here: %s", addr), UnknownRecipient: true}
 	}
@@ -193,7 +189,7 @@ func (p *Pipeline) memberAuthors(ctx context.Context, props []ticket.Property, m
 		return authors, nil
 	}
 	for _, prop := range props {
-		m, ok, err := p.members.lookup(ctx, prop, msg.From.Address)
+		m, ok, err := p.store.CachedMember(ctx, prop, msg.From.Address)
 		if err != nil {
 			return nil, err
 		}
@@ -210,7 +206,7 @@ func (p *Pipeline) recipientProperties(ctx context.Context, to []string) ([]tick
 	var props []ticket.Property
 	seen := map[int64]bool{}
 	for _, rcpt := range to {
-		prop, found, err := p.props.lookup(ctx, strings.ToLower(ticket.BaseAddress(rcpt)))
+		prop, found, err := p.store.CachedPropertyByAddress(ctx, rcpt)
 		if err != nil {
 			return nil, err
 		}

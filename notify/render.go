@@ -28,7 +28,7 @@ type rendered struct {
 // stored. The Message-ID is the row's; the Reply-To carries a token for the
 // recipient; References continue the ticket's thread.
 func (w *Worker) render(ctx context.Context, row store.OutboxRow) (rendered, error) {
-	prop, err := w.store.PropertyByID(ctx, row.PropertyID)
+	prop, err := w.store.CachedPropertyByID(ctx, row.PropertyID)
 	if err != nil {
 		return rendered{}, err
 	}

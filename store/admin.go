@@ -42,6 +42,7 @@ func (s *Store) AddProperty(ctx context.Context, p ticket.Property) (ticket.Prop
 		_, err = tx.exec(`INSERT INTO departments (property_id, name, is_default) VALUES (?, ?, 1)`, p.ID, DefaultDepartment)
 		return err
 	})
+	s.cache.clear()
 	if err != nil {
 		return ticket.Property{}, fmt.Errorf("add property: %w", err)
 	}
@@ -139,6 +140,7 @@ func (s *Store) AddMember(ctx context.Context, slug string, m ticket.Member) (ti
 			SELECT id, ? FROM departments WHERE property_id = ? AND is_default = 1`, m.ID, p.ID)
 		return err
 	})
+	s.cache.clear()
 	if err != nil {
 		return m, fmt.Errorf("add member: %w", err)
 	}

@@ -63,6 +63,7 @@ type Store struct {
 	r      *sql.DB // readers
 	wstmts *stmtCache
 	rstmts *stmtCache
+	cache  *cache
 	log    *slog.Logger
 	now    func() time.Time
 
@@ -119,6 +120,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s.r.SetMaxOpenConns(8)
 	s.r.SetMaxIdleConns(8)
 	s.wstmts, s.rstmts = newStmtCache(s.w), newStmtCache(s.r)
+	s.cache = newCache(s.now)
 	if err := s.migrate(ctx); err != nil {
 		s.w.Close()
 		s.r.Close()
@@ -212,6 +214,8 @@ func (s *Store) applyMigration(ctx context.Context, version int, name string) er
 	s.log.Info("applied migration", "version", version, "name", filepath.Base(name))
 	return tx.Commit()
 }
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
 // ms converts a time to the stored form, Unix milliseconds; the zero time is 0.
 func ms(t time.Time) int64 {

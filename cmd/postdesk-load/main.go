@@ -3,9 +3,12 @@
 // chosen share of the mails are replies to earlier ones, so that threading
 // lookups run, not only new tickets. With -verify it opens postdesk's
 // database afterwards and checks that every message answered 250 is stored
-// exactly once.
+// exactly once. Its fill subcommand writes a large store directly, for
+// growth measurements.
 //
 //	postdesk-load -addr 127.0.0.1:2525 -sessions 8 -messages 20000 -size 2048 -per-conn 50 -replies 0.2
+//	postdesk-load fill -data postdesk-data -property acme -messages 1000000
+//	postdesk-load outbound -data DIR -relay smtp://127.0.0.1:2601?tls=none -messages 10000
 package main
 
 import (
@@ -22,7 +25,17 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	run := run
+	args := os.Args[1:]
+	if len(args) > 0 {
+		switch args[0] {
+		case "fill":
+			run, args = fill, args[1:]
+		case "outbound":
+			run, args = outboundRun, args[1:]
+		}
+	}
+	if err := run(ctx, args, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "postdesk-load:", err)
 		os.Exit(1)
 	}
