@@ -40,6 +40,7 @@ type Config struct {
 	PprofAddr       string        // loopback address serving net/http/pprof, for profiling
 	BusyTimeout     time.Duration // how long a write waits for another process's database lock
 	MemoryLimit     int64         // soft limit for the Go heap (runtime/debug.SetMemoryLimit)
+	GCPercent       int           // garbage collection target percentage (GOGC)
 
 	Relay           string // outbound SMTP relay URL; empty spools to a Maildir
 	OutboundWorkers int
@@ -97,6 +98,7 @@ func settings() []setting {
 		{"dkim-selector", "", "DKIM selector: publish the key at <selector>._domainkey.<domain>", str(func(c *Config) *string { return &c.DKIMSelector })},
 		{"db-busy-timeout", "10s", "how long a write waits for a database lock held by another process before the mail is deferred with 451", duration(func(c *Config) *time.Duration { return &c.BusyTimeout })},
 		{"memory-limit", "256MiB", "soft memory limit: past it the garbage collector works harder (GOMEMLIMIT)", size(func(c *Config) *int64 { return &c.MemoryLimit })},
+		{"gc-percent", "400", "heap growth between collections (GOGC); memory-limit still caps the heap", positive(func(c *Config) *int { return &c.GCPercent })},
 		{"pprof-addr", "", "address serving Go's profiler (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty", str(func(c *Config) *string { return &c.PprofAddr })},
 		{"smtp-trace", "", "file to write the raw SMTP dialogue to, bodies included (debugging only)", str(func(c *Config) *string { return &c.SMTPTrace })},
 	}

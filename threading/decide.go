@@ -3,6 +3,7 @@ package threading
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/postdesk/postdesk/ticket"
 )
@@ -78,9 +79,24 @@ func (d Decision) String() string {
 	return b.String()
 }
 
-// Resolver decides threads with a set of keys.
+// Resolver decides threads with a set of keys. It is safe for concurrent
+// use.
 type Resolver struct {
 	Keys *Keys
+	tags sync.Map // tag format → *TagParser, compiled once
+}
+
+// tagParser returns the compiled parser of a tag format.
+func (r *Resolver) tagParser(format string) (*TagParser, error) {
+	if p, ok := r.tags.Load(format); ok {
+		return p.(*TagParser), nil
+	}
+	p, err := NewTagParser(format)
+	if err != nil {
+		return nil, err
+	}
+	r.tags.Store(format, p)
+	return p, nil
 }
 
 // Decide applies the rules in order: signed token, In-Reply-To, References
@@ -190,7 +206,7 @@ func found(lk Lookup, propertyID, ticketID int64, rule Rule, matched string, can
 // ticket N; anyone else's mail with that tag opens a new ticket.
 func (r *Resolver) bySubjectTag(in Input, lk Lookup, considered []string) (Decision, error) {
 	d := Decision{Rule: RuleNew, Candidates: considered}
-	p, err := NewTagParser(in.TagFormat)
+	p, err := r.tagParser(in.TagFormat)
 	if err != nil {
 		return d, nil // a bad format matches nothing; config validation reports it
 	}

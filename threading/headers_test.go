@@ -1,6 +1,9 @@
 package threading
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -121,10 +124,15 @@ func TestAutomatic(t *testing.T) {
 	}
 }
 
-// FuzzParseIDList: never panics, and returns only clean identifiers.
+// FuzzParseIDList: never panics, and returns only clean identifiers. The
+// seeds include every Message-ID, In-Reply-To and References header of the
+// shared corpora, when present.
 func FuzzParseIDList(f *testing.F) {
 	for _, s := range []string{"<a@x> <b@y>", "<unclosed", "a@b, c@d", "<<>>", "<\x00@x>"} {
 		f.Add(s)
+	}
+	for _, h := range corpusIDHeaders() {
+		f.Add(h)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, id := range ParseIDList(s) {
@@ -134,4 +142,27 @@ func FuzzParseIDList(f *testing.F) {
 		}
 		BaseSubject(s)
 	})
+}
+
+// corpusIDHeaders returns the identifier headers of ../shared/corpora.
+func corpusIDHeaders() []string {
+	var out []string
+	filepath.WalkDir("../../shared/corpora", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			lower := strings.ToLower(line)
+			if strings.HasPrefix(lower, "message-id:") || strings.HasPrefix(lower, "in-reply-to:") || strings.HasPrefix(lower, "references:") {
+				_, v, _ := strings.Cut(line, ":")
+				out = append(out, v)
+			}
+		}
+		return nil
+	})
+	return out
 }

@@ -29,6 +29,9 @@ func serve(ctx context.Context, e env) error {
 		return err
 	}
 	log := newLogger(cfg, e.stderr)
+	// Collect seldom while the heap is small, and hard near the limit: the
+	// small-message path allocates much and keeps little (BENCHMARKS.md).
+	debug.SetGCPercent(cfg.GCPercent)
 	debug.SetMemoryLimit(cfg.MemoryLimit)
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
