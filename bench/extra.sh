@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 GROWTH=${GROWTH:-1000000}
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; pkill -f "$work/postdesk" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; pkill -f "$work/postdesk" 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/postdesk" ./cmd/postdesk
 go build -o "$work/postdesk-load" ./cmd/postdesk-load
 ADDR=127.0.0.1:2604

@@ -13,7 +13,7 @@ command -v smtp-source >/dev/null && command -v smtp-sink >/dev/null || {
   echo "needs smtp-source and smtp-sink: apt-get install postfix" >&2; exit 1; }
 
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/postdesk" ./cmd/postdesk
 go build -o "$work/postdesk-load" ./cmd/postdesk-load
 go build -o "$work/discard" ./bench/discard
