@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"github.com/postdesk/postdesk/internal/smtptest"
 	"math/big"
 	"net/smtp"
 	"testing"
@@ -46,27 +47,10 @@ func TestSTARTTLS(t *testing.T) {
 	if err := c.StartTLS(&tls.Config{InsecureSkipVerify: true, ServerName: "localhost"}); err != nil {
 		t.Fatalf("StartTLS: %v", err)
 	}
-	if err := sendOn(c, "Subject: over TLS\r\n\r\nsecret\r\n"); err != nil {
+	if err := smtptest.SendOn(c, "a@example.com", []string{"support@acme.test"}, []byte("Subject: over TLS\r\n\r\nsecret\r\n")); err != nil {
 		t.Fatal(err)
 	}
 	if len(rec.got) != 1 {
 		t.Fatalf("%d deliveries over TLS, want 1", len(rec.got))
 	}
-}
-
-func sendOn(c *smtp.Client, msg string) error {
-	if err := c.Mail("a@example.com"); err != nil {
-		return err
-	}
-	if err := c.Rcpt("support@acme.test"); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write([]byte(msg)); err != nil {
-		return err
-	}
-	return w.Close()
 }

@@ -50,6 +50,27 @@ func openAdmin(ctx context.Context, fs *flag.FlagSet, l *config.Loader, e env) (
 	return &admin{st: st, cfg: cfg, json: *asJSON, pos: pos}, nil
 }
 
+// openForProperty parses a command that works on one property and opens the
+// store. define adds the command's own flags; --property may be left out
+// while there is only one property. The caller closes a.st.
+func openForProperty(ctx context.Context, e env, name string, define func(*flag.FlagSet)) (*admin, ticket.Property, error) {
+	fs, l := flags(name, e)
+	slug := fs.String("property", "", "property slug (may be left out when there is one property)")
+	if define != nil {
+		define(fs)
+	}
+	a, err := openAdmin(ctx, fs, l, e)
+	if err != nil {
+		return nil, ticket.Property{}, err
+	}
+	p, err := a.property(ctx, *slug)
+	if err != nil {
+		a.st.Close()
+		return nil, ticket.Property{}, err
+	}
+	return a, p, nil
+}
+
 // property resolves --property: a slug, or nothing when there is exactly one.
 func (a *admin) property(ctx context.Context, slug string) (ticket.Property, error) {
 	if slug != "" {
@@ -152,12 +173,12 @@ func propertyList(ctx context.Context, e env) error {
 }
 
 func memberAdd(ctx context.Context, e env) error {
-	fs, l := flags("member add", e)
-	prop := fs.String("property", "", "property slug (may be left out when there is one property)")
-	email := fs.String("email", "", "the member's address (required)")
-	name := fs.String("name", "", "display name")
-	role := fs.String("role", "agent", "agent or admin")
-	a, err := openAdmin(ctx, fs, l, e)
+	var email, name, role *string
+	a, p, err := openForProperty(ctx, e, "member add", func(fs *flag.FlagSet) {
+		email = fs.String("email", "", "the member's address (required)")
+		name = fs.String("name", "", "display name")
+		role = fs.String("role", "agent", "agent or admin")
+	})
 	if err != nil {
 		return err
 	}
@@ -166,10 +187,6 @@ func memberAdd(ctx context.Context, e env) error {
 		return err
 	}
 	r, err := ticket.ParseRole(*role)
-	if err != nil {
-		return err
-	}
-	p, err := a.property(ctx, *prop)
 	if err != nil {
 		return err
 	}
@@ -182,17 +199,11 @@ func memberAdd(ctx context.Context, e env) error {
 }
 
 func memberList(ctx context.Context, e env) error {
-	fs, l := flags("member list", e)
-	prop := fs.String("property", "", "property slug")
-	a, err := openAdmin(ctx, fs, l, e)
+	a, p, err := openForProperty(ctx, e, "member list", nil)
 	if err != nil {
 		return err
 	}
 	defer a.st.Close()
-	p, err := a.property(ctx, *prop)
-	if err != nil {
-		return err
-	}
 	members, err := a.st.Members(ctx, p.Slug)
 	if err != nil {
 		return err
@@ -206,21 +217,18 @@ func memberList(ctx context.Context, e env) error {
 }
 
 func departmentAdd(ctx context.Context, e env) error {
-	fs, l := flags("department add", e)
-	prop := fs.String("property", "", "property slug")
-	name := fs.String("name", "", "department name (required)")
-	members := fs.String("members", "", "member addresses, comma-separated")
-	isDefault := fs.Bool("default", false, "make it the property's default department")
-	a, err := openAdmin(ctx, fs, l, e)
+	var name, members *string
+	var isDefault *bool
+	a, p, err := openForProperty(ctx, e, "department add", func(fs *flag.FlagSet) {
+		name = fs.String("name", "", "department name (required)")
+		members = fs.String("members", "", "member addresses, comma-separated")
+		isDefault = fs.Bool("default", false, "make it the property's default department")
+	})
 	if err != nil {
 		return err
 	}
 	defer a.st.Close()
 	if err := required(map[string]string{"name": *name}); err != nil {
-		return err
-	}
-	p, err := a.property(ctx, *prop)
-	if err != nil {
 		return err
 	}
 	d := ticket.Department{Name: *name, IsDefault: *isDefault}
@@ -237,17 +245,11 @@ func departmentAdd(ctx context.Context, e env) error {
 }
 
 func departmentList(ctx context.Context, e env) error {
-	fs, l := flags("department list", e)
-	prop := fs.String("property", "", "property slug")
-	a, err := openAdmin(ctx, fs, l, e)
+	a, p, err := openForProperty(ctx, e, "department list", nil)
 	if err != nil {
 		return err
 	}
 	defer a.st.Close()
-	p, err := a.property(ctx, *prop)
-	if err != nil {
-		return err
-	}
 	deps, err := a.st.Departments(ctx, p.Slug)
 	if err != nil {
 		return err

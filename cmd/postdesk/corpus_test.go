@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"github.com/postdesk/postdesk/internal/smtptest"
 	"io/fs"
 	"net/smtp"
 	"net/textproto"
@@ -75,7 +76,7 @@ func TestCorpus(t *testing.T) {
 		// A header naming the file keeps the messages distinct: several files
 		// differ only in line endings, which SMTP normalises.
 		msg := append([]byte("X-Corpus-File: "+rel+"\r\n"), raw...)
-		err := sendOn(c, msg)
+		err := smtptest.SendOn(c, "corpus@example.com", []string{"support@acme.test"}, msg)
 		var perr *textproto.Error
 		switch {
 		case err == nil:
@@ -115,22 +116,4 @@ func TestCorpus(t *testing.T) {
 	if strings.Contains(srv.logText(), "panic") {
 		t.Errorf("the server log mentions a panic")
 	}
-}
-
-// sendOn sends one message on an open client connection.
-func sendOn(c *smtp.Client, msg []byte) error {
-	if err := c.Mail("corpus@example.com"); err != nil {
-		return err
-	}
-	if err := c.Rcpt("support@acme.test"); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(msg); err != nil {
-		return err
-	}
-	return w.Close()
 }

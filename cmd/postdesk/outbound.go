@@ -2,23 +2,18 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"text/tabwriter"
 	"time"
 )
 
 func heldList(ctx context.Context, e env) error {
-	fs, l := flags("held list", e)
-	prop := fs.String("property", "", "property slug (may be left out when there is one property)")
-	a, err := openAdmin(ctx, fs, l, e)
+	a, p, err := openForProperty(ctx, e, "held list", nil)
 	if err != nil {
 		return err
 	}
 	defer a.st.Close()
-	p, err := a.property(ctx, *prop)
-	if err != nil {
-		return err
-	}
 	held, err := a.st.Held(ctx, p.ID)
 	if err != nil {
 		return err
@@ -32,18 +27,14 @@ func heldList(ctx context.Context, e env) error {
 }
 
 func outboxList(ctx context.Context, e env) error {
-	fs, l := flags("outbox list", e)
-	prop := fs.String("property", "", "property slug (may be left out when there is one property)")
-	status := fs.String("status", "", "only rows in this state: queued, sent or failed")
-	a, err := openAdmin(ctx, fs, l, e)
+	var status *string
+	a, p, err := openForProperty(ctx, e, "outbox list", func(fs *flag.FlagSet) {
+		status = fs.String("status", "", "only rows in this state: queued, sent or failed")
+	})
 	if err != nil {
 		return err
 	}
 	defer a.st.Close()
-	p, err := a.property(ctx, *prop)
-	if err != nil {
-		return err
-	}
 	rows, err := a.st.Outbox(ctx, p.ID, *status)
 	if err != nil {
 		return err

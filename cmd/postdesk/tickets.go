@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,10 +15,10 @@ import (
 )
 
 func ticketList(ctx context.Context, e env) error {
-	fs, l := flags("ticket list", e)
-	prop := fs.String("property", "", "property slug (may be left out when there is one property)")
-	status := fs.String("status", "", "only tickets with this status")
-	a, err := openAdmin(ctx, fs, l, e)
+	var status *string
+	a, p, err := openForProperty(ctx, e, "ticket list", func(fs *flag.FlagSet) {
+		status = fs.String("status", "", "only tickets with this status")
+	})
 	if err != nil {
 		return err
 	}
@@ -27,10 +28,6 @@ func ticketList(ctx context.Context, e env) error {
 		if st, err = ticket.ParseStatus(*status); err != nil {
 			return err
 		}
-	}
-	p, err := a.property(ctx, *prop)
-	if err != nil {
-		return err
 	}
 	tickets, err := a.st.Tickets(ctx, p.Slug, st)
 	if err != nil {
@@ -54,9 +51,7 @@ type ticketView struct {
 }
 
 func ticketShow(ctx context.Context, e env) error {
-	fs, l := flags("ticket show", e)
-	prop := fs.String("property", "", "property slug (may be left out when there is one property)")
-	a, err := openAdmin(ctx, fs, l, e)
+	a, p, err := openForProperty(ctx, e, "ticket show", nil)
 	if err != nil {
 		return err
 	}
@@ -67,10 +62,6 @@ func ticketShow(ctx context.Context, e env) error {
 	n, err := strconv.ParseInt(strings.TrimPrefix(a.pos[0], "#"), 10, 64)
 	if err != nil {
 		return fmt.Errorf("ticket number: %q is not a number", a.pos[0])
-	}
-	p, err := a.property(ctx, *prop)
-	if err != nil {
-		return err
 	}
 	var v ticketView
 	if v.Ticket, err = a.st.Ticket(ctx, p.Slug, n); err != nil {

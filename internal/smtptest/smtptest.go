@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/mail"
+	netsmtp "net/smtp"
 	"strings"
 	"sync"
 	"testing"
@@ -182,4 +183,24 @@ func (r *Relay) WaitFor(t testing.TB, rcpt string, n int) []Mail {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// SendOn sends one message over an open net/smtp client connection.
+func SendOn(c *netsmtp.Client, from string, to []string, msg []byte) error {
+	if err := c.Mail(from); err != nil {
+		return err
+	}
+	for _, rcpt := range to {
+		if err := c.Rcpt(rcpt); err != nil {
+			return err
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return err
+	}
+	return w.Close()
 }
