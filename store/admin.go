@@ -51,7 +51,7 @@ func (s *Store) AddProperty(ctx context.Context, p ticket.Property) (ticket.Prop
 
 const propertyColumns = `id, slug, name, from_name, from_address, tag_format, ack_enabled, created_at`
 
-func scanProperty(row interface{ Scan(...any) error }) (ticket.Property, error) {
+func scanProperty(row scanner) (ticket.Property, error) {
 	var p ticket.Property
 	var created int64
 	err := row.Scan(&p.ID, &p.Slug, &p.Name, &p.FromName, &p.FromAddress, &p.TagFormat, &p.AckEnabled, &created)

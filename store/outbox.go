@@ -50,7 +50,7 @@ type OutboxRow struct {
 const outboxColumns = `id, property_id, COALESCE(ticket_id, 0), COALESCE(message_id, 0), kind, rcpt, rcpt_kind, rcpt_id,
 	msg_id, subject, body, status, attempts, next_attempt, last_error, created_at, sent_at`
 
-func scanOutbox(row interface{ Scan(...any) error }) (OutboxRow, error) {
+func scanOutbox(row scanner) (OutboxRow, error) {
 	var r OutboxRow
 	var next, created, sent int64
 	err := row.Scan(&r.ID, &r.PropertyID, &r.TicketID, &r.MessageID, &r.Kind, &r.Rcpt, &r.RcptKind, &r.RcptID,
@@ -182,21 +182,14 @@ func (tx *Tx) FailOutbox(id int64, reason string) error {
 func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int, busy map[int64]bool) ([]OutboxRow, error) {
 	rows, err := s.query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE status = ? AND next_attempt <= ?
 		ORDER BY next_attempt, id LIMIT ?`, OutQueued, ms(now), limit+len(busy))
-	if err != nil {
-		return nil, fmt.Errorf("due outbox: %w", err)
-	}
-	defer rows.Close()
-	var out []OutboxRow
-	for rows.Next() {
-		r, err := scanOutbox(rows)
-		if err != nil {
-			return nil, fmt.Errorf("due outbox: %w", err)
-		}
+	all, err := collect("due outbox", rows, err, scanOutbox)
+	out := all[:0]
+	for _, r := range all {
 		if !busy[r.ID] && len(out) < limit {
 			out = append(out, r)
 		}
 	}
-	return out, rows.Err()
+	return out, err
 }
 
 // Outbox lists the outbox rows of a property, newest first, optionally only
@@ -204,19 +197,7 @@ func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int, busy ma
 func (s *Store) Outbox(ctx context.Context, propertyID int64, status string) ([]OutboxRow, error) {
 	rows, err := s.query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE property_id = ? AND (? = '' OR status = ?)
 		ORDER BY id DESC`, propertyID, status, status)
-	if err != nil {
-		return nil, fmt.Errorf("list outbox: %w", err)
-	}
-	defer rows.Close()
-	var out []OutboxRow
-	for rows.Next() {
-		r, err := scanOutbox(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list outbox: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect("list outbox", rows, err, scanOutbox)
 }
 
 // MarkSent records a row as delivered.
@@ -361,22 +342,14 @@ func (tx *Tx) Snooze(t *ticket.Ticket, until time.Time, actor string) error {
 func (s *Store) Bounces(ctx context.Context, ticketID int64) ([]Bounce, error) {
 	rows, err := s.query(ctx, `SELECT id, property_id, COALESCE(outbox_id, 0), COALESCE(ticket_id, 0), recipient, action,
 		status, diagnostic, kind, raw_sha256, created_at FROM bounces WHERE ticket_id = ? ORDER BY id`, ticketID)
-	if err != nil {
-		return nil, fmt.Errorf("list bounces: %w", err)
-	}
-	defer rows.Close()
-	var out []Bounce
-	for rows.Next() {
+	return collect("list bounces", rows, err, func(r scanner) (Bounce, error) {
 		var b Bounce
 		var created int64
-		if err := rows.Scan(&b.ID, &b.PropertyID, &b.OutboxID, &b.TicketID, &b.Recipient, &b.Action, &b.Status,
-			&b.Diagnostic, &b.Kind, &b.RawSHA256, &created); err != nil {
-			return nil, fmt.Errorf("list bounces: %w", err)
-		}
+		err := r.Scan(&b.ID, &b.PropertyID, &b.OutboxID, &b.TicketID, &b.Recipient, &b.Action, &b.Status,
+			&b.Diagnostic, &b.Kind, &b.RawSHA256, &created)
 		b.CreatedAt = fromMS(created)
-		out = append(out, b)
-	}
-	return out, rows.Err()
+		return b, err
+	})
 }
 
 // Count returns the number of rows of a table that the store knows (held,
@@ -406,19 +379,11 @@ type HeldMail struct {
 func (s *Store) Held(ctx context.Context, propertyID int64) ([]HeldMail, error) {
 	rows, err := s.query(ctx, `SELECT id, reason, sender, subject, raw_sha256, created_at FROM held
 		WHERE property_id = ? ORDER BY id DESC`, propertyID)
-	if err != nil {
-		return nil, fmt.Errorf("list held: %w", err)
-	}
-	defer rows.Close()
-	var out []HeldMail
-	for rows.Next() {
+	return collect("list held", rows, err, func(r scanner) (HeldMail, error) {
 		var h HeldMail
 		var created int64
-		if err := rows.Scan(&h.ID, &h.Reason, &h.Sender, &h.Subject, &h.RawSHA256, &created); err != nil {
-			return nil, fmt.Errorf("list held: %w", err)
-		}
+		err := r.Scan(&h.ID, &h.Reason, &h.Sender, &h.Subject, &h.RawSHA256, &created)
 		h.CreatedAt = fromMS(created)
-		out = append(out, h)
-	}
-	return out, rows.Err()
+		return h, err
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/postdesk/postdesk/ticket"
 )
@@ -16,7 +17,7 @@ const ticketColumns = `t.id, t.property_id, t.number, t.subject, t.status, t.pri
 const ticketJoins = ` FROM tickets t JOIN contacts c ON c.id = t.requester_id
 	LEFT JOIN members a ON a.id = t.assignee_id LEFT JOIN departments d ON d.id = t.department_id`
 
-func scanTicket(row interface{ Scan(...any) error }) (ticket.Ticket, error) {
+func scanTicket(row scanner) (ticket.Ticket, error) {
 	var t ticket.Ticket
 	var status, prio string
 	var created, updated, snoozed int64
@@ -35,19 +36,7 @@ func (s *Store) Tickets(ctx context.Context, slug string, status ticket.Status) 
 	q := `SELECT ` + ticketColumns + ticketJoins + ` JOIN properties p ON p.id = t.property_id
 		WHERE p.slug = ? AND (? = '' OR t.status = ?) ORDER BY t.number DESC`
 	rows, err := s.query(ctx, q, slug, string(status), string(status))
-	if err != nil {
-		return nil, fmt.Errorf("list tickets: %w", err)
-	}
-	defer rows.Close()
-	var out []ticket.Ticket
-	for rows.Next() {
-		t, err := scanTicket(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list tickets: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect("list tickets", rows, err, scanTicket)
 }
 
 // Ticket returns ticket number n of the property with the given slug.
@@ -68,7 +57,7 @@ const messageColumns = `id, property_id, ticket_id, direction, kind, author_id, 
 	message_id, synthetic_id, in_reply_to, refs, reply_to, to_addrs, cc_addrs, subject, sent_at, text_body,
 	html_body, raw_sha256, raw_size, content_hash, warnings, auto_reply, thread, created_at`
 
-func scanMessage(row interface{ Scan(...any) error }) (ticket.Message, error) {
+func scanMessage(row scanner) (ticket.Message, error) {
 	var m ticket.Message
 	var dir, kind, irt, refs, replyTo, to, cc, warnings string
 	var sent, created int64
@@ -127,40 +116,24 @@ func (s *Store) Message(ctx context.Context, id int64) (ticket.Message, error) {
 func (s *Store) Attachments(ctx context.Context, messageID int64) ([]ticket.Attachment, error) {
 	rows, err := s.query(ctx, `SELECT id, message_id, filename, content_type, size, sha256, content_id, inline
 		FROM attachments WHERE message_id = ? ORDER BY id`, messageID)
-	if err != nil {
-		return nil, fmt.Errorf("list attachments: %w", err)
-	}
-	defer rows.Close()
-	var out []ticket.Attachment
-	for rows.Next() {
+	return collect("list attachments", rows, err, func(r scanner) (ticket.Attachment, error) {
 		var a ticket.Attachment
-		if err := rows.Scan(&a.ID, &a.MessageID, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.ContentID, &a.Inline); err != nil {
-			return nil, fmt.Errorf("list attachments: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		err := r.Scan(&a.ID, &a.MessageID, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.ContentID, &a.Inline)
+		return a, err
+	})
 }
 
 // Events returns the log of a ticket, oldest first.
 func (s *Store) Events(ctx context.Context, ticketID int64) ([]ticket.Event, error) {
 	rows, err := s.query(ctx, `SELECT id, ticket_id, kind, actor, detail, created_at
 		FROM events WHERE ticket_id = ? ORDER BY id`, ticketID)
-	if err != nil {
-		return nil, fmt.Errorf("list events: %w", err)
-	}
-	defer rows.Close()
-	var out []ticket.Event
-	for rows.Next() {
+	return collect("list events", rows, err, func(r scanner) (ticket.Event, error) {
 		var e ticket.Event
 		var created int64
-		if err := rows.Scan(&e.ID, &e.TicketID, &e.Kind, &e.Actor, &e.Detail, &created); err != nil {
-			return nil, fmt.Errorf("list events: %w", err)
-		}
+		err := r.Scan(&e.ID, &e.TicketID, &e.Kind, &e.Actor, &e.Detail, &created)
 		e.CreatedAt = fromMS(created)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, err
+	})
 }
 
 // Blob returns the bytes stored under a SHA-256 (hex).
@@ -229,19 +202,9 @@ func (s *Store) TicketByID(ctx context.Context, id int64) (ticket.Ticket, error)
 func (s *Store) LatestMessages(ctx context.Context, ticketID int64, direction ticket.Direction, n int) ([]ticket.Message, error) {
 	rows, err := s.query(ctx, `SELECT `+messageColumns+` FROM messages WHERE ticket_id = ? AND (? = '' OR direction = ?)
 		ORDER BY id DESC LIMIT ?`, ticketID, string(direction), string(direction), n)
-	if err != nil {
-		return nil, fmt.Errorf("latest messages: %w", err)
-	}
-	defer rows.Close()
-	var out []ticket.Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("latest messages: %w", err)
-		}
-		out = append([]ticket.Message{m}, out...)
-	}
-	return out, rows.Err()
+	out, err := collect("latest messages", rows, err, scanMessage)
+	slices.Reverse(out)
+	return out, err
 }
 
 // MessageIDCounts counts the stored inbound messages of each Message-ID

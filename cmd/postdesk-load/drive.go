@@ -236,7 +236,7 @@ func (s *state) fail(err error) {
 // verify checks, in postdesk's database, that every message answered 250
 // is stored exactly once.
 func (r *report) verify(ctx context.Context, dataDir string) error {
-	st, err := store.Open(ctx, store.Options{Path: filepath.Join(dataDir, "postdesk.db")})
+	st, err := openData(ctx, dataDir)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
@@ -269,4 +269,9 @@ func (r *report) print(w io.Writer) {
 	if r.FirstError != "" {
 		fmt.Fprintf(w, "first error: %s\n", r.FirstError)
 	}
+}
+
+// openData opens the database of a postdesk data directory.
+func openData(ctx context.Context, dir string) (*store.Store, error) {
+	return store.Open(ctx, store.Options{Path: filepath.Join(dir, "postdesk.db")})
 }

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/postdesk/postdesk/notify"
@@ -30,7 +29,7 @@ func outboundRun(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, store.Options{Path: filepath.Join(*data, "postdesk.db")})
+	st, err := openData(ctx, *data)
 	if err != nil {
 		return err
 	}
