@@ -228,9 +228,10 @@ func TestRejections(t *testing.T) {
 	if err := f.p.CheckRecipient(ctx, "Support@Acme.Test"); err != nil {
 		t.Errorf("CheckRecipient(known, other case) = %v", err)
 	}
-	if err := f.p.Deliver(ctx, "", []string{"support@acme.test"}, []byte("\x00\x01binary garbage with no header")); err == nil {
-		t.Log("garbage without a header was stored (enmime accepted it)")
-	} else if !errors.As(err, &rej) {
-		t.Errorf("Deliver(garbage) = %v, want a permanent rejection or success", err)
+	for _, raw := range []string{"", "\x00\x01binary garbage with no header", "\r\n\r\nbody without a header\r\n"} {
+		err := f.p.Deliver(ctx, "", []string{"support@acme.test"}, []byte(raw))
+		if !errors.As(err, &rej) || rej.UnknownRecipient {
+			t.Errorf("Deliver(%q) = %v, want a permanent rejection", raw, err)
+		}
 	}
 }

@@ -113,6 +113,9 @@ func (p *parser) parse(raw []byte) (*parsed, error) {
 			return nil, err
 		}
 	}
+	if len(env.GetHeaderKeys()) == 0 {
+		return nil, fmt.Errorf("message has no header fields")
+	}
 	if needsCharsetGuess(env) {
 		if full, err := p.full.ReadEnvelope(bytes.NewReader(text)); err == nil {
 			env = full

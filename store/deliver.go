@@ -91,6 +91,9 @@ func (tx *Tx) PutBlob(sha string, data []byte) error {
 // InsertMessage stores m with its raw bytes and its attachments (whose
 // contents must already be stored with PutBlob), and sets their ids.
 func (tx *Tx) InsertMessage(m *ticket.Message, raw []byte) error {
+	if raw == nil {
+		raw = []byte{} // an empty message is stored empty, not NULL
+	}
 	m.CreatedAt = tx.Now()
 	err := tx.queryRow(`INSERT INTO messages (property_id, ticket_id, direction, kind,
 		author_id, author_email, author_name, message_id, synthetic_id, in_reply_to, refs, reply_to, to_addrs,
