@@ -54,10 +54,10 @@ type Pipeline struct {
 	onEnqueue  func()
 	inflight   *budget
 
-	log        *slog.Logger
-	now        func() time.Time
-	parser     *parser
-	parse      chan struct{} // parse slots
+	log    *slog.Logger
+	now    func() time.Time
+	parser *parser
+	parse  chan struct{} // parse slots
 }
 
 // Limits bound what one address can make postdesk do.
