@@ -55,7 +55,7 @@ func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, m
 // ownMail recognises mail this gateway sent, come back: it carries our loop
 // header, or its own Message-ID is one we signed for this property.
 func (p *Pipeline) ownMail(prop ticket.Property, msg *parsed) string {
-	for _, v := range msg.Header[LoopHeader] {
+	for _, v := range msg.Header[outbox.LoopHeader] {
 		if p.instanceID != "" && strings.TrimSpace(v) == p.instanceID {
 			return "our own mail came back (loop header)"
 		}
@@ -65,9 +65,6 @@ func (p *Pipeline) ownMail(prop ticket.Property, msg *parsed) string {
 	}
 	return ""
 }
-
-// LoopHeader names the gateway instance that sent a mail.
-const LoopHeader = "X-Postdesk-Loop"
 
 // hold keeps a mail that is accepted but not posted.
 func (p *Pipeline) hold(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte, reason string) (delivered, error) {

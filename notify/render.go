@@ -9,14 +9,11 @@ import (
 
 	"github.com/jhillyerd/enmime/v2"
 
+	"github.com/postdesk/postdesk/outbox"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
 	"github.com/postdesk/postdesk/ticket"
 )
-
-// LoopHeader names the gateway instance that sent a mail; ingest holds
-// mail that comes back carrying it.
-const LoopHeader = "X-Postdesk-Loop"
 
 // rendered is one outbound mail ready for the transport.
 type rendered struct {
@@ -128,7 +125,7 @@ func (c *composer) finish() (rendered, error) {
 		return rendered{}, err
 	}
 	b := c.b.ReplyTo(c.prop.FromName, replyTo).Header("Message-ID", "<"+row.MsgID+">").
-		Header(LoopHeader, c.w.instanceID).Date(c.w.now())
+		Header(outbox.LoopHeader, c.w.instanceID).Date(c.w.now())
 	if row.TicketID != 0 {
 		refs, parent := c.references()
 		b = b.Header("References", refs)

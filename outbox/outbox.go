@@ -16,6 +16,10 @@ import (
 	"github.com/postdesk/postdesk/ticket"
 )
 
+// LoopHeader names the gateway instance that sent a mail. notify puts it
+// on everything it sends; ingest holds mail that comes back carrying it.
+const LoopHeader = "X-Postdesk-Loop"
+
 // Queue queues mail for one property inside a store transaction.
 type Queue struct {
 	Keys *threading.Keys
