@@ -142,7 +142,7 @@ func (p *Pipeline) bounceToken(prop ticket.Property, env envelope) (threading.To
 // the assignee. A bounce is never a ticket and never answered.
 func (p *Pipeline) recordBounce(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte, count *int) (delivered, error) {
 	res := delivered{property: prop.Slug, thread: "bounce"}
-	b := &store.Bounce{PropertyID: prop.ID, Kind: "other", RawSHA256: sha256Hex(raw)}
+	b := &store.Bounce{PropertyID: prop.ID, Kind: "other", RawSHA256: msg.RawSHA256}
 	if r := msg.Report; r != nil {
 		b.Kind, b.Recipient, b.Action, b.Status, b.Diagnostic = r.kind, r.recipient, r.action, r.status, r.diagnostic
 	}

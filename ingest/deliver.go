@@ -72,7 +72,7 @@ func (p *Pipeline) hold(tx *store.Tx, prop ticket.Property, env envelope, msg *p
 	if msg.From != nil {
 		sender = msg.From.Address
 	}
-	sha := sha256Hex(raw)
+	sha := msg.RawSHA256
 	if err := tx.PutBlob(sha, raw); err != nil {
 		return delivered{}, err
 	}

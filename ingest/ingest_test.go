@@ -191,14 +191,14 @@ func TestRetransmissionAndMessageIDReuse(t *testing.T) {
 	f.deliver(t, raw, "support@acme.test")
 	// The same mail relayed again through another hop: a new trace header.
 	f.deliver(t, append([]byte("Received: from relay2.example.net by mx\r\n"), raw...), "support@acme.test")
-	n, _ := f.st.MessageCount(context.Background())
+	n, _ := f.st.Count(context.Background(), "messages")
 	if n != 1 {
 		t.Fatalf("after a retransmission: %d messages stored, want 1", n)
 	}
 	// A different mail reusing the Message-ID is kept.
 	other := bytes.Replace(raw, []byte("has not arrived"), []byte("arrived broken"), 1)
 	f.deliver(t, other, "support@acme.test")
-	if n, _ := f.st.MessageCount(context.Background()); n != 2 {
+	if n, _ := f.st.Count(context.Background(), "messages"); n != 2 {
 		t.Fatalf("a different mail with a reused Message-ID: %d messages stored, want 2", n)
 	}
 }

@@ -16,7 +16,7 @@ func newMessage(msg *parsed, raw []byte) *ticket.Message {
 		InReplyTo: msg.InReplyTo, References: msg.References,
 		ReplyTo: addrList(msg.ReplyTo), To: addrList(msg.To), Cc: addrList(msg.Cc),
 		Subject: msg.Subject, Date: msg.Date, Text: msg.Text, HTML: msg.HTML,
-		RawSHA256: sha256Hex(raw), RawSize: int64(len(raw)), ContentHash: msg.ContentHash,
+		RawSHA256: msg.RawSHA256, RawSize: int64(len(raw)), ContentHash: msg.ContentHash,
 		Warnings: msg.Warnings, AutoReply: msg.Automatic,
 	}
 	for _, a := range msg.Attachments {

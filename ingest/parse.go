@@ -41,6 +41,7 @@ type parsed struct {
 	Attachments []part
 	Warnings    []string
 	ContentHash string
+	RawSHA256   string  // of the bytes as received
 	Report      *report // a delivery status notification or abuse report
 	Automatic   bool    // sent by a machine (RFC 3834 and kin): never answered
 	AutoReason  string  // which header said so
@@ -135,6 +136,7 @@ func (p *parser) parse(raw []byte) (*parsed, error) {
 		}
 	}
 	m.ContentHash = contentHash(text)
+	m.RawSHA256 = sha256Hex(raw)
 	if m.MessageID == "" {
 		m.MessageID, m.Synthetic = "synthetic."+m.ContentHash[:32]+"@postdesk.invalid", true
 	}

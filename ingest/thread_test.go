@@ -146,7 +146,7 @@ func (f *fixture) placeholders(t *testing.T) map[string]string {
 
 func (f *fixture) lastMessage(t *testing.T) ticket.Message {
 	t.Helper()
-	n, err := f.st.MessageCount(context.Background())
+	n, err := f.st.Count(context.Background(), "messages")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -115,19 +115,7 @@ func (tx *Tx) IsParticipant(propertyID, ticketID int64, emails []string) (bool, 
 
 // MemberByEmail returns the property's member with this address.
 func (tx *Tx) MemberByEmail(propertyID int64, email string) (ticket.Member, bool, error) {
-	var m ticket.Member
-	var role string
-	var created int64
-	err := tx.queryRow(`SELECT id, property_id, email, name, role, created_at FROM members
-		WHERE property_id = ? AND email = ?`, propertyID, strings.ToLower(email)).Scan(&m.ID, &m.PropertyID, &m.Email, &m.Name, &role, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return m, false, nil
-	}
-	if err != nil {
-		return m, false, fmt.Errorf("get member: %w", err)
-	}
-	m.Role, m.CreatedAt = ticket.Role(role), fromMS(created)
-	return m, true, nil
+	return tx.memberWhere(`property_id = ? AND email = ?`, propertyID, strings.ToLower(email))
 }
 
 // SetStatus changes a ticket's status and records the change in its log.

@@ -166,15 +166,6 @@ func (s *Store) RawMessage(ctx context.Context, id int64) ([]byte, error) {
 	return raw, nil
 }
 
-// MessageCount counts the stored messages of every property.
-func (s *Store) MessageCount(ctx context.Context) (int64, error) {
-	var n int64
-	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM messages`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count messages: %w", err)
-	}
-	return n, nil
-}
-
 // SetTicketStatus changes the status of ticket n of a property, recording
 // who did it in the ticket's log.
 func (s *Store) SetTicketStatus(ctx context.Context, slug string, n int64, status ticket.Status, actor string) error {
