@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"fmt"
-	"net/mail"
 	"strings"
 
 	"github.com/postdesk/postdesk/outbox"
@@ -17,7 +16,7 @@ import (
 // member is told at their real address: a forged From never speaks for an
 // agent.
 func (p *Pipeline) agentMail(tx *store.Tx, prop ticket.Property, member ticket.Member, env envelope, msg *parsed, raw []byte) (delivered, error) {
-	dec, err := p.resolver.Decide(threadInput(prop, env, msg, mail.Address{Address: member.Email}), tx)
+	dec, err := p.resolver.Decide(threadInput(prop, env, msg), tx)
 	if err != nil {
 		return delivered{}, err
 	}

@@ -88,7 +88,7 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 	if err != nil {
 		return res, err
 	}
-	dec, err := p.resolver.Decide(threadInput(prop, env, msg, requester), tx)
+	dec, err := p.resolver.Decide(threadInput(prop, env, msg), tx)
 	if err != nil {
 		return res, err
 	}
@@ -137,13 +137,14 @@ func (p *Pipeline) storeWithThreadIDs(tx *store.Tx, prop ticket.Property, t tick
 	if err := tx.AddThreadIDs(prop.ID, t.ID, store.ThreadInbound, msg.MessageID); err != nil {
 		return err
 	}
-	refs := append(append([]string{}, msg.InReplyTo...), msg.References...)
+	refs, _ := threading.SplitUsable(append(append([]string{}, msg.InReplyTo...), msg.References...))
 	return tx.AddThreadIDs(prop.ID, t.ID, store.ThreadRef, refs...)
 }
 
 // threadInput gathers what threading looks at: every address a reply token
-// may be in, the references, the subject and who the mail claims to be from.
-func threadInput(prop ticket.Property, env envelope, msg *parsed, requester mail.Address) threading.Input {
+// may be in, the mail's own Message-ID and its references, the subject and
+// the From address (never Reply-To: anyone may name anyone there).
+func threadInput(prop ticket.Property, env envelope, msg *parsed) threading.Input {
 	in := threading.Input{
 		PropertyID: prop.ID, InReplyTo: msg.InReplyTo, References: msg.References,
 		Subject: msg.Subject, TagFormat: prop.TagFormat, Addresses: append([]string{}, env.to...),
@@ -156,11 +157,11 @@ func threadInput(prop ticket.Property, env envelope, msg *parsed, requester mail
 			in.Addresses = append(in.Addresses, strings.TrimSpace(v))
 		}
 	}
+	if !msg.Synthetic {
+		in.MessageID = msg.MessageID
+	}
 	if msg.From != nil {
 		in.Senders = append(in.Senders, msg.From.Address)
-	}
-	if requester.Address != "" {
-		in.Senders = append(in.Senders, requester.Address)
 	}
 	return in
 }

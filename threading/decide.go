@@ -17,6 +17,7 @@ const (
 	RuleInReplyTo  Rule = "in-reply-to"     // In-Reply-To names a stored id
 	RuleReferences Rule = "references"      // References names a stored id
 	RuleGhost      Rule = "ghost-reference" // an id that an earlier message of the ticket also referenced
+	RuleReferenced Rule = "referenced-by"   // stored replies reference this mail's own Message-ID
 	RuleSubjectTag Rule = "subject-tag"     // [#N] from a participant
 	RuleNew        Rule = "new"             // none of the above
 )
@@ -26,13 +27,17 @@ type Input struct {
 	PropertyID int64
 	// Addresses are the envelope recipients and the To, Cc, Delivered-To
 	// and X-Original-To addresses: where a reply token may be.
-	Addresses  []string
+	Addresses []string
+	// MessageID is the mail's own Message-ID: replies stored before it
+	// arrived may reference it.
+	MessageID  string
 	InReplyTo  []string
 	References []string // oldest first, as in the header
 	Subject    string
 	TagFormat  string
-	// Senders are the From and Reply-To addresses: who the mail claims to
-	// be from, for the participant check of the subject tag.
+	// Senders are the From addresses, for the participant check of the
+	// subject tag. Reply-To is a wish for where answers go, not an
+	// identity, and must not be among them.
 	Senders []string
 }
 
@@ -61,6 +66,11 @@ type Decision struct {
 	Matched    string        // the token, Message-ID or tag that matched
 	Token      *Token        // the verified reply token, if one was found
 	Candidates []string      // ids and tags looked at, in order
+	// Ignored are the In-Reply-To and References ids that UsableID
+	// rejected: they neither thread nor become ghost parents.
+	Ignored []string
+	// Choice explains which ticket was taken when several qualified.
+	Choice string
 }
 
 // String describes the decision for `ticket show`.
@@ -75,6 +85,12 @@ func (d Decision) String() string {
 	}
 	if len(d.Candidates) > 0 {
 		fmt.Fprintf(&b, " candidates=%s", strings.Join(d.Candidates, " "))
+	}
+	if d.Choice != "" {
+		fmt.Fprintf(&b, " choice=%q", d.Choice)
+	}
+	if len(d.Ignored) > 0 {
+		fmt.Fprintf(&b, " ignored=%s", strings.Join(d.Ignored, " "))
 	}
 	return b.String()
 }
@@ -100,11 +116,23 @@ func (r *Resolver) tagParser(format string) (*TagParser, error) {
 }
 
 // Decide applies the rules in order: signed token, In-Reply-To, References
-// (newest first, direct matches before ghost ones), subject tag from a
-// participant, else a new ticket. Nothing crosses properties: every token and
-// lookup is checked against in.PropertyID. Retransmissions are caught before
-// Decide is called.
+// (newest first, direct matches before ghost ones), stored replies that
+// reference the mail's own Message-ID, subject tag from a participant, else
+// a new ticket. Ids that are not RFC 5322 msg-ids are ignored, and the
+// decision says so. Nothing crosses properties: every token and lookup is
+// checked against in.PropertyID. Retransmissions are caught before Decide is
+// called.
 func (r *Resolver) Decide(in Input, lk Lookup) (Decision, error) {
+	var ignoredReply, ignoredRefs []string
+	in.InReplyTo, ignoredReply = SplitUsable(in.InReplyTo)
+	in.References, ignoredRefs = SplitUsable(in.References)
+	ignored := append(ignoredReply, ignoredRefs...)
+	d, err := r.decide(in, lk)
+	d.Ignored = ignored
+	return d, err
+}
+
+func (r *Resolver) decide(in Input, lk Lookup) (Decision, error) {
 	if d, ok, err := r.byToken(in, lk); ok || err != nil {
 		return d, err
 	}
@@ -151,14 +179,22 @@ func (r *Resolver) byReferences(in Input, lk Lookup) (Decision, bool, error) {
 	for i := len(in.References) - 1; i >= 0; i-- {
 		add(in.References[i], RuleReferences)
 	}
-	if len(cands) == 0 {
+	own := ""
+	if UsableID(in.MessageID) && !seen[in.MessageID] {
+		own = in.MessageID
+	}
+	if len(cands) == 0 && own == "" {
 		return Decision{}, false, nil
 	}
 	ids := make([]string, len(cands))
 	for i, c := range cands {
 		ids[i] = c.id
 	}
-	direct, ghost, err := lk.ThreadIDs(in.PropertyID, ids)
+	lookup := ids
+	if own != "" {
+		lookup = append(ids[:len(ids):len(ids)], own)
+	}
+	direct, ghost, err := lk.ThreadIDs(in.PropertyID, lookup)
 	if err != nil {
 		return Decision{}, false, err
 	}
@@ -178,7 +214,47 @@ func (r *Resolver) byReferences(in Input, lk Lookup) (Decision, bool, error) {
 			}
 		}
 	}
+	if own != "" && len(ghost[own]) > 0 {
+		return referencedBy(lk, in.PropertyID, own, ghost[own], ids)
+	}
 	return Decision{Candidates: ids}, false, nil
+}
+
+// maxReferrers bounds the tickets a late parent's decision looks at.
+const maxReferrers = 8
+
+// referencedBy joins a parent that arrived after its replies: stored
+// messages of the tickets given (newest first) referenced its Message-ID.
+// When they are several, the newest ticket is taken, as the ghost rule
+// does (a reply to a deleted ticket opens a newer one, which is where the
+// conversation went on), and the decision names every candidate.
+func referencedBy(lk Lookup, propertyID int64, own string, tickets []int64, cands []string) (Decision, bool, error) {
+	if len(tickets) > maxReferrers {
+		tickets = tickets[:maxReferrers]
+	}
+	var chosen ticket.Ticket
+	var names []string
+	for _, id := range tickets {
+		t, ok, err := lk.TicketByID(propertyID, id)
+		if err != nil {
+			return Decision{}, false, err
+		}
+		if !ok {
+			continue
+		}
+		if chosen.ID == 0 {
+			chosen = t
+		}
+		names = append(names, fmt.Sprintf("#%d", t.Number))
+	}
+	if chosen.ID == 0 {
+		return Decision{Candidates: cands}, false, nil
+	}
+	d := Decision{Rule: RuleReferenced, Ticket: chosen, Matched: own, Candidates: cands}
+	if len(names) > 1 {
+		d.Choice = fmt.Sprintf("referenced from tickets %s; the newest taken", strings.Join(names, " "))
+	}
+	return d, true, nil
 }
 
 // ownTicket returns the ticket of a Message-ID or ticket reference we minted
