@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -36,6 +37,15 @@ func (p *Pipeline) agentMail(tx *store.Tx, prop ticket.Property, member ticket.M
 	pl, cmdErr := planCommands(cmds, member, func(email string) (ticket.Member, bool, error) {
 		return tx.MemberByEmail(prop.ID, email)
 	})
+	if cmdErr == nil {
+		problem, err := p.answerLimits(tx, t, pl)
+		if err != nil {
+			return delivered{}, err
+		}
+		if problem != "" {
+			cmdErr = errors.New(problem)
+		}
+	}
 	m := newMessage(msg, raw)
 	m.PropertyID, m.TicketID, m.Direction = prop.ID, t.ID, ticket.Outbound
 	m.AuthorID, m.AuthorEmail, m.AuthorName = member.ID, member.Email, member.Name
@@ -72,6 +82,9 @@ func (p *Pipeline) postAgentMail(tx *store.Tx, q outbox.Queue, t *ticket.Ticket,
 	hasContent := strings.TrimSpace(m.Text) != "" || len(m.Attachments) > 0
 	replying := m.Kind == ticket.KindEmail && hasContent
 	if err := applyPlan(tx, t, pl, member, replying); err != nil {
+		return err
+	}
+	if err := addCc(tx, q.Prop, *t, pl.cc, member.Email); err != nil {
 		return err
 	}
 	if !hasContent {

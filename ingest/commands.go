@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"net/mail"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,7 +13,7 @@ import (
 
 // command is one command line at the top of an agent's reply.
 type command struct {
-	name string // close, reopen, assign, priority, snooze, tag, note
+	name string // close, reopen, assign, priority, snooze, tag, note, cc
 	arg  string
 	line string
 }
@@ -48,6 +49,7 @@ type plan struct {
 	snooze   time.Duration
 	tags     []string
 	note     bool
+	cc       []*mail.Address // to add as participants
 }
 
 // memberFinder resolves #assign arguments.
@@ -101,8 +103,10 @@ func (p *plan) add(c command, me ticket.Member, find memberFinder) error {
 			return fmt.Errorf("#tag takes one word")
 		}
 		p.tags = append(p.tags, strings.ToLower(c.arg))
+	case "cc":
+		return p.addCc(c.arg, find)
 	default:
-		return fmt.Errorf("unknown command (known: #close, #reopen, #assign, #priority, #snooze, #tag, #note)")
+		return fmt.Errorf("unknown command (known: #close, #reopen, #assign, #priority, #snooze, #tag, #note, #cc)")
 	}
 	return nil
 }
@@ -123,6 +127,24 @@ func (p *plan) assign(arg string, me ticket.Member, find memberFinder) error {
 		return fmt.Errorf("%s is not a member of this property", arg)
 	}
 	p.assignee = &m
+	return nil
+}
+
+// addCc validates the addresses of a #cc command: members get copies
+// anyway and are not participants.
+func (p *plan) addCc(arg string, find memberFinder) error {
+	addrs, err := parseCc(arg)
+	if err != nil {
+		return err
+	}
+	for _, a := range addrs {
+		if _, member, err := find(a.Address); err != nil {
+			return err
+		} else if member {
+			return fmt.Errorf("%s is a member; members are not added as participants", a.Address)
+		}
+	}
+	p.cc = append(p.cc, addrs...)
 	return nil
 }
 

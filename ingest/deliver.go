@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"net/mail"
 	"strings"
 	"time"
@@ -80,19 +81,33 @@ func (p *Pipeline) hold(tx *store.Tx, prop ticket.Property, env envelope, msg *p
 }
 
 // customerMail threads a customer's mail into its ticket or opens one, and
-// queues the acknowledgement and the copies to the team.
+// queues the acknowledgement and the copies to the team. A mail that opens
+// a ticket belongs to its requester (Reply-To, which a contact form sets to
+// the customer, else From); one that joins a ticket belongs to its From.
 func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte) (delivered, error) {
 	res := delivered{property: prop.Slug}
 	requester, author := people(msg, env.from)
-	contact, err := tx.Contact(prop.ID, requester.Address, requester.Name)
-	if err != nil {
-		return res, err
-	}
 	dec, err := p.resolver.Decide(threadInput(prop, env, msg), tx)
 	if err != nil {
 		return res, err
 	}
-	if dec.Rule == threading.RuleNew || threading.CustomerReply(dec.Ticket.Status, msg.Automatic).NewTicket {
+	opens := dec.Rule == threading.RuleNew || threading.CustomerReply(dec.Ticket.Status, msg.Automatic).NewTicket
+	joined := ticket.Ticket{}
+	if !opens {
+		requester, joined = author, dec.Ticket
+	}
+	named, over, err := outsideAddresses(tx, prop, joined, msg, requester.Address, p.limits.ParticipantsPerMail)
+	if err != nil {
+		return res, err
+	}
+	if over {
+		return p.hold(tx, prop, env, msg, raw, fmt.Sprintf("mail names more than %d new participants", p.limits.ParticipantsPerMail))
+	}
+	contact, err := tx.Contact(prop.ID, requester.Address, requester.Name)
+	if err != nil {
+		return res, err
+	}
+	if opens {
 		n, err := tx.CountNewTicket(contact.ID, time.Hour)
 		if err != nil {
 			return res, err
@@ -105,8 +120,11 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 	if err != nil {
 		return res, err
 	}
-	if err := p.addParticipants(tx, prop, t.ID, msg); err != nil {
-		return res, err
+	trusted := mayAddParticipants(dec, isNew)
+	if trusted {
+		if err := addParticipants(tx, prop, t.ID, named); err != nil {
+			return res, err
+		}
 	}
 	m := newMessage(msg, raw)
 	m.PropertyID, m.TicketID, m.AuthorID = prop.ID, t.ID, contact.ID
@@ -114,6 +132,11 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 	m.Thread = dec.String()
 	if err := p.storeWithThreadIDs(tx, prop, t, m, msg, raw); err != nil {
 		return res, err
+	}
+	if !trusted {
+		if err := proposeParticipants(tx, t, m.ID, m.AuthorEmail, named); err != nil {
+			return res, err
+		}
 	}
 	q := p.queue(tx, prop, env)
 	if isNew {
@@ -205,31 +228,6 @@ func newTicket(tx *store.Tx, prop ticket.Property, requester ticket.Contact, msg
 		detail = "opened by a reply to a deleted ticket (id " + itoa(linked) + ")"
 	}
 	return t, tx.AddEvent(t.ID, "created", requester.Email, detail)
-}
-
-// addParticipants makes the outside addresses a mail was also sent to (To
-// and Cc, less the property's own addresses and its members) participants.
-func (p *Pipeline) addParticipants(tx *store.Tx, prop ticket.Property, ticketID int64, msg *parsed) error {
-	for _, a := range append(append([]*mail.Address{}, msg.To...), msg.Cc...) {
-		if prop.Owns(a.Address) {
-			continue
-		}
-		_, member, err := tx.MemberByEmail(prop.ID, a.Address)
-		if err != nil {
-			return err
-		}
-		if member {
-			continue
-		}
-		c, err := tx.Contact(prop.ID, a.Address, a.Name)
-		if err != nil {
-			return err
-		}
-		if err := tx.AddParticipant(ticketID, c.ID, "cc"); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // queue returns the outbox queue of a delivery to a property.

@@ -67,6 +67,12 @@ type Limits struct {
 	// NewTicketsPerHour caps the tickets one sender opens per property;
 	// further new mail is held, not dropped [20].
 	NewTicketsPerHour int
+	// ParticipantsPerMail caps the participants one mail (or one #cc
+	// command) can add or propose; a mail naming more is held [20].
+	ParticipantsPerMail int
+	// RecipientsPerAnswer caps the addresses one agent answer goes to; an
+	// answer to more is kept as a note and not sent [50].
+	RecipientsPerAnswer int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -75,6 +81,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.NewTicketsPerHour <= 0 {
 		l.NewTicketsPerHour = 20
+	}
+	if l.ParticipantsPerMail <= 0 {
+		l.ParticipantsPerMail = 20
+	}
+	if l.RecipientsPerAnswer <= 0 {
+		l.RecipientsPerAnswer = 50
 	}
 	return l
 }

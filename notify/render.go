@@ -45,6 +45,9 @@ func (w *Worker) render(ctx context.Context, row store.OutboxRow) (rendered, err
 		}
 		c.msg = &m
 	}
+	if err := c.loadRecipients(ctx); err != nil {
+		return rendered{}, err
+	}
 	if err := c.compose(ctx); err != nil {
 		return rendered{}, err
 	}
@@ -60,6 +63,12 @@ type composer struct {
 	msg     *ticket.Message // the message sent or copied
 	history []ticket.Message
 	b       enmime.MailBuilder
+	// For a copy to a member: who an answer goes to, and the addresses the
+	// copied message proposed but did not add.
+	answerTo []ticket.Contact
+	proposed []store.Proposed
+	// For mail to a contact: the Message-IDs of the ticket it has seen.
+	seen []string
 }
 
 func (c *composer) compose(ctx context.Context) error {
@@ -158,14 +167,23 @@ func (c *composer) recipientToken() threading.Token {
 	return threading.Token{Kind: kind, PropertyID: c.row.PropertyID, TicketID: c.row.TicketID, ID: c.row.RcptID}
 }
 
-// references lists the ticket reference first, then the Message-IDs of the
-// ticket's latest messages (RFC 5322 §3.6.4), and returns the parent: the
-// message copied, or the newest message of the ticket.
+// references lists the ticket reference first, then Message-IDs of the
+// ticket (RFC 5322 §3.6.4), and returns the parent, the newest of them. A
+// member gets the ids of the ticket's latest messages up to the one copied.
+// A contact gets only the ids it has seen, its own mail and ours to it: an
+// agent's Message-ID names her host and mail client, and internal notes
+// are nobody else's business.
 func (c *composer) references() (string, string) {
 	ids := []string{c.w.keys.TicketReference(c.row.PropertyID, c.row.TicketID, ticket.Domain(c.prop.FromAddress))}
 	parent := ""
+	if c.row.RcptKind == "contact" {
+		for _, id := range c.seen {
+			ids = append(ids, id)
+			parent = id
+		}
+	}
 	for _, m := range c.history {
-		if m.MessageID != "" && (c.msg == nil || m.ID <= c.msg.ID) {
+		if c.row.RcptKind != "contact" && m.MessageID != "" && (c.msg == nil || m.ID <= c.msg.ID) {
 			ids = append(ids, m.MessageID)
 			parent = m.MessageID
 		}
@@ -186,12 +204,17 @@ func (c *composer) tagged(subject string) string {
 }
 
 // quoteLast quotes the first lines of the ticket's newest message of a
-// direction (other than the one sent), as mail clients quote.
+// direction (other than the one sent), as mail clients quote. A contact is
+// quoted only a message it wrote, never a stranger's mail that joined the
+// ticket.
 func (c *composer) quoteLast(dir ticket.Direction) string {
 	for i := len(c.history) - 1; i >= 0; i-- {
 		m := c.history[i]
 		if m.Direction != dir || (c.msg != nil && m.ID == c.msg.ID) || m.Kind != ticket.KindEmail {
 			continue
+		}
+		if c.row.RcptKind == "contact" && m.AuthorID != c.row.RcptID {
+			continue // a contact is quoted only its own words
 		}
 		return "\n\n" + quote(m, 6)
 	}
@@ -216,9 +239,10 @@ func (c *composer) copyText() string {
 	if c.msg.Kind == ticket.KindNote {
 		what = "added an internal note"
 	}
-	return fmt.Sprintf("%s <%s> %s on %s (%s, %s):\n\n%s\n\n-- \nReply to this mail to answer the customer. "+
+	return fmt.Sprintf("%s <%s> %s on %s (%s, %s):\n\n%s\n\n-- \n%sReply to this mail to answer the customer. "+
 		"Start with #note for an internal note, or commands such as #close, #assign me, #priority high.\n",
-		nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail), c.msg.AuthorEmail, what, c.t.Ref(), c.t.Status, c.t.Priority, strings.TrimSpace(c.msg.Text))
+		nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail), c.msg.AuthorEmail, what, c.t.Ref(), c.t.Status, c.t.Priority,
+		strings.TrimSpace(c.msg.Text), c.recipientsText())
 }
 
 func (c *composer) copyHTML() string {

@@ -61,7 +61,8 @@ func serve(ctx context.Context, e env) error {
 	worker := notify.New(notify.Options{Store: st, Keys: keys, Transport: transport, InstanceID: instance, DKIM: signer,
 		Workers: cfg.OutboundWorkers, Logger: log.With("component", "notify")})
 	pipeline := ingest.New(ingest.Options{Store: st, Keys: keys, InstanceID: instance, OnEnqueue: worker.Kick,
-		Limits: ingest.Limits{AcksPerHour: cfg.AcksPerHour, NewTicketsPerHour: cfg.NewTicketsHour},
+		Limits: ingest.Limits{AcksPerHour: cfg.AcksPerHour, NewTicketsPerHour: cfg.NewTicketsHour,
+			ParticipantsPerMail: cfg.ParticipantsMax, RecipientsPerAnswer: cfg.AnswerRcptsMax},
 		Logger: log.With("component", "ingest")})
 	smtpOpts, closeTrace, err := smtpOptions(cfg)
 	if err != nil {

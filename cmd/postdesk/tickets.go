@@ -44,10 +44,11 @@ func ticketList(ctx context.Context, e env) error {
 
 // ticketView is what `ticket show --json` prints.
 type ticketView struct {
-	Ticket   ticket.Ticket    `json:"ticket"`
-	Messages []ticket.Message `json:"messages"`
-	Events   []ticket.Event   `json:"events"`
-	Bounces  []store.Bounce   `json:"bounces"`
+	Ticket       ticket.Ticket    `json:"ticket"`
+	Participants []ticket.Contact `json:"participants"` // everyone an agent's answer goes to
+	Messages     []ticket.Message `json:"messages"`
+	Events       []ticket.Event   `json:"events"`
+	Bounces      []store.Bounce   `json:"bounces"`
 }
 
 func ticketShow(ctx context.Context, e env) error {
@@ -65,6 +66,9 @@ func ticketShow(ctx context.Context, e env) error {
 	}
 	var v ticketView
 	if v.Ticket, err = a.st.Ticket(ctx, p.Slug, n); err != nil {
+		return err
+	}
+	if v.Participants, err = a.st.TicketParticipants(ctx, v.Ticket.ID); err != nil {
 		return err
 	}
 	if v.Messages, err = a.st.Messages(ctx, v.Ticket.ID); err != nil {
@@ -94,6 +98,11 @@ func writeTicket(w io.Writer, v ticketView) {
 		fmt.Fprintf(w, "Continues: ticket id %d\n", t.LinkedID)
 	}
 	fmt.Fprintf(w, "Created: %s  Updated: %s\n", t.CreatedAt.Format(time.DateTime), t.UpdatedAt.Format(time.DateTime))
+	emails := make([]string, len(v.Participants))
+	for i, c := range v.Participants {
+		emails[i] = c.Email
+	}
+	fmt.Fprintf(w, "Answers go to: %s\n", orDash(strings.Join(emails, ", ")))
 	for _, m := range v.Messages {
 		fmt.Fprintf(w, "\n--- message %d · %s %s · %s <%s> · %s\n", m.ID, m.Direction, m.Kind, m.AuthorName,
 			m.AuthorEmail, m.CreatedAt.Format(time.DateTime))

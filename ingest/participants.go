@@ -1,0 +1,156 @@
+package ingest
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"github.com/postdesk/postdesk/store"
+	"github.com/postdesk/postdesk/threading"
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// mayAddParticipants reports whether a customer's mail may make its To and
+// Cc addresses participants: when it opens a ticket, or when it came
+// through a contact's signed reply address of the ticket. A mail that joins
+// by Message-ID, References or subject tag proves nothing about its sender
+// (an acknowledgement can be forwarded, a Reply-To borrowed), so what it
+// names is only proposed.
+func mayAddParticipants(dec threading.Decision, isNew bool) bool {
+	return isNew || (dec.Rule == threading.RuleToken && dec.Token != nil && dec.Token.Kind == threading.KindContact)
+}
+
+// outsideAddresses returns the distinct To and Cc addresses of a mail that
+// would become participants of ticket t (zero for a new ticket): less the
+// property's own addresses, its members, the sender and t's participants.
+// It stops looking once there are more than limit, and then reports over.
+func outsideAddresses(tx *store.Tx, prop ticket.Property, t ticket.Ticket, msg *parsed, sender string, limit int) (addrs []*mail.Address, over bool, err error) {
+	skip := map[string]bool{strings.ToLower(sender): true}
+	if t.ID != 0 {
+		current, err := tx.Participants(t.ID)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, c := range current {
+			skip[strings.ToLower(c.Email)] = true
+		}
+	}
+	for _, a := range append(append([]*mail.Address{}, msg.To...), msg.Cc...) {
+		email := strings.ToLower(a.Address)
+		if skip[email] || prop.Owns(email) {
+			continue
+		}
+		skip[email] = true
+		_, member, err := tx.MemberByEmail(prop.ID, email)
+		if err != nil {
+			return nil, false, err
+		}
+		if member {
+			continue
+		}
+		if len(addrs) == limit {
+			return addrs, true, nil
+		}
+		addrs = append(addrs, a)
+	}
+	return addrs, false, nil
+}
+
+// addParticipants makes addrs Cc'd participants of a ticket, creating
+// their contacts.
+func addParticipants(tx *store.Tx, prop ticket.Property, ticketID int64, addrs []*mail.Address) error {
+	for _, a := range addrs {
+		c, err := tx.Contact(prop.ID, a.Address, a.Name)
+		if err != nil {
+			return err
+		}
+		if err := tx.AddParticipant(ticketID, c.ID, "cc"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// proposeParticipants records the addresses a mail named but could not
+// add, and says so in the ticket's log with the command that adds them.
+func proposeParticipants(tx *store.Tx, t ticket.Ticket, messageID int64, author string, addrs []*mail.Address) error {
+	if len(addrs) == 0 {
+		return nil
+	}
+	proposed := make([]store.Proposed, len(addrs))
+	emails := make([]string, len(addrs))
+	for i, a := range addrs {
+		proposed[i] = store.Proposed{Email: a.Address, Name: a.Name}
+		emails[i] = strings.ToLower(a.Address)
+	}
+	if err := tx.ProposeParticipants(t.ID, messageID, proposed); err != nil {
+		return err
+	}
+	return tx.AddEvent(t.ID, "proposed", author, fmt.Sprintf("not added, the mail came without a reply token: %s "+
+		"(a member adds them by answering with \"#cc %s\")", strings.Join(emails, ", "), strings.Join(emails, " ")))
+}
+
+// parseCc reads the addresses of a #cc command: separated by spaces or
+// commas, bare or in angle brackets.
+func parseCc(arg string) ([]*mail.Address, error) {
+	fields := strings.FieldsFunc(arg, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' || r == ';' })
+	if len(fields) == 0 {
+		return nil, fmt.Errorf("#cc needs one or more addresses")
+	}
+	var out []*mail.Address
+	for _, f := range fields {
+		a, err := mail.ParseAddress(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address", f)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// addCc carries out an agent's #cc: the addresses become participants, and
+// the ticket's log says who added them.
+func addCc(tx *store.Tx, prop ticket.Property, t ticket.Ticket, addrs []*mail.Address, actor string) error {
+	var added []string
+	for _, a := range addrs {
+		if prop.Owns(a.Address) {
+			continue
+		}
+		added = append(added, strings.ToLower(a.Address))
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	if err := addParticipants(tx, prop, t.ID, addrs); err != nil {
+		return err
+	}
+	return tx.AddEvent(t.ID, "participants", actor, "added by #cc: "+strings.Join(added, ", "))
+}
+
+// answerLimits returns what is wrong, if anything, with an agent's mail
+// whose #cc adds more participants than one mail may, or whose answer would
+// go to more addresses than an answer may. An internal note goes to no
+// customer.
+func (p *Pipeline) answerLimits(tx *store.Tx, t ticket.Ticket, pl plan) (problem string, err error) {
+	if len(pl.cc) > p.limits.ParticipantsPerMail {
+		return fmt.Sprintf("#cc names %d addresses, more than the limit of %d per mail", len(pl.cc), p.limits.ParticipantsPerMail), nil
+	}
+	if pl.note {
+		return "", nil
+	}
+	current, err := tx.Participants(t.ID)
+	if err != nil {
+		return "", err
+	}
+	rcpts := map[string]bool{}
+	for _, c := range current {
+		rcpts[strings.ToLower(c.Email)] = true
+	}
+	for _, a := range pl.cc {
+		rcpts[strings.ToLower(a.Address)] = true
+	}
+	if len(rcpts) > p.limits.RecipientsPerAnswer {
+		return fmt.Sprintf("the answer would go to %d addresses, more than the limit of %d per answer", len(rcpts), p.limits.RecipientsPerAnswer), nil
+	}
+	return "", nil
+}

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// Proposed is an address a mail named in To or Cc that was not made a
+// participant of its ticket.
+type Proposed struct {
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}
+
+// ProposeParticipants records the addresses message messageID of ticket
+// ticketID proposed but did not add.
+func (tx *Tx) ProposeParticipants(ticketID, messageID int64, addrs []Proposed) error {
+	for _, a := range addrs {
+		_, err := tx.exec(`INSERT INTO proposed_participants (message_id, ticket_id, email, name) VALUES (?, ?, ?, ?)
+			ON CONFLICT (message_id, email) DO NOTHING`, messageID, ticketID, strings.ToLower(a.Email), a.Name)
+		if err != nil {
+			return fmt.Errorf("propose participant: %w", err)
+		}
+	}
+	return nil
+}
+
+// ProposedParticipants returns the addresses a message proposed and did not
+// add, less those that have become participants of its ticket since.
+func (s *Store) ProposedParticipants(ctx context.Context, messageID int64) ([]Proposed, error) {
+	rows, err := s.query(ctx, `SELECT p.email, p.name FROM proposed_participants p WHERE p.message_id = ?
+		AND NOT EXISTS (SELECT 1 FROM ticket_participants tp JOIN contacts c ON c.id = tp.contact_id
+			WHERE tp.ticket_id = p.ticket_id AND c.email = p.email) ORDER BY p.rowid`, messageID)
+	return collect("proposed participants", rows, err, func(r scanner) (Proposed, error) {
+		var p Proposed
+		return p, r.Scan(&p.Email, &p.Name)
+	})
+}
+
+// TicketParticipants returns the requester and Cc'd participants of a
+// ticket: everyone an agent's answer goes to.
+func (s *Store) TicketParticipants(ctx context.Context, ticketID int64) ([]ticket.Contact, error) {
+	rows, err := s.query(ctx, `SELECT c.id, c.property_id, c.email, c.name, c.created_at FROM ticket_participants tp
+		JOIN contacts c ON c.id = tp.contact_id WHERE tp.ticket_id = ? ORDER BY tp.role DESC, c.id`, ticketID)
+	return collect("participants", rows, err, func(r scanner) (ticket.Contact, error) {
+		var c ticket.Contact
+		var created int64
+		err := r.Scan(&c.ID, &c.PropertyID, &c.Email, &c.Name, &created)
+		c.CreatedAt = fromMS(created)
+		return c, err
+	})
+}
+
+// SeenMessageIDs returns, oldest first, the Message-IDs of a ticket that a
+// contact has seen: those of the mail the contact wrote to it, and those of
+// the mail postdesk sent the contact about it before outbox row beforeRow.
+// At most the newest n.
+func (s *Store) SeenMessageIDs(ctx context.Context, ticketID, contactID, beforeRow int64, n int) ([]string, error) {
+	rows, err := s.query(ctx, `SELECT id FROM (
+			SELECT message_id AS id, created_at AS at, 0 AS seq, id AS rid FROM messages
+				WHERE ticket_id = ? AND direction = 'inbound' AND author_id = ? AND synthetic_id = 0
+			UNION ALL
+			SELECT msg_id, created_at, 1, id FROM outbox
+				WHERE ticket_id = ? AND rcpt_kind = 'contact' AND rcpt_id = ? AND id < ? AND status != 'failed'
+			ORDER BY at DESC, seq DESC, rid DESC LIMIT ?)
+		ORDER BY at, seq, rid`, ticketID, contactID, ticketID, contactID, beforeRow, n)
+	return collect("seen message ids", rows, err, func(r scanner) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	})
+}
