@@ -356,7 +356,7 @@ func (s *Store) Bounces(ctx context.Context, ticketID int64) ([]Bounce, error) {
 // bounces, outbox, tickets, messages), for tests and status output.
 func (s *Store) Count(ctx context.Context, table string) (int64, error) {
 	switch table {
-	case "held", "bounces", "outbox", "tickets", "messages", "suppressions":
+	case "held", "bounces", "outbox", "tickets", "messages", "suppressions", "contacts":
 	default:
 		return 0, fmt.Errorf("count: unknown table %q", table)
 	}
