@@ -2,6 +2,7 @@ package threading
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -37,4 +38,21 @@ func TestUsableIDs(t *testing.T) {
 			t.Errorf("SplitUsable(ParseIDList(%q)) = %q, %q; want %q, %q", tt.header, usable, ignored, tt.usable, tt.ignored)
 		}
 	}
+}
+
+// FuzzUsableIDs: whatever a header holds, an id that may thread has both
+// sides of an "@" and no white space, control character or bracket.
+func FuzzUsableIDs(f *testing.F) {
+	for _, s := range []string{"<yes>", "<a@b> <c@d>", "<@x>", "<x@>", "a@b", "<a b@c>", "<\x00@x>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		usable, _ := SplitUsable(ParseIDList(header))
+		for _, id := range usable {
+			at := strings.LastIndexByte(id, '@')
+			if at <= 0 || at == len(id)-1 || strings.ContainsAny(id, " \t\r\n<>") {
+				t.Fatalf("usable id %q from %q", id, header)
+			}
+		}
+	})
 }

@@ -1,0 +1,63 @@
+package threading
+
+import (
+	"testing"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// mapLookup answers Lookup from maps: tickets by id (number = id), and the
+// ghost references of each id.
+type mapLookup struct {
+	tickets map[int64]bool
+	ghost   map[string][]int64
+}
+
+func (l mapLookup) TicketByID(_, id int64) (ticket.Ticket, bool, error) {
+	return ticket.Ticket{ID: id, Number: id}, l.tickets[id], nil
+}
+func (l mapLookup) TicketByNumber(_, n int64) (ticket.Ticket, bool, error) {
+	return l.TicketByID(0, n)
+}
+func (l mapLookup) ThreadIDs(_ int64, ids []string) (direct, ghost map[string][]int64, err error) {
+	ghost = map[string][]int64{}
+	for _, id := range ids {
+		if g := l.ghost[id]; g != nil {
+			ghost[id] = g
+		}
+	}
+	return map[string][]int64{}, ghost, nil
+}
+func (l mapLookup) IsParticipant(int64, int64, []string) (bool, error) { return false, nil }
+
+// TestDecideIgnoredAndReferencedBy: the pure rules for bogus ids and late
+// parents, with the decision each records.
+func TestDecideIgnoredAndReferencedBy(t *testing.T) {
+	keys, err := NewKeys(1, map[uint8][]byte{1: []byte("decide-test-secret-0001")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Resolver{Keys: keys}
+	lk := mapLookup{tickets: map[int64]bool{1: true, 3: true}, ghost: map[string][]int64{
+		"yes": {1}, "parent@x": {1}, "late@x": {3, 2, 1},
+	}}
+	tests := []struct {
+		name string
+		in   Input
+		want string
+	}{
+		{"bogus In-Reply-To", Input{InReplyTo: []string{"yes"}, MessageID: "p1@x"}, "rule=new ignored=yes"},
+		{"bogus and real", Input{InReplyTo: []string{"yes"}, References: []string{"parent@x"}},
+			"rule=ghost-reference ticket=#1 matched=parent@x candidates=parent@x ignored=yes"},
+		{"bogus own id never looked up", Input{MessageID: "yes"}, "rule=new"},
+		{"late parent, one ticket", Input{MessageID: "parent@x"}, "rule=referenced-by ticket=#1 matched=parent@x"},
+		{"late parent, several tickets (#2 gone)", Input{MessageID: "late@x"},
+			`rule=referenced-by ticket=#3 matched=late@x choice="referenced from tickets #3 #1; the newest taken"`},
+	}
+	for _, tt := range tests {
+		d, err := r.Decide(tt.in, lk)
+		if err != nil || d.String() != tt.want {
+			t.Errorf("%s: Decide = %q, %v; want %q", tt.name, d.String(), err, tt.want)
+		}
+	}
+}
