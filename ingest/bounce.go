@@ -1,12 +1,9 @@
 package ingest
 
 import (
-	"net/textproto"
+	"bytes"
 	"regexp"
 	"strings"
-
-	"github.com/jhillyerd/enmime/v2"
-	"github.com/jhillyerd/enmime/v2/dsn"
 
 	"github.com/postdesk/postdesk/outbox"
 	"github.com/postdesk/postdesk/store"
@@ -14,96 +11,55 @@ import (
 	"github.com/postdesk/postdesk/ticket"
 )
 
-// report is what a delivery status notification (RFC 3464) or abuse report
-// (ARF, RFC 5965) says, as far as it could be read.
-type report struct {
-	kind       string // dsn, arf, other
-	recipient  string
-	action     string
-	status     string
-	diagnostic string
-	originalID string // Message-ID of the reported message, when included
-}
-
-// readReport reads a multipart/report. It returns nil for other mail.
-func readReport(root *enmime.Part) *report {
-	if root == nil || !strings.EqualFold(root.ContentType, "multipart/report") {
-		return nil
-	}
-	r := &report{kind: "other"}
-	walk(root.FirstChild, func(p *enmime.Part) {
-		switch strings.ToLower(p.ContentType) {
-		case "message/feedback-report":
-			r.kind = "arf"
-		case "message/rfc822", "text/rfc822-headers", "message/rfc822-headers":
-			if id, ok := threading.ParseMessageID(headerOf(p.Content, "Message-Id")); ok && r.originalID == "" {
-				r.originalID = id
-			}
-		}
-	})
-	rep, err := dsn.ParseReport(root)
-	if err != nil || rep == nil {
-		return r
-	}
-	if len(rep.DeliveryStatus.RecipientDSNs) > 0 {
-		f := rep.DeliveryStatus.RecipientDSNs[0]
-		r.kind = "dsn"
-		r.recipient = addressField(f.Get("Final-Recipient"), f.Get("Original-Recipient"))
-		r.action = strings.ToLower(strings.TrimSpace(f.Get("Action")))
-		r.status = strings.TrimSpace(f.Get("Status"))
-		r.diagnostic = strings.TrimSpace(f.Get("Diagnostic-Code"))
-	}
-	if r.originalID == "" && len(rep.OriginalMessage) > 0 {
-		r.originalID, _ = threading.ParseMessageID(headerOf(rep.OriginalMessage, "Message-Id"))
-	}
-	return r
-}
-
-// headerOf reads one header field from the start of a message.
-func headerOf(b []byte, key string) string {
-	header, _ := splitHeader(b)
-	for _, line := range unfold(header) {
-		name, value, ok := strings.Cut(line, ":")
-		if ok && textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(name)) == key {
-			return strings.TrimSpace(value)
-		}
-	}
-	return ""
-}
-
-// addressField reads "rfc822; user@example.com" (RFC 3464 §2.3.2).
-func addressField(fields ...string) string {
-	for _, f := range fields {
-		if _, addr, ok := strings.Cut(f, ";"); ok {
-			f = addr
-		}
-		if f = strings.Trim(strings.TrimSpace(f), "<>"); f != "" {
-			return f
-		}
-	}
-	return ""
-}
-
 // bounceSubject matches the subjects of bounces that are not RFC 3464
 // reports (qmail, Exim's older forms, many providers).
 var bounceSubject = regexp.MustCompile(`(?i)(undeliver|delivery (status|failure|failed|problem|notification)|(failed|failure) delivery|returned mail|failure notice|mail (delivery|failure|failed)|non.?delivery|could not (be delivered|send)|delivery has failed|returned to sender|returning to sender|mail system error|message not delivered|error sending|errors from|delayed|rejected:|not member|loop alert|не доставлено|配信できません|エラー通知)`)
 
-// isBounce tells a bounce or abuse report from other mail. It is one if
-// it is a report (multipart/report: delivery status, feedback, disposition);
-// or it comes from the null reverse-path and is not a personal auto-reply
-// (RFC 5321 §4.5.5 reserves the null sender for notifications; RFC 3834
-// §3.3 lets auto-replies use it too); or a mailer daemon sent it with a
-// subject that reports a delivery failure.
+// delaySubject matches failure notices that only warn of a delay.
+var delaySubject = regexp.MustCompile(`(?i)(delay|warning|still trying|not yet been delivered)`)
+
+// permanentStatus is an RFC 3463 permanent failure status code, 5.X.X.
+var permanentStatus = regexp.MustCompile(`^5\.\d{1,3}\.\d{1,3}\b`)
+
+// isBounce tells a bounce or report from other mail: a multipart/report
+// (RFC 6522), or a recognised failure notice.
 func isBounce(msg *parsed, envFrom string) bool {
-	if msg.Report != nil {
-		return true
+	return msg.Report != nil || failureNotice(msg, envFrom)
+}
+
+// failureNotice recognises a bounce that is no RFC 3464 report (qmail,
+// older Exim, many providers): from the null reverse-path (RFC 5321 §4.5.5)
+// with a mailer daemon's address, a failure subject or the returned message
+// attached, or from a mailer
+// daemon with a failure subject. A person's auto-reply (RFC 3834, RFC 5230
+// vacation), which may use the null sender too, is none, and neither is a
+// person's mail sent with the null sender.
+func failureNotice(msg *parsed, envFrom string) bool {
+	daemon := isDaemon(envFrom) || isDaemon(fromAddress(msg))
+	if !daemon && isAutoReply(msg) {
+		return false
 	}
-	daemon := isDaemon(envFrom) || (msg.From != nil && isDaemon(msg.From.Address))
 	failure := bounceSubject.MatchString(msg.Subject)
 	if envFrom == "" || envFrom == "<>" {
-		return daemon || failure || !isAutoReply(msg)
+		return daemon || failure || msg.Returned
 	}
 	return daemon && failure
+}
+
+// fromAddress is the From address, or the From field as written when it is
+// no valid address (a bare "mailer-daemon").
+func fromAddress(msg *parsed) string {
+	if msg.From != nil {
+		return msg.From.Address
+	}
+	if v := msg.Header["From"]; len(v) > 0 {
+		f := strings.TrimSpace(v[0])
+		if i := strings.LastIndexByte(f, '<'); i >= 0 {
+			f = strings.TrimRight(f[i+1:], "> ")
+		}
+		return f
+	}
+	return ""
 }
 
 func isDaemon(addr string) bool {
@@ -126,8 +82,8 @@ func isAutoReply(msg *parsed) bool {
 }
 
 // bounceToken returns the VERP token of the envelope recipient the mail was
-// sent to, if it is one of the property's bounce addresses: whatever arrives
-// there is a bounce, and the token names the outbox row it reports on.
+// sent to, if it is one of the property's bounce addresses: the token names
+// the outbox row whose envelope sender it was.
 func (p *Pipeline) bounceToken(prop ticket.Property, env envelope) (threading.Token, bool) {
 	for _, rcpt := range env.to {
 		if tok, ok := p.keys.TokenInAddress(rcpt); ok && tok.Kind == threading.KindBounce && tok.PropertyID == prop.ID {
@@ -137,30 +93,36 @@ func (p *Pipeline) bounceToken(prop ticket.Property, env envelope) (threading.To
 	return threading.Token{}, false
 }
 
-// recordBounce stores a bounce, links it to the message and ticket it
-// reports on, and on a permanent failure suppresses the recipient and tells
-// the assignee. A bounce is never a ticket and never answered.
-func (p *Pipeline) recordBounce(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte, count *int) (delivered, error) {
+// bouncedRow returns the outbox row whose signed bounce address the mail
+// was sent to, if any.
+func (p *Pipeline) bouncedRow(tx *store.Tx, prop ticket.Property, env envelope) (store.OutboxRow, bool, error) {
+	tok, ok := p.bounceToken(prop, env)
+	if !ok {
+		return store.OutboxRow{}, false, nil
+	}
+	return tx.OutboxRow(prop.ID, tok.ID)
+}
+
+// recordBounce stores a bounce and shows it on the ticket it concerns. It
+// changes something (fails the outbox row, suppresses the recipient, tells
+// the team) only when it is verified: it arrived at the signed bounce
+// address of an outbound row and names that row's recipient, and it reports
+// a permanent failure. Anything else is recorded as unverified. A bounce is
+// never a ticket and never answered.
+func (p *Pipeline) recordBounce(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte) (delivered, error) {
 	res := delivered{property: prop.Slug, thread: "bounce"}
-	b := &store.Bounce{PropertyID: prop.ID, Kind: "other", RawSHA256: msg.RawSHA256}
-	if r := msg.Report; r != nil {
-		b.Kind, b.Recipient, b.Action, b.Status, b.Diagnostic = r.kind, r.recipient, r.action, r.status, r.diagnostic
+	row, linked, err := p.bouncedRow(tx, prop, env)
+	if err != nil {
+		return res, err
 	}
-	var row store.OutboxRow
-	linked := false
-	if tok, ok := p.bounceToken(prop, env); ok {
-		var err error
-		if row, linked, err = tx.OutboxRow(prop.ID, tok.ID); err != nil {
-			return res, err
-		}
-	}
+	b := describeBounce(msg, raw, row, linked)
+	b.PropertyID, b.RawSHA256 = prop.ID, msg.RawSHA256
 	if linked {
 		b.OutboxID, b.TicketID = row.ID, row.TicketID
-		if b.Recipient == "" {
-			b.Recipient = row.Rcpt
-		}
-	} else if msg.Report != nil && msg.Report.originalID != "" {
-		if tok, ok := p.keys.TokenInMessageID(msg.Report.originalID); ok && tok.PropertyID == prop.ID {
+	} else if r := msg.Report; r != nil && r.originalID != "" {
+		// Shown on the ticket of the mail it cites, as unverified: anyone
+		// can cite a Message-ID they were sent.
+		if tok, ok := p.keys.TokenInMessageID(r.originalID); ok && tok.PropertyID == prop.ID {
 			b.TicketID = tok.TicketID
 		}
 	}
@@ -171,35 +133,127 @@ func (p *Pipeline) recordBounce(tx *store.Tx, prop ticket.Property, env envelope
 		return res, err
 	}
 	res.messageID = b.ID
-	if b.TicketID == 0 {
-		return res, nil
+	if !b.Verified {
+		res.thread = "bounce (unverified)"
+		return res, unverifiedBounce(tx, b, row, linked)
 	}
-	return res, p.bounceOnTicket(tx, prop, b, row, linked, count)
+	permanent := permanentFailure(b, msg, env.from)
+	return res, p.verifiedBounce(tx, prop, b, row, permanent, env.enqueued)
 }
 
-// bounceOnTicket shows the bounce on its ticket and, when the failure is
-// permanent, suppresses the address and tells the assignee.
-func (p *Pipeline) bounceOnTicket(tx *store.Tx, prop ticket.Property, b *store.Bounce, row store.OutboxRow, linked bool, count *int) error {
-	detail := strings.TrimSpace(b.Action + " " + b.Status + " " + b.Diagnostic)
-	if err := tx.AddEvent(b.TicketID, "bounce", b.Recipient, "delivery report: "+detail); err != nil {
-		return err
+// describeBounce reads what a bounce reports and whether it is verified.
+// A delivery status notification must name the row's recipient in a
+// Final-Recipient or Original-Recipient field; any other bounce must
+// mention the recipient's address.
+func describeBounce(msg *parsed, raw []byte, row store.OutboxRow, linked bool) *store.Bounce {
+	b := &store.Bounce{Kind: "other"}
+	if linked {
+		b.Recipient = row.Rcpt
 	}
-	permanent := b.Action == "failed" || strings.HasPrefix(b.Status, "5")
-	if b.Kind == "other" && linked {
-		permanent = true // a non-standard bounce to our VERP address: a failure
+	r := msg.Report
+	if r != nil {
+		b.Kind = r.kind
 	}
-	if !permanent || b.Recipient == "" {
+	if r != nil && len(r.recipients) > 0 {
+		rc, named := r.about(row.Rcpt)
+		b.Recipient, b.Action, b.Status, b.Diagnostic = rc.address(), rc.action, rc.status, rc.diagnostic
+		b.Verified = linked && named
+		return b
+	}
+	b.Verified = linked && (mentions(raw, row.Rcpt) || mentions([]byte(msg.Text), row.Rcpt))
+	return b
+}
+
+// permanentFailure: an RFC 3464 report whose block for the recipient says
+// Action: failed with a 5.X.X status (RFC 3463), or a recognised failure
+// notice that is not a delay warning. Abuse reports, read receipts, delays
+// and successes are not failures.
+func permanentFailure(b *store.Bounce, msg *parsed, envFrom string) bool {
+	switch b.Kind {
+	case "dsn":
+		return b.Action == "failed" && permanentStatus.MatchString(b.Status)
+	case "arf", "mdn":
+		return false
+	}
+	return failureNotice(msg, envFrom) && !delaySubject.MatchString(msg.Subject)
+}
+
+// unverifiedBounce logs an unverified bounce on its ticket, and nothing else.
+func unverifiedBounce(tx *store.Tx, b *store.Bounce, row store.OutboxRow, linked bool) error {
+	if b.TicketID == 0 {
 		return nil
 	}
-	if err := tx.Suppress(prop.ID, b.Recipient, "bounced: "+detail); err != nil {
-		return err
-	}
+	why := "it did not arrive at the bounce address of a mail we sent"
 	if linked {
-		if err := tx.FailOutbox(row.ID, "bounced: "+detail); err != nil {
+		why = "it does not name " + row.Rcpt + ", the recipient of the mail whose bounce address it reached"
+	}
+	return tx.AddEvent(b.TicketID, "bounce", b.Recipient,
+		"unverified delivery report, nothing changed ("+why+"): "+bounceDetail(b))
+}
+
+// verifiedBounce logs a verified bounce on its ticket and, when the failure
+// is permanent, fails the row, suppresses its recipient (an event on the
+// ticket) and tells the team.
+func (p *Pipeline) verifiedBounce(tx *store.Tx, prop ticket.Property, b *store.Bounce, row store.OutboxRow, permanent bool, count *int) error {
+	detail := bounceDetail(b)
+	if b.TicketID != 0 {
+		if err := tx.AddEvent(b.TicketID, "bounce", row.Rcpt, "delivery report: "+detail); err != nil {
 			return err
 		}
 	}
+	if !permanent {
+		return nil
+	}
+	if err := tx.FailOutbox(row.ID, "bounced: "+detail); err != nil {
+		return err
+	}
+	added, err := tx.Suppress(store.Suppression{PropertyID: prop.ID, Address: row.Rcpt, Reason: "bounced: " + detail,
+		TicketID: b.TicketID, BounceID: b.ID})
+	if err != nil || b.TicketID == 0 {
+		return err
+	}
+	if !added {
+		return tx.AddEvent(b.TicketID, "suppression", row.Rcpt, row.Rcpt+" bounced again and stays suppressed")
+	}
+	if err := tx.AddEvent(b.TicketID, "suppression", row.Rcpt,
+		"no more mail to "+row.Rcpt+" until the suppression is cleared: bounced "+detail); err != nil {
+		return err
+	}
 	q := outbox.Queue{Keys: p.keys, Tx: tx, Prop: prop, Count: count}
-	return q.TellTeam(b.TicketID, "Delivery failed: "+b.Recipient,
-		"Mail to "+b.Recipient+" bounced ("+detail+").\nNo more mail goes to this address until the suppression is cleared.")
+	return q.TellTeam(b.TicketID, "Delivery failed: "+row.Rcpt,
+		"Mail to "+row.Rcpt+" bounced ("+detail+").\nNo more mail goes to this address until the suppression is cleared "+
+			"(postdesk suppression clear "+row.Rcpt+").")
+}
+
+func bounceDetail(b *store.Bounce) string {
+	d := strings.TrimSpace(b.Kind + " " + b.Action + " " + b.Status + " " + b.Diagnostic)
+	if b.Recipient != "" {
+		d = b.Recipient + ": " + d
+	}
+	return d
+}
+
+// mentions reports whether text contains addr as a whole address, without
+// regard to case: not as the tail or head of a longer one.
+func mentions(text []byte, addr string) bool {
+	if addr == "" {
+		return false
+	}
+	lower, want := bytes.ToLower(text), []byte(strings.ToLower(addr))
+	for from := 0; ; {
+		i := bytes.Index(lower[from:], want)
+		if i < 0 {
+			return false
+		}
+		start, end := from+i, from+i+len(want)
+		if (start == 0 || !addressByte(lower[start-1])) && (end == len(lower) || !addressByte(lower[end]) || lower[end] == '.' && (end+1 == len(lower) || !addressByte(lower[end+1]))) {
+			return true
+		}
+		from = start + 1
+	}
+}
+
+// addressByte reports whether c may be part of an email address.
+func addressByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte(".-_+%=@", c) >= 0 || c >= 0x80
 }

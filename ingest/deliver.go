@@ -32,7 +32,8 @@ type envelope struct {
 
 // deliverTo stores msg in one property inside tx. In order: a retransmission
 // is stored once; our own mail coming back is held; a bounce is recorded on
-// the message it reports; mail from a member is an agent reply if it
+// the message it reports (other mail to a bounce address, such as a vacation
+// reply, is threaded like any mail); mail from a member is an agent reply if it
 // authenticates and is held if not; anything else is a customer's mail.
 func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte) (delivered, error) {
 	res := delivered{property: prop.Slug}
@@ -44,8 +45,8 @@ func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, m
 	if reason := p.ownMail(prop, msg); reason != "" {
 		return p.hold(tx, prop, env, msg, raw, reason)
 	}
-	if _, viaVERP := p.bounceToken(prop, env); viaVERP || isBounce(msg, env.from) {
-		return p.recordBounce(tx, prop, env, msg, raw, env.enqueued)
+	if isBounce(msg, env.from) {
+		return p.recordBounce(tx, prop, env, msg, raw)
 	}
 	if env.member != nil {
 		return p.agentMail(tx, prop, *env.member, env, msg, raw)

@@ -43,6 +43,7 @@ type parsed struct {
 	ContentHash string
 	RawSHA256   string  // of the bytes as received
 	Report      *report // a delivery status notification or abuse report
+	Returned    bool    // includes a returned message or its header, as bounces do
 	Automatic   bool    // sent by a machine (RFC 3834 and kin): never answered
 	AutoReason  string  // which header said so
 }
@@ -129,7 +130,7 @@ func (p *parser) parse(raw []byte) (*parsed, error) {
 	m.readHeaders(env)
 	m.Text, m.HTML = m.capped(m.utf8(env.Text, "text"), "text"), m.capped(m.utf8(env.HTML, "HTML"), "HTML")
 	m.readParts(env)
-	m.Report = readReport(env.Root)
+	m.Report, m.Returned = readReport(env.Root), returnsMessage(env.Root)
 	for _, e := range env.Errors {
 		if !strings.Contains(e.Detail, undeclaredCharset) {
 			m.Warnings = append(m.Warnings, e.Error())

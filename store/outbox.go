@@ -103,21 +103,6 @@ func (tx *Tx) CountNewTicket(contactID int64, window time.Duration) (int, error)
 	return n, nil
 }
 
-// Suppressed reports whether mail to addr is suppressed in the property.
-func (tx *Tx) Suppressed(propertyID int64, addr string) (bool, error) {
-	return tx.exists(`SELECT 1 FROM suppressions WHERE property_id = ? AND address = ?`, propertyID, strings.ToLower(addr)), nil
-}
-
-// Suppress stops mail to addr in the property until cleared.
-func (tx *Tx) Suppress(propertyID int64, addr, reason string) error {
-	_, err := tx.exec(`INSERT INTO suppressions (property_id, address, reason, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (property_id, address) DO NOTHING`, propertyID, strings.ToLower(addr), reason, ms(tx.Now()))
-	if err != nil {
-		return fmt.Errorf("suppress: %w", err)
-	}
-	return nil
-}
-
 // Hold keeps a mail that is accepted but not posted. Its raw bytes must be
 // stored with PutBlob.
 func (tx *Tx) Hold(propertyID int64, reason, sender, subject, rawSHA string) error {
@@ -125,33 +110,6 @@ func (tx *Tx) Hold(propertyID int64, reason, sender, subject, rawSHA string) err
 		propertyID, reason, strings.ToLower(sender), subject, rawSHA, ms(tx.Now()))
 	if err != nil {
 		return fmt.Errorf("hold: %w", err)
-	}
-	return nil
-}
-
-// Bounce is a delivery status notification or abuse report.
-type Bounce struct {
-	ID         int64
-	PropertyID int64
-	OutboxID   int64 // the message it reports on, when known
-	TicketID   int64
-	Recipient  string
-	Action     string // failed, delayed, delivered, relayed, expanded
-	Status     string // e.g. 5.1.1
-	Diagnostic string
-	Kind       string // dsn, arf, other
-	RawSHA256  string
-	CreatedAt  time.Time
-}
-
-// RecordBounce stores a bounce.
-func (tx *Tx) RecordBounce(b *Bounce) error {
-	err := tx.queryRow(`INSERT INTO bounces (property_id, outbox_id, ticket_id, recipient, action, status,
-		diagnostic, kind, raw_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		b.PropertyID, nullID(b.OutboxID), nullID(b.TicketID), strings.ToLower(b.Recipient), b.Action, b.Status,
-		b.Diagnostic, b.Kind, b.RawSHA256, ms(tx.Now())).Scan(&b.ID)
-	if err != nil {
-		return fmt.Errorf("record bounce: %w", err)
 	}
 	return nil
 }
@@ -336,20 +294,6 @@ func (tx *Tx) Snooze(t *ticket.Ticket, until time.Time, actor string) error {
 	}
 	t.SnoozedUntil = until
 	return tx.SetStatus(t, ticket.StatusSnoozed, actor, "snoozed until "+until.Format(time.RFC3339))
-}
-
-// Bounces lists the bounces recorded on a ticket.
-func (s *Store) Bounces(ctx context.Context, ticketID int64) ([]Bounce, error) {
-	rows, err := s.query(ctx, `SELECT id, property_id, COALESCE(outbox_id, 0), COALESCE(ticket_id, 0), recipient, action,
-		status, diagnostic, kind, raw_sha256, created_at FROM bounces WHERE ticket_id = ? ORDER BY id`, ticketID)
-	return collect("list bounces", rows, err, func(r scanner) (Bounce, error) {
-		var b Bounce
-		var created int64
-		err := r.Scan(&b.ID, &b.PropertyID, &b.OutboxID, &b.TicketID, &b.Recipient, &b.Action, &b.Status,
-			&b.Diagnostic, &b.Kind, &b.RawSHA256, &created)
-		b.CreatedAt = fromMS(created)
-		return b, err
-	})
 }
 
 // Count returns the number of rows of a table that the store knows (held,

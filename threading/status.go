@@ -11,15 +11,15 @@ type Effect struct {
 }
 
 // CustomerReply returns the effect of a customer's mail on a ticket with the
-// given status. An automatic reply (RFC 3834) is added without reopening a
-// closed ticket.
+// given status. A person's reply reopens an answered, snoozed or closed
+// ticket. An automatic reply (RFC 3834: an out-of-office, a vacation notice,
+// RFC 5230) is added to the ticket and changes no status: it is not the
+// customer's answer.
 func CustomerReply(status ticket.Status, automatic bool) Effect {
 	switch status {
-	case ticket.StatusAnswered, ticket.StatusSnoozed:
-		return Effect{Status: ticket.StatusOpen}
-	case ticket.StatusClosed:
+	case ticket.StatusAnswered, ticket.StatusSnoozed, ticket.StatusClosed:
 		if automatic {
-			return Effect{Status: ticket.StatusClosed}
+			return Effect{Status: status}
 		}
 		return Effect{Status: ticket.StatusOpen}
 	case ticket.StatusDeleted:

@@ -31,6 +31,8 @@ Usage:
   postdesk message raw ID                print a message exactly as received
   postdesk held list                     mail accepted but not posted (forged, looping, over limits)
   postdesk outbox list                   outbound mail: queued, sent, failed
+  postdesk bounce list                   delivery reports and failure notices, verified or not
+  postdesk suppression list|clear ADDR   addresses that bounced permanently; let mail go to one again
   postdesk check                         verify the database's integrity and invariants
 
 Every command takes --data DIR and the other settings of 'postdesk serve -h';
@@ -62,19 +64,22 @@ type command func(ctx context.Context, e env) error
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":           serve,
-		"property add":    propertyAdd,
-		"property list":   propertyList,
-		"member add":      memberAdd,
-		"member list":     memberList,
-		"department add":  departmentAdd,
-		"department list": departmentList,
-		"ticket list":     ticketList,
-		"ticket show":     ticketShow,
-		"message raw":     messageRaw,
-		"held list":       heldList,
-		"outbox list":     outboxList,
-		"check":           check,
+		"serve":             serve,
+		"property add":      propertyAdd,
+		"property list":     propertyList,
+		"member add":        memberAdd,
+		"member list":       memberList,
+		"department add":    departmentAdd,
+		"department list":   departmentList,
+		"ticket list":       ticketList,
+		"ticket show":       ticketShow,
+		"message raw":       messageRaw,
+		"held list":         heldList,
+		"outbox list":       outboxList,
+		"bounce list":       bounceList,
+		"suppression list":  suppressionList,
+		"suppression clear": suppressionClear,
+		"check":             check,
 	}
 }
 

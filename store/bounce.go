@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Bounce is a delivery status notification, abuse report or failure notice.
+// Only a verified one has changed anything (failed its outbox row,
+// suppressed its recipient).
+type Bounce struct {
+	ID         int64     `json:"id"`
+	PropertyID int64     `json:"property_id"`
+	OutboxID   int64     `json:"outbox_id,omitempty"` // the row whose bounce address it reached, if any
+	TicketID   int64     `json:"ticket_id,omitempty"`
+	Recipient  string    `json:"recipient"`  // the recipient it reports on (as claimed, when not verified)
+	Action     string    `json:"action"`     // failed, delayed, delivered, relayed, expanded
+	Status     string    `json:"status"`     // e.g. 5.1.1
+	Diagnostic string    `json:"diagnostic"` // the remote server's words
+	Kind       string    `json:"kind"`       // dsn, arf, other
+	Verified   bool      `json:"verified"`   // reached the row's bounce address and names its recipient
+	RawSHA256  string    `json:"raw_sha256"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+const bounceColumns = `id, property_id, COALESCE(outbox_id, 0), COALESCE(ticket_id, 0), recipient, action,
+	status, diagnostic, kind, verified, raw_sha256, created_at`
+
+func scanBounce(r scanner) (Bounce, error) {
+	var b Bounce
+	var created int64
+	err := r.Scan(&b.ID, &b.PropertyID, &b.OutboxID, &b.TicketID, &b.Recipient, &b.Action, &b.Status,
+		&b.Diagnostic, &b.Kind, &b.Verified, &b.RawSHA256, &created)
+	b.CreatedAt = fromMS(created)
+	return b, err
+}
+
+// RecordBounce stores a bounce. Its raw bytes must be stored with PutBlob.
+func (tx *Tx) RecordBounce(b *Bounce) error {
+	err := tx.queryRow(`INSERT INTO bounces (property_id, outbox_id, ticket_id, recipient, action, status,
+		diagnostic, kind, verified, raw_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		b.PropertyID, nullID(b.OutboxID), nullID(b.TicketID), strings.ToLower(b.Recipient), b.Action, b.Status,
+		b.Diagnostic, b.Kind, b.Verified, b.RawSHA256, ms(tx.Now())).Scan(&b.ID)
+	if err != nil {
+		return fmt.Errorf("record bounce: %w", err)
+	}
+	return nil
+}
+
+// Bounces lists the bounces recorded on a ticket, oldest first.
+func (s *Store) Bounces(ctx context.Context, ticketID int64) ([]Bounce, error) {
+	rows, err := s.query(ctx, `SELECT `+bounceColumns+` FROM bounces WHERE ticket_id = ? ORDER BY id`, ticketID)
+	return collect("list bounces", rows, err, scanBounce)
+}
+
+// PropertyBounces lists every bounce a property received, newest first,
+// those linked to no ticket included.
+func (s *Store) PropertyBounces(ctx context.Context, propertyID int64) ([]Bounce, error) {
+	rows, err := s.query(ctx, `SELECT `+bounceColumns+` FROM bounces WHERE property_id = ? ORDER BY id DESC`, propertyID)
+	return collect("list bounces", rows, err, scanBounce)
+}
+
+// Suppression is an address no mail goes to until it is cleared.
+type Suppression struct {
+	PropertyID int64     `json:"property_id"`
+	Address    string    `json:"address"`
+	Reason     string    `json:"reason"`
+	TicketID   int64     `json:"ticket_id,omitempty"` // the ticket of the bounce that caused it
+	BounceID   int64     `json:"bounce_id,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// Suppressed reports whether mail to addr is suppressed in the property.
+func (tx *Tx) Suppressed(propertyID int64, addr string) (bool, error) {
+	return tx.exists(`SELECT 1 FROM suppressions WHERE property_id = ? AND address = ?`, propertyID, strings.ToLower(addr)), nil
+}
+
+// Suppress stops mail to s.Address in its property until cleared. It
+// reports whether the address was not suppressed before.
+func (tx *Tx) Suppress(s Suppression) (bool, error) {
+	res, err := tx.exec(`INSERT INTO suppressions (property_id, address, reason, ticket_id, bounce_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (property_id, address) DO NOTHING`,
+		s.PropertyID, strings.ToLower(s.Address), s.Reason, nullID(s.TicketID), nullID(s.BounceID), ms(tx.Now()))
+	if err != nil {
+		return false, fmt.Errorf("suppress: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("suppress: %w", err)
+	}
+	return n == 1, nil
+}
+
+// Suppressions lists a property's suppressed addresses, newest first.
+func (s *Store) Suppressions(ctx context.Context, propertyID int64) ([]Suppression, error) {
+	rows, err := s.query(ctx, `SELECT property_id, address, reason, COALESCE(ticket_id, 0), COALESCE(bounce_id, 0),
+		created_at FROM suppressions WHERE property_id = ? ORDER BY created_at DESC, address`, propertyID)
+	return collect("list suppressions", rows, err, func(r scanner) (Suppression, error) {
+		var sp Suppression
+		var created int64
+		err := r.Scan(&sp.PropertyID, &sp.Address, &sp.Reason, &sp.TicketID, &sp.BounceID, &created)
+		sp.CreatedAt = fromMS(created)
+		return sp, err
+	})
+}
+
+// ErrNotSuppressed: the address to clear is not suppressed.
+var ErrNotSuppressed = errors.New("address is not suppressed")
+
+// ClearSuppression lets mail go to addr again, and logs that on the ticket
+// whose bounce suppressed it. actor names who cleared it.
+func (s *Store) ClearSuppression(ctx context.Context, propertyID int64, addr, actor string) error {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	return s.Update(ctx, func(tx *Tx) error {
+		var ticketID int64
+		err := tx.queryRow(`DELETE FROM suppressions WHERE property_id = ? AND address = ? RETURNING COALESCE(ticket_id, 0)`,
+			propertyID, addr).Scan(&ticketID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("clear suppression of %s: %w", addr, ErrNotSuppressed)
+		}
+		if err != nil {
+			return fmt.Errorf("clear suppression: %w", err)
+		}
+		if ticketID == 0 {
+			return nil
+		}
+		return tx.AddEvent(ticketID, "suppression-cleared", actor, "mail goes to "+addr+" again")
+	})
+}
