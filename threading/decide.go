@@ -146,7 +146,7 @@ func (r *Resolver) decide(in Input, lk Lookup) (Decision, error) {
 func (r *Resolver) byToken(in Input, lk Lookup) (Decision, bool, error) {
 	for _, addr := range in.Addresses {
 		tok, ok := r.Keys.TokenInAddress(addr)
-		if !ok || tok.PropertyID != in.PropertyID || (tok.Kind != KindContact && tok.Kind != KindMember) {
+		if !ok || tok.PropertyID != in.PropertyID || !tok.threads() {
 			continue
 		}
 		t, found, err := lk.TicketByID(in.PropertyID, tok.TicketID)
@@ -156,6 +156,15 @@ func (r *Resolver) byToken(in Input, lk Lookup) (Decision, bool, error) {
 		return Decision{Rule: RuleToken, Ticket: t, Matched: addr, Token: &tok}, true, nil
 	}
 	return Decision{}, false, nil
+}
+
+// threads reports whether mail to an address with this token continues its
+// ticket: a reply address, or the bounce address (VERP) of a mail about a
+// ticket, where auto-replies that answer the envelope sender arrive (RFC
+// 3834 §4, RFC 5230 §4.1). Only a member's reply token authenticates a
+// member; the others merely thread.
+func (t Token) threads() bool {
+	return t.Kind == KindContact || t.Kind == KindMember || t.Kind == KindBounce && t.TicketID != 0
 }
 
 // byReferences tries In-Reply-To, then References newest first: first our own

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -91,10 +92,15 @@ func TestAutoResponderStorm(t *testing.T) {
 	}
 }
 
-// TestBouncesToVERP: every bounce of the sisimai corpus sent to the VERP
-// address of a mail we sent is recorded as a bounce of that mail and its
-// ticket: no ticket is opened, nothing is answered, and the permanently
-// failed address is suppressed.
+// TestBouncesToVERP: every mail of the sisimai corpus sent to the bounce
+// address (VERP) of an acknowledgement to carol is kept and opens no ticket
+// and is never answered: the bounces are recorded and linked to the
+// acknowledgement, the auto-replies among them (and the few mails that are
+// no failure notice) are threaded into its ticket as automatic messages. As
+// the corpus reports on other recipients than carol, none of it changes
+// anything (issue 8 item 2). Then each delivery report is sent again with
+// its recipient rewritten to carol: each is verified, and carol is
+// suppressed.
 func TestBouncesToVERP(t *testing.T) {
 	root := corpusDir(t)
 	files, _ := filepath.Glob(filepath.Join(root, "sisimai", "maildir", "bsd", "*"))
@@ -111,48 +117,99 @@ func TestBouncesToVERP(t *testing.T) {
 	if !strings.HasPrefix(verp, "support+") || !strings.HasSuffix(verp, "@acme.test") {
 		t.Fatalf("envelope sender %q is not a VERP address of the property", verp)
 	}
+	raws := map[string][]byte{}
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
+		raws[f] = raw
 		if err := send(srv.addr, "", []string{verp}, raw); err != nil {
 			t.Fatalf("%s: %v", filepath.Base(f), err)
 		}
 	}
 	settle(t, relay, 500*time.Millisecond, 20*time.Second)
-	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(data, "postdesk.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTestStore(t, data)
 	ctx := context.Background()
 	tickets, _ := st.Tickets(ctx, "acme", "")
 	tk, _ := st.Ticket(ctx, "acme", 1)
 	bounces, _ := st.Bounces(ctx, tk.ID)
+	msgs, _ := st.Messages(ctx, tk.ID)
 	if len(tickets) != 1 {
-		t.Errorf("%d tickets after %d bounces, want 1: bounces never open tickets", len(tickets), len(files))
+		t.Errorf("%d tickets after %d corpus mails, want 1: mail to a bounce address never opens a ticket", len(tickets), len(files))
 	}
 	linked := 0
 	for _, b := range bounces {
 		if b.OutboxID != 0 {
 			linked++
 		}
+		if b.Verified {
+			t.Errorf("bounce %d verified, but it reports on %q, not carol", b.ID, b.Recipient)
+		}
 	}
-	if linked != len(files) {
-		t.Errorf("%d of %d bounces linked to the mail they report on", linked, len(files))
+	threaded := 0
+	for _, m := range msgs[1:] {
+		if !m.AutoReply {
+			t.Errorf("message %q threaded without being marked automatic", m.Subject)
+		}
+		threaded++
+	}
+	t.Logf("%d bounces linked, %d automatic messages threaded", linked, threaded)
+	if linked+threaded != len(files) || threaded > 12 {
+		t.Errorf("%d bounces linked and %d messages threaded, want all %d mails, at most 12 of them threaded", linked, threaded, len(files))
 	}
 	if n := len(relay.To("carol@example.com")); n != 1 {
 		t.Errorf("carol received %d mails, want 1 (bounces are never answered)", n)
 	}
+	if n, _ := st.Count(ctx, "suppressions"); n != 0 {
+		t.Errorf("%d addresses suppressed by reports on other recipients, want 0", n)
+	}
+
+	// The delivery reports again, now about carol.
+	reports := 0
+	for _, f := range files {
+		raw, ok := aboutCarol(raws[f])
+		if !ok {
+			continue
+		}
+		reports++
+		if err := send(srv.addr, "", []string{verp}, raw); err != nil {
+			t.Fatalf("%s: %v", filepath.Base(f), err)
+		}
+		latest, err := st.PropertyBounces(ctx, tk.PropertyID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := latest[0]; !b.Verified {
+			t.Errorf("%s about carol: not verified (recipient %q)", filepath.Base(f), b.Recipient)
+		}
+	}
+	t.Logf("%d delivery reports rewritten to report on carol", reports)
+	if n, _ := st.Count(ctx, "suppressions"); n != 1 {
+		t.Errorf("%d addresses suppressed after permanent failures of mail to carol, want 1", n)
+	}
 	show := cli(t, data, "ticket", "show", "1")
-	if !strings.Contains(show, "bounce") {
-		t.Errorf("ticket show does not show the bounces:\n%.2000s", show)
+	if !strings.Contains(show, "bounce") || !strings.Contains(show, "no more mail to carol@example.com") {
+		t.Errorf("ticket show does not show the bounces and the suppression:\n%.2000s", show)
 	}
-	// Carol's address is suppressed: a reply to her is not sent.
-	if suppressed, _ := st.Count(ctx, "suppressions"); suppressed == 0 {
-		t.Error("no address suppressed after permanent failures")
+}
+
+// finalRecipient finds the recipients a delivery report names (RFC 3464
+// §2.3.1, §2.3.2).
+var finalRecipient = regexp.MustCompile(`(?im)^(?:final|original)-recipient:\s*rfc822\s*;\s*<?([^\s<>;]+@[^\s<>;]+)`)
+
+// aboutCarol rewrites the recipients a delivery report names to carol's
+// address, everywhere in the mail; ok is false for mail that names none.
+func aboutCarol(raw []byte) ([]byte, bool) {
+	found := finalRecipient.FindAllSubmatch(raw, -1)
+	if len(found) == 0 {
+		return nil, false
 	}
+	out := string(raw)
+	for _, m := range found {
+		out = strings.ReplaceAll(out, string(m[1]), "carol@example.com")
+	}
+	return []byte(out), true
 }
 
 // TestOutboxSurvivesKill: rows queued while the relay does not answer are
