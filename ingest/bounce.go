@@ -115,7 +115,7 @@ func (p *Pipeline) recordBounce(tx *store.Tx, prop ticket.Property, env envelope
 	if err != nil {
 		return res, err
 	}
-	b := describeBounce(msg, raw, row, linked)
+	b := describeBounce(prop, msg, raw, row, linked)
 	b.PropertyID, b.RawSHA256 = prop.ID, msg.RawSHA256
 	if linked {
 		b.OutboxID, b.TicketID = row.ID, row.TicketID
@@ -141,11 +141,12 @@ func (p *Pipeline) recordBounce(tx *store.Tx, prop ticket.Property, env envelope
 	return res, p.verifiedBounce(tx, prop, b, row, permanent, env.enqueued)
 }
 
-// describeBounce reads what a bounce reports and whether it is verified.
-// A delivery status notification must name the row's recipient in a
-// Final-Recipient or Original-Recipient field; any other bounce must
-// mention the recipient's address.
-func describeBounce(msg *parsed, raw []byte, row store.OutboxRow, linked bool) *store.Bounce {
+// describeBounce reads what a bounce reports and whether it is verified:
+// it reached the bounce address of row (linked) and is about the row's
+// recipient. A delivery status notification must name the recipient in a
+// Final-Recipient or Original-Recipient field (RFC 3464 §2.3.1-2); any
+// other bounce must mention the recipient's address, or no address at all.
+func describeBounce(prop ticket.Property, msg *parsed, raw []byte, row store.OutboxRow, linked bool) *store.Bounce {
 	b := &store.Bounce{Kind: "other"}
 	if linked {
 		b.Recipient = row.Rcpt
@@ -160,8 +161,31 @@ func describeBounce(msg *parsed, raw []byte, row store.OutboxRow, linked bool) *
 		b.Verified = linked && named
 		return b
 	}
-	b.Verified = linked && (mentions(raw, row.Rcpt) || mentions([]byte(msg.Text), row.Rcpt))
+	named := mentions(raw, row.Rcpt) || mentions([]byte(msg.Text), row.Rcpt)
+	b.Verified = linked && (named || b.Kind == "other" && namesNoOne(prop, msg, raw))
 	return b
+}
+
+// addressIn finds what looks like an email address in text.
+var addressIn = regexp.MustCompile(`[^\s<>"'(),;:\[\]]+@[^\s<>"'(),;:\[\]]+\.[^\s<>"'(),;:\[\].]+`)
+
+// namesNoOne reports whether a failure notice names no address besides
+// the property's own and mailer daemons', in its body as sent or as
+// decoded or in Exim's X-Failed-Recipients field: arriving at the bounce address of one mail to one recipient, it
+// can only be about that recipient. Anything that looks like an address
+// (a Message-ID of a returned mail too) counts: when in doubt, a notice is
+// about someone else and changes nothing.
+func namesNoOne(prop ticket.Property, msg *parsed, raw []byte) bool {
+	_, body := splitHeader(raw)
+	texts := append([]string{string(body), msg.Text, msg.HTML}, msg.Header["X-Failed-Recipients"]...)
+	for _, text := range texts {
+		for _, a := range addressIn.FindAllString(text, -1) {
+			if !prop.Owns(a) && !isDaemon(a) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // permanentFailure: an RFC 3464 report whose block for the recipient says
