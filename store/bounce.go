@@ -13,18 +13,18 @@ import (
 // Only a verified one has changed anything (failed its outbox row,
 // suppressed its recipient).
 type Bounce struct {
-	ID         int64     `json:"id"`
-	PropertyID int64     `json:"property_id"`
-	OutboxID   int64     `json:"outbox_id,omitempty"` // the row whose bounce address it reached, if any
-	TicketID   int64     `json:"ticket_id,omitempty"`
-	Recipient  string    `json:"recipient"`  // the recipient it reports on (as claimed, when not verified)
-	Action     string    `json:"action"`     // failed, delayed, delivered, relayed, expanded
-	Status     string    `json:"status"`     // e.g. 5.1.1
-	Diagnostic string    `json:"diagnostic"` // the remote server's words
-	Kind       string    `json:"kind"`       // dsn, arf, other
-	Verified   bool      `json:"verified"`   // reached the row's bounce address and names its recipient
-	RawSHA256  string    `json:"raw_sha256"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         int64
+	PropertyID int64
+	OutboxID   int64 // the row whose bounce address it reached, if any
+	TicketID   int64
+	Recipient  string // the recipient it reports on (as claimed, when not verified)
+	Action     string // failed, delayed, delivered, relayed, expanded
+	Status     string // e.g. 5.1.1
+	Diagnostic string // the remote server's words
+	Kind       string // dsn, arf, other
+	Verified   bool   // reached the row's bounce address and names its recipient
+	RawSHA256  string
+	CreatedAt  time.Time
 }
 
 const bounceColumns = `id, property_id, COALESCE(outbox_id, 0), COALESCE(ticket_id, 0), recipient, action,
@@ -66,12 +66,12 @@ func (s *Store) PropertyBounces(ctx context.Context, propertyID int64) ([]Bounce
 
 // Suppression is an address no mail goes to until it is cleared.
 type Suppression struct {
-	PropertyID int64     `json:"property_id"`
-	Address    string    `json:"address"`
-	Reason     string    `json:"reason"`
-	TicketID   int64     `json:"ticket_id,omitempty"` // the ticket of the bounce that caused it
-	BounceID   int64     `json:"bounce_id,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
+	PropertyID int64
+	Address    string
+	Reason     string
+	TicketID   int64 // the ticket of the bounce that caused it
+	BounceID   int64
+	CreatedAt  time.Time
 }
 
 // Suppressed reports whether mail to addr is suppressed in the property.

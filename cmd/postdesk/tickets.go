@@ -126,7 +126,8 @@ func writeTicket(w io.Writer, v ticketView) {
 	if len(v.Bounces) > 0 {
 		fmt.Fprintf(w, "\n--- bounces\n")
 		for _, b := range v.Bounces {
-			fmt.Fprintf(w, "%s  %-4s %s %s %s  %s\n", b.CreatedAt.Format(time.DateTime), b.Kind, b.Recipient,
+			fmt.Fprintf(w, "%s  %-4s %s %s %s %s  %s\n", b.CreatedAt.Format(time.DateTime), b.Kind,
+				map[bool]string{true: "verified", false: "unverified"}[b.Verified], orDash(b.Recipient),
 				orDash(b.Action), orDash(b.Status), b.Diagnostic)
 		}
 	}
