@@ -21,7 +21,7 @@ type Bounce struct {
 	Action     string // failed, delayed, delivered, relayed, expanded
 	Status     string // e.g. 5.1.1
 	Diagnostic string // the remote server's words
-	Kind       string // dsn, arf, other
+	Kind       string // dsn, arf, mdn (read receipt), other (failure notice)
 	Verified   bool   // reached the row's bounce address and names its recipient
 	RawSHA256  string
 	CreatedAt  time.Time
