@@ -11,26 +11,171 @@ import (
 	"github.com/postdesk/postdesk/ticket"
 )
 
+// Why member mail is held. A release names the reason that held the mail,
+// and the same rule then lets it pass.
+const (
+	reasonNoToken      = "mail from a member's address without that member's reply token"
+	reasonOtherAddress = "mail through a member's reply address from another address"
+	reasonNoticeReply  = "a reply to a notice that is not its member's, or about no ticket"
+)
+
+// memberMail handles the mail that speaks for a member or answers
+// postdesk's mail to one, in this order: a reply to a notice, mail whose
+// From is a member's, and mail through a member's reply address from an
+// address that is no member's. ok is false for anything else, a customer's
+// mail.
+func (p *Pipeline) memberMail(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte) (res delivered, ok bool, err error) {
+	in := threadInput(prop, env, msg)
+	if tok, found := p.noticeToken(prop, in); found {
+		res, err = p.noticeReply(tx, prop, env, msg, raw, tok)
+		return res, true, err
+	}
+	if env.member != nil {
+		res, err = p.agentMail(tx, prop, *env.member, env, msg, raw)
+		return res, true, err
+	}
+	if tok, found := p.memberToken(prop, in); found {
+		members, err := tx.Members(prop.ID, tok.ID)
+		if err != nil || len(members) == 0 {
+			return res, false, err // the member is gone: the mail is a customer's
+		}
+		res, err = p.otherAddress(tx, prop, members[0], env, msg, raw)
+		return res, true, err
+	}
+	return res, false, nil
+}
+
+// noticeToken finds a notice token of the property in the addresses the
+// mail went to or in its In-Reply-To: the mail answers a notice.
+func (p *Pipeline) noticeToken(prop ticket.Property, in threading.Input) (threading.Token, bool) {
+	for _, addr := range in.Addresses {
+		if tok, ok := p.keys.TokenInAddress(addr); ok && tok.Kind == threading.KindNotice && tok.PropertyID == prop.ID {
+			return tok, true
+		}
+	}
+	for _, id := range in.InReplyTo {
+		if tok, ok := p.keys.TokenInMessageID(id); ok && tok.Kind == threading.KindNotice && tok.PropertyID == prop.ID {
+			return tok, true
+		}
+	}
+	return threading.Token{}, false
+}
+
+// memberToken finds a member's reply token of the property in the
+// addresses the mail went to.
+func (p *Pipeline) memberToken(prop ticket.Property, in threading.Input) (threading.Token, bool) {
+	for _, addr := range in.Addresses {
+		if tok, ok := p.keys.TokenInAddress(addr); ok && tok.Kind == threading.KindMember && tok.PropertyID == prop.ID {
+			return tok, true
+		}
+	}
+	return threading.Token{}, false
+}
+
+// noticeReply handles a reply to a notice. From the notice's member, about
+// a ticket, it is an internal note on that ticket: it goes to no customer,
+// changes no status and is answered by no notice; the other members
+// involved get a copy, unless the reply is automatic. Anything else (another
+// sender, a notice about no ticket) is held without telling anyone, since
+// telling would answer a notice with a notice.
+func (p *Pipeline) noticeReply(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte, tok threading.Token) (delivered, error) {
+	ownMember := env.member != nil && env.member.ID == tok.ID
+	if !ownMember && env.released(reasonNoticeReply) {
+		members, err := tx.Members(prop.ID, tok.ID)
+		if err != nil {
+			return delivered{}, err
+		}
+		if len(members) > 0 {
+			env.member, ownMember = &members[0], true
+		}
+	}
+	t, found, err := tx.TicketByID(prop.ID, tok.TicketID)
+	if err != nil {
+		return delivered{}, err
+	}
+	if !ownMember || !found {
+		return p.holdQuietly(tx, prop, env, msg, raw, reasonNoticeReply)
+	}
+	dec := threading.Decision{Rule: threading.RuleToken, Ticket: t, Matched: "notice", Token: &tok}
+	if msg.Automatic {
+		return p.postNote(tx, prop, *env.member, dec, msg, raw, "automatic reply to a notice ("+msg.AutoReason+")")
+	}
+	m := memberMessage(prop, t, *env.member, dec, msg, raw, msg.Text)
+	m.Kind = ticket.KindNote
+	if err := p.storeWithThreadIDs(tx, prop, t, m, msg, raw); err != nil {
+		return delivered{}, err
+	}
+	res := delivered{property: prop.Slug, ticket: t.Number, messageID: m.ID, thread: m.Thread}
+	return res, p.postAgentMail(tx, p.queue(tx, prop, env), &t, m, plan{note: true}, *env.member)
+}
+
 // agentMail handles mail whose From is a member's address. It counts as the
 // agent's reply only when it authenticates: it was sent to a reply address
 // whose token was issued to that very member. Otherwise it is held, and the
-// member is told at their real address: a forged From never speaks for an
-// agent.
+// member is told at their real address (unless the mail is automatic: no
+// notice ever answers automatic mail, RFC 3834 §2): a forged From never
+// speaks for an agent.
 func (p *Pipeline) agentMail(tx *store.Tx, prop ticket.Property, member ticket.Member, env envelope, msg *parsed, raw []byte) (delivered, error) {
 	dec, err := p.resolver.Decide(threadInput(prop, env, msg), tx)
 	if err != nil {
 		return delivered{}, err
 	}
-	q := p.queue(tx, prop, env)
-	if !authenticated(dec, member) {
-		res, err := p.hold(tx, prop, env, msg, raw, "mail from a member's address without that member's reply token")
+	if authenticated(dec, member) || (env.released(reasonNoToken) && dec.Ticket.ID != 0) {
+		return p.postAsMember(tx, prop, member, env, dec, msg, raw)
+	}
+	res, err := p.hold(tx, prop, env, msg, raw, reasonNoToken)
+	if err != nil || msg.Automatic {
+		return res, err
+	}
+	body := fmt.Sprintf("A mail with your address in From was held and not posted, because it was not a reply "+
+		"to a copy postdesk sent you.\n\nSubject: %s\nEnvelope sender: %s\n\nIf you wrote it, reply to the "+
+		"ticket's copy in your mailbox instead. If you did not, someone is sending mail in your name.", msg.Subject, env.from)
+	return res, p.queue(tx, prop, env).Notice(0, member, "Held: a mail in your name", body)
+}
+
+// otherAddress handles mail through a member's reply address from an
+// address that is not the member's: the member answering from a private
+// address, or someone the copy was forwarded to. It is held and the member
+// told, as for member mail without the member's token; released, it is the
+// member's reply.
+func (p *Pipeline) otherAddress(tx *store.Tx, prop ticket.Property, member ticket.Member, env envelope, msg *parsed, raw []byte) (delivered, error) {
+	if env.released(reasonOtherAddress) {
+		dec, err := p.resolver.Decide(threadInput(prop, env, msg), tx)
 		if err != nil {
-			return res, err
+			return delivered{}, err
 		}
-		body := fmt.Sprintf("A mail with your address in From was held and not posted, because it was not a reply "+
-			"to a copy postdesk sent you.\n\nSubject: %s\nEnvelope sender: %s\n\nIf you wrote it, reply to the "+
-			"ticket's copy in your mailbox instead. If you did not, someone is sending mail in your name.", msg.Subject, env.from)
-		return res, q.Notice(0, member, "Held: a mail in your name", body)
+		if authenticated(dec, member) {
+			return p.postAsMember(tx, prop, member, env, dec, msg, raw)
+		}
+	}
+	res, err := p.hold(tx, prop, env, msg, raw, reasonOtherAddress)
+	if err != nil || msg.Automatic {
+		return res, err
+	}
+	sender := env.from
+	if msg.From != nil {
+		sender = msg.From.Address
+	}
+	body := fmt.Sprintf("A mail sent to your reply address from %s, not from your address %s, was held and not "+
+		"posted.\n\nSubject: %s\n\nIf you wrote it, send it again from %s: only mail from your own address "+
+		"speaks for you. An admin can also release it: postdesk held release %d", sender, member.Email, msg.Subject,
+		member.Email, res.heldID)
+	return res, p.queue(tx, prop, env).Notice(0, member, "Held: a reply from another address", body)
+}
+
+// authenticated: the mail reached us through a reply address minted for
+// this member (the token's recipient), and its From is that member.
+func authenticated(dec threading.Decision, member ticket.Member) bool {
+	return dec.Rule == threading.RuleToken && dec.Token != nil &&
+		dec.Token.Kind == threading.KindMember && dec.Token.ID == member.ID
+}
+
+// postAsMember posts a member's authenticated mail to its ticket: their
+// reply with its commands, or, for automatic mail (an out-of-office, RFC
+// 3834), an internal note that goes to nobody and changes nothing.
+func (p *Pipeline) postAsMember(tx *store.Tx, prop ticket.Property, member ticket.Member, env envelope, dec threading.Decision, msg *parsed, raw []byte) (delivered, error) {
+	if msg.Automatic {
+		return p.postNote(tx, prop, member, dec, msg, raw, "automatic mail ("+msg.AutoReason+")")
 	}
 	t := dec.Ticket
 	cmds, body := splitCommands(msg.Text)
@@ -46,10 +191,7 @@ func (p *Pipeline) agentMail(tx *store.Tx, prop ticket.Property, member ticket.M
 			cmdErr = errors.New(problem)
 		}
 	}
-	m := newMessage(msg, raw)
-	m.PropertyID, m.TicketID, m.Direction = prop.ID, t.ID, ticket.Outbound
-	m.AuthorID, m.AuthorEmail, m.AuthorName = member.ID, member.Email, member.Name
-	m.Thread, m.Text, m.HTML = dec.String(), trimReply(body), ""
+	m := memberMessage(prop, t, member, dec, msg, raw, body)
 	if cmdErr != nil || pl.note {
 		m.Kind = ticket.KindNote
 	}
@@ -60,6 +202,7 @@ func (p *Pipeline) agentMail(tx *store.Tx, prop ticket.Property, member ticket.M
 		return delivered{}, err
 	}
 	res := delivered{property: prop.Slug, ticket: t.Number, messageID: m.ID, thread: m.Thread}
+	q := p.queue(tx, prop, env)
 	if cmdErr != nil {
 		return res, q.Notice(t.ID, member, "Not sent: a command failed "+threading.Tag(prop.TagFormat, t.Number),
 			"Your reply was kept as an internal note and nothing was sent or changed, because:\n\n"+cmdErr.Error()+
@@ -68,11 +211,29 @@ func (p *Pipeline) agentMail(tx *store.Tx, prop ticket.Property, member ticket.M
 	return res, p.postAgentMail(tx, q, &t, m, pl, member)
 }
 
-// authenticated: the mail reached us through a reply address minted for
-// this member (the token's recipient), and its From is that member.
-func authenticated(dec threading.Decision, member ticket.Member) bool {
-	return dec.Rule == threading.RuleToken && dec.Token != nil &&
-		dec.Token.Kind == threading.KindMember && dec.Token.ID == member.ID
+// postNote stores a member's mail as an internal note on its ticket and
+// sends, queues and changes nothing: why says what it was.
+func (p *Pipeline) postNote(tx *store.Tx, prop ticket.Property, member ticket.Member, dec threading.Decision, msg *parsed, raw []byte, why string) (delivered, error) {
+	t := dec.Ticket
+	m := memberMessage(prop, t, member, dec, msg, raw, msg.Text)
+	m.Kind = ticket.KindNote
+	m.Warnings = append(m.Warnings, why+": kept as an internal note, sent to nobody")
+	if err := p.storeWithThreadIDs(tx, prop, t, m, msg, raw); err != nil {
+		return delivered{}, err
+	}
+	if err := tx.AddEvent(t.ID, "note", member.Email, why+" kept as an internal note"); err != nil {
+		return delivered{}, err
+	}
+	return delivered{property: prop.Slug, ticket: t.Number, messageID: m.ID, thread: m.Thread}, nil
+}
+
+// memberMessage is the message a member's mail becomes on ticket t.
+func memberMessage(prop ticket.Property, t ticket.Ticket, member ticket.Member, dec threading.Decision, msg *parsed, raw []byte, body string) *ticket.Message {
+	m := newMessage(msg, raw)
+	m.PropertyID, m.TicketID, m.Direction = prop.ID, t.ID, ticket.Outbound
+	m.AuthorID, m.AuthorEmail, m.AuthorName = member.ID, member.Email, member.Name
+	m.Thread, m.Text, m.HTML = dec.String(), trimReply(body), ""
+	return m
 }
 
 // postAgentMail applies an agent's commands and sends the reply: to the

@@ -19,6 +19,7 @@ type delivered struct {
 	messageID int64
 	duplicate bool
 	thread    string
+	heldID    int64 // the held mail, when the mail was held
 }
 
 // envelope is the SMTP envelope of a delivery, and the count of outbound
@@ -28,13 +29,16 @@ type envelope struct {
 	to       []string
 	enqueued *int
 	member   *ticket.Member // the member the From names, if any
+	release  *release       // set when held mail is released
 }
 
 // deliverTo stores msg in one property inside tx. In order: a retransmission
 // is stored once; our own mail coming back is held; a bounce is recorded on
 // the message it reports (other mail to a bounce address, such as a vacation
-// reply, is threaded like any mail); mail from a member is an agent reply if it
-// authenticates and is held if not; anything else is a customer's mail.
+// reply, is threaded like any mail); a reply to a notice is a note, mail
+// from a member (or through a member's reply address) is an agent reply if
+// it authenticates and is held if not (memberMail); anything else is a
+// customer's mail.
 func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte) (delivered, error) {
 	res := delivered{property: prop.Slug}
 	id, number, dup, err := tx.Retransmission(prop.ID, msg.MessageID, msg.ContentHash)
@@ -42,14 +46,14 @@ func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, m
 		res.ticket, res.messageID, res.duplicate = number, id, dup
 		return res, err
 	}
-	if reason := p.ownMail(prop, msg); reason != "" {
+	if reason := p.ownMail(prop, msg); reason != "" && !env.released(reason) {
 		return p.hold(tx, prop, env, msg, raw, reason)
 	}
 	if isBounce(msg, env.from) {
 		return p.recordBounce(tx, prop, env, msg, raw)
 	}
-	if env.member != nil {
-		return p.agentMail(tx, prop, *env.member, env, msg, raw)
+	if res, ok, err := p.memberMail(tx, prop, env, msg, raw); ok || err != nil {
+		return res, err
 	}
 	return p.customerMail(tx, prop, env, msg, raw)
 }
@@ -68,18 +72,8 @@ func (p *Pipeline) ownMail(prop ticket.Property, msg *parsed) string {
 	return ""
 }
 
-// hold keeps a mail that is accepted but not posted.
-func (p *Pipeline) hold(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte, reason string) (delivered, error) {
-	sender := env.from
-	if msg.From != nil {
-		sender = msg.From.Address
-	}
-	sha := msg.RawSHA256
-	if err := tx.PutBlob(sha, raw); err != nil {
-		return delivered{}, err
-	}
-	return delivered{property: prop.Slug, thread: "held: " + reason}, tx.Hold(prop.ID, reason, sender, msg.Subject, sha)
-}
+// reasonNewTickets holds a sender's new tickets beyond the hourly limit.
+const reasonNewTickets = "sender over the limit of new tickets per hour"
 
 // customerMail threads a customer's mail into its ticket or opens one, and
 // queues the acknowledgement and the copies to the team. A mail that opens
@@ -113,8 +107,8 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 		if err != nil {
 			return res, err
 		}
-		if n > p.limits.NewTicketsPerHour {
-			return p.hold(tx, prop, env, msg, raw, "sender over the limit of new tickets per hour")
+		if n > p.limits.NewTicketsPerHour && !env.released(reasonNewTickets) {
+			return p.hold(tx, prop, env, msg, raw, reasonNewTickets)
 		}
 	}
 	t, isNew, err := p.ticketFor(tx, prop, dec, contact, msg)

@@ -157,11 +157,7 @@ func (p *Pipeline) Deliver(ctx context.Context, from string, to []string, data [
 	if err != nil {
 		return &Rejection{Reason: err.Error()}
 	}
-	fromHeader := ""
-	if msg.From != nil {
-		fromHeader = msg.From.Address
-	}
-	msg.Automatic, msg.AutoReason = threading.Automatic(msg.Header, from, fromHeader)
+	p.classify(msg, from)
 	authors, err := p.memberAuthors(ctx, props, msg)
 	if err != nil {
 		return err
@@ -191,6 +187,15 @@ func (p *Pipeline) Deliver(ctx context.Context, from string, to []string, data [
 		p.onEnqueue()
 	}
 	return nil
+}
+
+// classify marks mail a machine sent (RFC 3834 and kin).
+func (p *Pipeline) classify(msg *parsed, envFrom string) {
+	fromHeader := ""
+	if msg.From != nil {
+		fromHeader = msg.From.Address
+	}
+	msg.Automatic, msg.AutoReason = threading.Automatic(msg.Header, envFrom, fromHeader)
 }
 
 // memberAuthors finds, for each property, the member whose address the

@@ -118,7 +118,8 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-// run runs a worker against the relay until cond holds.
+// run runs a worker and the notice digester against the relay until cond
+// holds.
 func (f *fixture) run(t *testing.T, relay *smtptest.Relay, cond func() bool) {
 	t.Helper()
 	tr, err := ParseRelay(relay.URL(), "test.local")
@@ -126,10 +127,12 @@ func (f *fixture) run(t *testing.T, relay *smtptest.Relay, cond func() bool) {
 		t.Fatal(err)
 	}
 	w := New(Options{Store: f.st, Keys: f.keys, Transport: tr, InstanceID: "test", Now: f.clock.now, Workers: 2, Poll: 10 * time.Millisecond})
+	d := outbox.NewDigester(outbox.DigestOptions{Store: f.st, Keys: f.keys, Now: f.clock.now, Poll: 10 * time.Millisecond, OnQueued: w.Kick})
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { w.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	done := make(chan struct{}, 2)
+	go func() { w.Run(ctx); done <- struct{}{} }()
+	go func() { d.Run(ctx); done <- struct{}{} }()
+	defer func() { cancel(); <-done; <-done }()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {

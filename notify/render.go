@@ -159,9 +159,14 @@ func (c *composer) finish() (rendered, error) {
 	return rendered{from: bounce, raw: raw}, nil
 }
 
+// recipientToken is the token of the Reply-To: the recipient's, or for a
+// notice a notice token, so that a reply to a notice is known for one.
 func (c *composer) recipientToken() threading.Token {
 	kind := threading.KindContact
-	if c.row.RcptKind == "member" {
+	switch {
+	case c.row.Kind == store.OutNotice:
+		kind = threading.KindNotice
+	case c.row.RcptKind == "member":
 		kind = threading.KindMember
 	}
 	return threading.Token{Kind: kind, PropertyID: c.row.PropertyID, TicketID: c.row.TicketID, ID: c.row.RcptID}

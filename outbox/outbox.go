@@ -9,6 +9,7 @@ package outbox
 
 import (
 	"crypto/rand"
+	"strings"
 	"time"
 
 	"github.com/postdesk/postdesk/store"
@@ -47,11 +48,47 @@ func (q Queue) ToMember(kind string, t ticket.Ticket, msgID int64, m ticket.Memb
 	return q.enqueue(&store.OutboxRow{Kind: kind, TicketID: t.ID, MessageID: msgID, Rcpt: m.Email, RcptKind: "member", RcptID: m.ID}, tok)
 }
 
-// Notice queues a short notice to a member, about a ticket (or 0).
+// Notice queues a short notice to a member, about a ticket (or 0). It is
+// not sent from here: it waits for the Digester, which sends the first
+// notice of a topic (see Topic) to a member at once and folds later ones
+// into one digest per window, so that no storm of events becomes a storm
+// of mail.
 func (q Queue) Notice(ticketID int64, m ticket.Member, subject, body string) error {
-	tok := threading.Token{Kind: threading.KindMember, PropertyID: q.Prop.ID, TicketID: ticketID, ID: m.ID}
-	return q.enqueue(&store.OutboxRow{Kind: store.OutNotice, TicketID: ticketID, Rcpt: m.Email, RcptKind: "member",
-		RcptID: m.ID, Subject: subject, Body: body}, tok)
+	n := &store.PendingNotice{PropertyID: q.Prop.ID, TicketID: ticketID, MemberID: m.ID, Rcpt: m.Email,
+		Topic: Topic(subject), Subject: subject, Body: body}
+	if err := q.Tx.AddPendingNotice(n); err != nil {
+		return err
+	}
+	if q.Count != nil {
+		*q.Count++
+	}
+	return nil
+}
+
+// TellAdmins sends a notice about no ticket to the property's admins (to
+// every member when it has none).
+func (q Queue) TellAdmins(subject, body string) error {
+	admins, err := q.Tx.Admins(q.Prop.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range admins {
+		if err := q.Notice(0, m, subject, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Topic is what notices are folded by: their subject up to the first
+// colon ("Held", "Delivery failed", "Not sent"), or the whole subject.
+func Topic(subject string) string {
+	topic, _, _ := strings.Cut(subject, ":")
+	topic = strings.TrimSpace(topic)
+	if r := []rune(topic); len(r) > 60 {
+		topic = string(r[:60])
+	}
+	return topic
 }
 
 // enqueue writes the row unless the address is suppressed, and records its
@@ -71,8 +108,8 @@ func (q Queue) enqueue(r *store.OutboxRow, tok threading.Token) error {
 	if q.Count != nil {
 		*q.Count++
 	}
-	if r.TicketID == 0 {
-		return nil
+	if r.TicketID == 0 || r.Kind == store.OutNotice {
+		return nil // a reply to a notice is recognised by its token, never threaded as mail
 	}
 	return q.Tx.AddThreadIDs(q.Prop.ID, r.TicketID, store.ThreadOutbound, r.MsgID)
 }

@@ -39,6 +39,7 @@ type OutboxRow struct {
 	MsgID       string // the Message-ID this mail carries, fixed at enqueue
 	Subject     string // notices only
 	Body        string // notices only
+	Topic       string // notices only: what they are folded by (see PendingNotice)
 	Status      string
 	Attempts    int
 	NextAttempt time.Time
@@ -48,13 +49,13 @@ type OutboxRow struct {
 }
 
 const outboxColumns = `id, property_id, COALESCE(ticket_id, 0), COALESCE(message_id, 0), kind, rcpt, rcpt_kind, rcpt_id,
-	msg_id, subject, body, status, attempts, next_attempt, last_error, created_at, sent_at`
+	msg_id, subject, body, topic, status, attempts, next_attempt, last_error, created_at, sent_at`
 
 func scanOutbox(row scanner) (OutboxRow, error) {
 	var r OutboxRow
 	var next, created, sent int64
 	err := row.Scan(&r.ID, &r.PropertyID, &r.TicketID, &r.MessageID, &r.Kind, &r.Rcpt, &r.RcptKind, &r.RcptID,
-		&r.MsgID, &r.Subject, &r.Body, &r.Status, &r.Attempts, &next, &r.LastError, &created, &sent)
+		&r.MsgID, &r.Subject, &r.Body, &r.Topic, &r.Status, &r.Attempts, &next, &r.LastError, &created, &sent)
 	r.NextAttempt, r.CreatedAt, r.SentAt = fromMS(next), fromMS(created), fromMS(sent)
 	return r, err
 }
@@ -65,9 +66,9 @@ func (tx *Tx) Enqueue(r *OutboxRow) error {
 	r.Status, r.CreatedAt, r.NextAttempt = OutQueued, now, now
 	r.Rcpt = strings.ToLower(r.Rcpt)
 	err := tx.queryRow(`INSERT INTO outbox (property_id, ticket_id, message_id, kind, rcpt, rcpt_kind,
-		rcpt_id, msg_id, subject, body, status, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		rcpt_id, msg_id, subject, body, topic, status, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		r.PropertyID, nullID(r.TicketID), nullID(r.MessageID), r.Kind, r.Rcpt, r.RcptKind, r.RcptID, r.MsgID,
-		r.Subject, r.Body, r.Status, ms(now), ms(now)).Scan(&r.ID)
+		r.Subject, r.Body, r.Topic, r.Status, ms(now), ms(now)).Scan(&r.ID)
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
@@ -101,17 +102,6 @@ func (tx *Tx) CountNewTicket(contactID int64, window time.Duration) (int, error)
 		return 0, fmt.Errorf("count new ticket: %w", err)
 	}
 	return n, nil
-}
-
-// Hold keeps a mail that is accepted but not posted. Its raw bytes must be
-// stored with PutBlob.
-func (tx *Tx) Hold(propertyID int64, reason, sender, subject, rawSHA string) error {
-	_, err := tx.exec(`INSERT INTO held (property_id, reason, sender, subject, raw_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		propertyID, reason, strings.ToLower(sender), subject, rawSHA, ms(tx.Now()))
-	if err != nil {
-		return fmt.Errorf("hold: %w", err)
-	}
-	return nil
 }
 
 // OutboxRow returns a row of the property's outbox.
@@ -300,34 +290,11 @@ func (tx *Tx) Snooze(t *ticket.Ticket, until time.Time, actor string) error {
 // bounces, outbox, tickets, messages), for tests and status output.
 func (s *Store) Count(ctx context.Context, table string) (int64, error) {
 	switch table {
-	case "held", "bounces", "outbox", "tickets", "messages", "suppressions", "contacts":
+	case "held", "bounces", "outbox", "tickets", "messages", "suppressions", "contacts", "pending_notices":
 	default:
 		return 0, fmt.Errorf("count: unknown table %q", table)
 	}
 	var n int64
 	err := s.queryRow(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n)
 	return n, err
-}
-
-// HeldMail is a mail accepted but not posted.
-type HeldMail struct {
-	ID        int64
-	Reason    string
-	Sender    string
-	Subject   string
-	RawSHA256 string
-	CreatedAt time.Time
-}
-
-// Held lists a property's held mail, newest first.
-func (s *Store) Held(ctx context.Context, propertyID int64) ([]HeldMail, error) {
-	rows, err := s.query(ctx, `SELECT id, reason, sender, subject, raw_sha256, created_at FROM held
-		WHERE property_id = ? ORDER BY id DESC`, propertyID)
-	return collect("list held", rows, err, func(r scanner) (HeldMail, error) {
-		var h HeldMail
-		var created int64
-		err := r.Scan(&h.ID, &h.Reason, &h.Sender, &h.Subject, &h.RawSHA256, &created)
-		h.CreatedAt = fromMS(created)
-		return h, err
-	})
 }

@@ -23,6 +23,10 @@ const (
 	KindTicket Kind = 't'
 	// KindBounce: one outbound message, for its envelope sender (VERP).
 	KindBounce Kind = 'b'
+	// KindNotice: a notice to a member (ID), in its Reply-To and
+	// Message-ID, so that a reply to it is known for one: an internal note,
+	// never mail to a customer, never answered by another notice.
+	KindNotice Kind = 'n'
 )
 
 // Token is a signed identity: which property, ticket and recipient (or
@@ -32,8 +36,8 @@ type Token struct {
 	KeyID      uint8
 	PropertyID int64
 	TicketID   int64
-	// ID is the contact or member id for KindContact and KindMember, the
-	// outbox id for KindBounce, and 0 for KindTicket.
+	// ID is the contact or member id for KindContact, KindMember and
+	// KindNotice, the outbox id for KindBounce, and 0 for KindTicket.
 	ID int64
 }
 
@@ -110,7 +114,7 @@ func (k *Keys) Verify(s string) (Token, error) {
 		return Token{}, ErrBadToken
 	}
 	switch t.Kind {
-	case KindContact, KindMember, KindTicket, KindBounce:
+	case KindContact, KindMember, KindTicket, KindBounce, KindNotice:
 		return t, nil
 	}
 	return Token{}, ErrBadToken

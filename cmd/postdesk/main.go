@@ -30,6 +30,7 @@ Usage:
   postdesk ticket list|show              read tickets
   postdesk message raw ID                print a message exactly as received
   postdesk held list                     mail accepted but not posted (forged, looping, over limits)
+  postdesk held show|release|discard ID  read held mail, run it through postdesk again, or keep it out
   postdesk outbox list                   outbound mail: queued, sent, failed
   postdesk bounce list                   delivery reports and failure notices, verified or not
   postdesk suppression list|clear ADDR   addresses that bounced permanently; let mail go to one again
@@ -75,6 +76,9 @@ func commands() map[string]command {
 		"ticket show":       ticketShow,
 		"message raw":       messageRaw,
 		"held list":         heldList,
+		"held show":         heldShow,
+		"held release":      heldRelease,
+		"held discard":      heldDiscard,
 		"outbox list":       outboxList,
 		"bounce list":       bounceList,
 		"suppression list":  suppressionList,

@@ -9,19 +9,22 @@ import (
 )
 
 func heldList(ctx context.Context, e env) error {
-	a, p, err := openForProperty(ctx, e, "held list", nil)
+	var all *bool
+	a, p, err := openForProperty(ctx, e, "held list", func(fs *flag.FlagSet) {
+		all = fs.Bool("all", false, "also list released and discarded mail")
+	})
 	if err != nil {
 		return err
 	}
 	defer a.st.Close()
-	held, err := a.st.Held(ctx, p.ID)
+	held, err := a.st.Held(ctx, p.ID, *all)
 	if err != nil {
 		return err
 	}
 	return a.print(e.stdout, nonNil(held), func(w *tabwriter.Writer) {
-		fmt.Fprintln(w, "ID\tRECEIVED\tSENDER\tSUBJECT\tREASON")
+		fmt.Fprintln(w, "ID\tRECEIVED\tSTATUS\tSENDER\tSUBJECT\tREASON")
 		for _, h := range held {
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", h.ID, h.CreatedAt.Format(time.DateTime), h.Sender, h.Subject, h.Reason)
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.CreatedAt.Format(time.DateTime), h.Status, h.Sender, h.Subject, h.Reason)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"runtime/debug"
@@ -16,6 +17,7 @@ import (
 	"github.com/postdesk/postdesk/config"
 	"github.com/postdesk/postdesk/ingest"
 	"github.com/postdesk/postdesk/notify"
+	"github.com/postdesk/postdesk/outbox"
 	"github.com/postdesk/postdesk/smtpd"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
@@ -60,10 +62,9 @@ func serve(ctx context.Context, e env) error {
 	}
 	worker := notify.New(notify.Options{Store: st, Keys: keys, Transport: transport, InstanceID: instance, DKIM: signer,
 		Workers: cfg.OutboundWorkers, Logger: log.With("component", "notify")})
-	pipeline := ingest.New(ingest.Options{Store: st, Keys: keys, InstanceID: instance, OnEnqueue: worker.Kick,
-		Limits: ingest.Limits{AcksPerHour: cfg.AcksPerHour, NewTicketsPerHour: cfg.NewTicketsHour,
-			ParticipantsPerMail: cfg.ParticipantsMax, RecipientsPerAnswer: cfg.AnswerRcptsMax},
-		Logger: log.With("component", "ingest")})
+	digester := outbox.NewDigester(outbox.DigestOptions{Store: st, Keys: keys, Window: cfg.NoticeWindow,
+		OnQueued: worker.Kick, Logger: log.With("component", "digest")})
+	pipeline := newPipeline(cfg, st, keys, instance, log, func() { worker.Kick(); digester.Kick() })
 	smtpOpts, closeTrace, err := smtpOptions(cfg)
 	if err != nil {
 		return err
@@ -80,15 +81,29 @@ func serve(ctx context.Context, e env) error {
 			return err
 		}
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		worker.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		digester.Run(ctx)
 	}()
 	err = smtpd.New(smtpOpts, pipeline).Serve(ctx, ln)
 	wg.Wait()
 	log.Info("postdesk stopped")
 	return err
+}
+
+// newPipeline builds the inbound pipeline from the configuration, for
+// serve and for the commands that run held mail through it.
+// onEnqueue wakes the workers that send what a delivery queued.
+func newPipeline(cfg config.Config, st *store.Store, keys *threading.Keys, instance string, log *slog.Logger, onEnqueue func()) *ingest.Pipeline {
+	return ingest.New(ingest.Options{Store: st, Keys: keys, InstanceID: instance, OnEnqueue: onEnqueue,
+		Limits: ingest.Limits{AcksPerHour: cfg.AcksPerHour, NewTicketsPerHour: cfg.NewTicketsHour,
+			ParticipantsPerMail: cfg.ParticipantsMax, RecipientsPerAnswer: cfg.AnswerRcptsMax},
+		Logger: log.With("component", "ingest")})
 }
 
 // outboundTransport is the configured relay, or the local Maildir.

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/mail"
+	"os/user"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/postdesk/postdesk/store"
+)
+
+// heldShow prints one held mail: what is known of it, then its raw bytes.
+func heldShow(ctx context.Context, e env) error {
+	a, p, err := openForProperty(ctx, e, "held show", nil)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	id, err := heldID(a.pos)
+	if err != nil {
+		return err
+	}
+	h, err := a.st.HeldByID(ctx, p.ID, id)
+	if err != nil {
+		return err
+	}
+	raw, err := a.st.Blob(ctx, h.RawSHA256)
+	if err != nil {
+		return err
+	}
+	view := struct {
+		store.HeldMail
+		Raw string
+	}{h, string(raw)}
+	return a.print(e.stdout, view, func(w *tabwriter.Writer) {
+		fmt.Fprintf(w, "id\t%d\nreceived\t%s\nstatus\t%s\nsender\t%s\nsubject\t%s\nreason\t%s\nenvelope\t%s → %s\n",
+			h.ID, h.CreatedAt.Format(time.DateTime), h.Status, h.Sender, h.Subject, h.Reason, h.EnvFrom, strings.Join(h.EnvTo, ", "))
+		if h.ResolvedBy != "" {
+			fmt.Fprintf(w, "%s by\t%s at %s\n", h.Status, h.ResolvedBy, h.ResolvedAt.Format(time.DateTime))
+		}
+		w.Flush()
+		fmt.Fprintf(e.stdout, "\n%s", raw)
+	})
+}
+
+// heldRelease runs held mail through the pipeline as if it had just
+// arrived; the rule that held it lets it pass.
+func heldRelease(ctx context.Context, e env) error {
+	var as *string
+	a, p, err := openForProperty(ctx, e, "held release", actorFlag(&as))
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	id, err := heldID(a.pos)
+	if err != nil {
+		return err
+	}
+	by, err := actor(*as, e)
+	if err != nil {
+		return err
+	}
+	h, err := a.st.HeldByID(ctx, p.ID, id)
+	if err != nil {
+		return err
+	}
+	if h.Status != store.HeldWaiting {
+		return fmt.Errorf("held mail %d was %s by %s", id, h.Status, h.ResolvedBy)
+	}
+	keys, err := threadKeys(ctx, a.cfg, a.st)
+	if err != nil {
+		return err
+	}
+	instance, err := instanceID(ctx, a.cfg, a.st)
+	if err != nil {
+		return err
+	}
+	pipeline := newPipeline(a.cfg, a.st, keys, instance, newLogger(a.cfg, e.stderr), nil)
+	number, err := pipeline.Release(ctx, p, h, by)
+	if err != nil {
+		return err
+	}
+	if number == 0 {
+		fmt.Fprintf(e.stdout, "released held mail %d (it reached no ticket)\n", id)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "released held mail %d into ticket #%d\n", id, number)
+	return nil
+}
+
+// heldDiscard marks held mail discarded; its bytes stay for the record.
+func heldDiscard(ctx context.Context, e env) error {
+	var as *string
+	a, p, err := openForProperty(ctx, e, "held discard", actorFlag(&as))
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	id, err := heldID(a.pos)
+	if err != nil {
+		return err
+	}
+	by, err := actor(*as, e)
+	if err != nil {
+		return err
+	}
+	if err := a.st.DiscardHeld(ctx, p.ID, id, by); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "discarded held mail %d\n", id)
+	return nil
+}
+
+func actorFlag(as **string) func(*flag.FlagSet) {
+	return func(fs *flag.FlagSet) {
+		*as = fs.String("as", "", "the address recorded as having done it (default: the operating system user)")
+	}
+}
+
+// heldID reads the one positional argument, a held mail's id.
+func heldID(pos []string) (int64, error) {
+	if len(pos) != 1 {
+		return 0, errors.New("want exactly one argument: the id of the held mail (see postdesk held list)")
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%q is not a held mail id", pos[0])
+	}
+	return id, nil
+}
+
+// actor is who the record names: --as, checked to be an address, or the
+// operating system user.
+func actor(as string, e env) (string, error) {
+	if as != "" {
+		a, err := mail.ParseAddress(as)
+		if err != nil {
+			return "", fmt.Errorf("--as %q: %w", as, err)
+		}
+		return strings.ToLower(a.Address), nil
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username, nil
+	}
+	if name := e.getenv("USER"); name != "" {
+		return name, nil
+	}
+	return "", errors.New("cannot tell who you are: give --as EMAIL")
+}

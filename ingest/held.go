@@ -1,0 +1,130 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/postdesk/postdesk/store"
+	"github.com/postdesk/postdesk/threading"
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// release marks a delivery as the release of held mail: the rule that held
+// it (its reason) lets it pass this time.
+type release struct {
+	held store.HeldMail
+	by   string
+}
+
+// released reports whether this delivery releases mail held for reason.
+func (e envelope) released(reason string) bool {
+	return e.release != nil && e.release.held.Reason == reason
+}
+
+// hold keeps a mail that is accepted but not posted, and tells the
+// property's admins (folded into a digest by the outbox).
+func (p *Pipeline) hold(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte, reason string) (delivered, error) {
+	res, err := p.holdQuietly(tx, prop, env, msg, raw, reason)
+	if err != nil || p.isNotice(prop, msg) {
+		return res, err // our notice come back: telling would loop
+	}
+	sender := env.from
+	if msg.From != nil {
+		sender = msg.From.Address
+	}
+	body := fmt.Sprintf("A mail was accepted but not posted.\n\nFrom: %s\nSubject: %s\nReason: %s\n\n"+
+		"postdesk held show %d      read it\npostdesk held release %d   run it through postdesk as if it had just arrived\n"+
+		"postdesk held discard %d   keep it out for good", sender, msg.Subject, reason, res.heldID, res.heldID, res.heldID)
+	return res, p.queue(tx, prop, env).TellAdmins("Held mail: "+reason, body)
+}
+
+// holdQuietly keeps a mail that is accepted but not posted, telling nobody.
+func (p *Pipeline) holdQuietly(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte, reason string) (delivered, error) {
+	sender := env.from
+	if msg.From != nil {
+		sender = msg.From.Address
+	}
+	if err := tx.PutBlob(msg.RawSHA256, raw); err != nil {
+		return delivered{}, err
+	}
+	h := &store.HeldMail{PropertyID: prop.ID, Reason: reason, Sender: sender, Subject: msg.Subject,
+		RawSHA256: msg.RawSHA256, EnvFrom: env.from, EnvTo: env.to}
+	if err := tx.HoldMail(h); err != nil {
+		return delivered{}, err
+	}
+	return delivered{property: prop.Slug, thread: "held: " + reason, heldID: h.ID}, nil
+}
+
+// isNotice reports whether the mail is a notice of this property, by its
+// signed Message-ID.
+func (p *Pipeline) isNotice(prop ticket.Property, msg *parsed) bool {
+	tok, ok := p.keys.TokenInMessageID(msg.MessageID)
+	return ok && tok.Kind == threading.KindNotice && tok.PropertyID == prop.ID
+}
+
+// ErrHeldAgain is returned by Release when the mail would be held again:
+// the rule that held it lets it pass, but another one holds it.
+var ErrHeldAgain = errors.New("the mail would be held again")
+
+// Release runs held mail through the pipeline as if it had just arrived,
+// with the envelope it came with, in its property only. The rule that held
+// it lets it pass this time; the mail is marked released by the given
+// person, and the ticket it reaches records who released it. Everything
+// commits together, or nothing does.
+func (p *Pipeline) Release(ctx context.Context, prop ticket.Property, h store.HeldMail, by string) (ticketNumber int64, err error) {
+	raw, err := p.store.Blob(ctx, h.RawSHA256)
+	if err != nil {
+		return 0, fmt.Errorf("release held mail %d: %w", h.ID, err)
+	}
+	to := h.EnvTo
+	if len(to) == 0 && len(prop.Addresses) > 0 {
+		to = prop.Addresses[:1] // held before envelopes were kept
+	}
+	msg, err := p.parser.parse(raw)
+	if err != nil {
+		return 0, fmt.Errorf("release held mail %d: %w", h.ID, err)
+	}
+	p.classify(msg, h.EnvFrom)
+	authors, err := p.memberAuthors(ctx, []ticket.Property{prop}, msg)
+	if err != nil {
+		return 0, err
+	}
+	enqueued := 0
+	err = p.store.Update(ctx, func(tx *store.Tx) error {
+		enqueued, ticketNumber = 0, 0
+		env := envelope{from: h.EnvFrom, to: to, enqueued: &enqueued, member: authors[prop.ID], release: &release{held: h, by: by}}
+		res, err := p.deliverTo(tx, prop, env, msg, raw)
+		if err != nil {
+			return err
+		}
+		if res.heldID != 0 {
+			return fmt.Errorf("%w (%s)", ErrHeldAgain, res.thread)
+		}
+		if err := tx.ResolveHeld(prop.ID, h.ID, store.HeldReleased, by); err != nil {
+			return err
+		}
+		ticketNumber = res.ticket
+		return p.recordRelease(tx, prop, h, by, res.ticket)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("release held mail %d: %w", h.ID, err)
+	}
+	p.log.Info("released", "property", prop.Slug, "held", h.ID, "by", by, "ticket", ticketNumber)
+	if enqueued > 0 && p.onEnqueue != nil {
+		p.onEnqueue()
+	}
+	return ticketNumber, nil
+}
+
+// recordRelease logs the release on the ticket the mail reached.
+func (p *Pipeline) recordRelease(tx *store.Tx, prop ticket.Property, h store.HeldMail, by string, number int64) error {
+	if number == 0 {
+		return nil
+	}
+	t, ok, err := tx.TicketByNumber(prop.ID, number)
+	if err != nil || !ok {
+		return err
+	}
+	return tx.AddEvent(t.ID, "released", by, fmt.Sprintf("held mail %d released (it was held: %s)", h.ID, h.Reason))
+}
