@@ -1,0 +1,125 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/postdesk/postdesk/internal/smtptest"
+	"github.com/postdesk/postdesk/store"
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// TestAgentAnswerFromOtherAddressIsHeld: an agent answers her copy from a
+// private address. The answer is held, not stored as customer mail, and she
+// is told; released by an admin, it reaches the customer as her answer, and
+// the ticket records who released it.
+func TestAgentAnswerFromOtherAddressIsHeld(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	relay := smtptest.Start(t)
+	srv := startServer(t, data, "--relay", relay.URL())
+	mustSend(t, srv.addr, "carol@example.com", []string{"support@acme.test"},
+		"From: Carol <carol@example.com>\r\nTo: support@acme.test\r\nSubject: Late parcel\r\nMessage-ID: <carol-p@example.com>\r\n\r\nWhere is it?\r\n")
+	copy1 := relay.WaitFor(t, "alice@acme.test", 1)[0]
+	relay.WaitFor(t, "carol@example.com", 1)
+	rcpt, answer := replyFrom(t, copy1, "Alice Private <alice.home@mail.example>", "It left our warehouse today.")
+	mustSend(t, srv.addr, "alice.home@mail.example", []string{rcpt}, string(answer))
+	notice := waitSubjects(t, relay, "alice@acme.test", "Held: a reply from another address", 1)[0]
+	if !strings.Contains(notice.Body(), "alice.home@mail.example") {
+		t.Errorf("the notice does not name the other address:\n%s", notice.Body())
+	}
+	var held []store.HeldMail
+	cliJSON(t, data, &held, "held", "list")
+	if len(held) != 1 || held[0].Reason != "mail through a member's reply address from another address" {
+		t.Fatalf("held list = %+v, want the answer held", held)
+	}
+	var v ticketView
+	cliJSON(t, data, &v, "ticket", "show", "1")
+	if len(v.Messages) != 1 || v.Ticket.Status != ticket.StatusOpen {
+		t.Fatalf("the held answer changed the ticket: %d messages, status %s", len(v.Messages), v.Ticket.Status)
+	}
+	if n := len(relay.To("carol@example.com")); n != 1 {
+		t.Errorf("carol received %d mails before the release, want 1", n)
+	}
+
+	out := cli(t, data, "held", "release", "1", "--as", "boss@acme.test")
+	if !strings.Contains(out, "into ticket #1") {
+		t.Errorf("held release: %q", out)
+	}
+	got := relay.WaitFor(t, "carol@example.com", 2)[1]
+	if !strings.Contains(got.Body(), "It left our warehouse today.") || !strings.Contains(got.Header("From"), "Alice") {
+		t.Errorf("the released answer: From %q\n%s", got.Header("From"), got.Body())
+	}
+	cliJSON(t, data, &v, "ticket", "show", "1")
+	released := false
+	for _, e := range v.Events {
+		released = released || (e.Kind == "released" && e.Actor == "boss@acme.test")
+	}
+	if !released || v.Ticket.Status != ticket.StatusAnswered {
+		t.Errorf("after the release: status %s, events %+v; want answered and a release by boss@acme.test", v.Ticket.Status, v.Events)
+	}
+	if _, err := cliErr(data, "held", "release", "1", "--as", "boss@acme.test"); err == nil {
+		t.Error("a released mail was released a second time")
+	}
+}
+
+// TestHeldMailShowReleaseDiscard: a customer's mail over the new-ticket
+// limit is held and the admins are told; it can be read, released (the
+// limit that held it does not hold it again) or discarded, and each says
+// who did it.
+func TestHeldMailShowReleaseDiscard(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	cli(t, data, "member", "add", "--email", "boss@acme.test", "--name", "Boss", "--role", "admin")
+	relay := smtptest.Start(t)
+	srv := startServer(t, data, "--relay", relay.URL(), "--new-ticket-limit", "2")
+	for i, subject := range []string{"first", "second", "third", "fourth"} {
+		mustSend(t, srv.addr, "carol@example.com", []string{"support@acme.test"},
+			"From: carol@example.com\r\nTo: support@acme.test\r\nSubject: "+subject+"\r\nMessage-ID: <lim-"+subject+"@example.com>\r\n\r\nmail "+string(rune('1'+i))+"\r\n")
+	}
+	notice := waitSubjects(t, relay, "boss@acme.test", "Held mail: sender over the limit", 1)[0]
+	if !strings.Contains(notice.Body(), "postdesk held release") {
+		t.Errorf("the admins' notice does not say how to release:\n%s", notice.Body())
+	}
+	var held []store.HeldMail
+	cliJSON(t, data, &held, "held", "list")
+	if len(held) != 2 {
+		t.Fatalf("held list = %+v, want the third and fourth mails", held)
+	}
+	third, fourth := held[1], held[0] // newest first
+	show := cli(t, data, "held", "show", itoa64(third.ID))
+	if !strings.Contains(show, "Subject: third") || !strings.Contains(show, "sender over the limit") || !strings.Contains(show, "carol@example.com") {
+		t.Errorf("held show:\n%s", show)
+	}
+	if out := cli(t, data, "held", "release", itoa64(third.ID), "--as", "boss@acme.test"); !strings.Contains(out, "into ticket #3") {
+		t.Errorf("held release: %q", out)
+	}
+	cli(t, data, "held", "discard", itoa64(fourth.ID), "--as", "boss@acme.test")
+	cliJSON(t, data, &held, "held", "list")
+	if len(held) != 0 {
+		t.Errorf("held list after release and discard: %+v", held)
+	}
+	cliJSON(t, data, &held, "held", "list", "--all")
+	for _, h := range held {
+		if h.ResolvedBy != "boss@acme.test" || (h.Status != store.HeldReleased && h.Status != store.HeldDiscarded) {
+			t.Errorf("held %d: %s by %q", h.ID, h.Status, h.ResolvedBy)
+		}
+	}
+	var v ticketView
+	cliJSON(t, data, &v, "ticket", "show", "3")
+	if v.Ticket.Subject != "third" || len(v.Events) == 0 {
+		t.Fatalf("ticket #3 = %+v", v.Ticket)
+	}
+	found := false
+	for _, e := range v.Events {
+		found = found || (e.Kind == "released" && e.Actor == "boss@acme.test")
+	}
+	if !found {
+		t.Errorf("ticket #3 does not record who released it: %+v", v.Events)
+	}
+	relay.WaitFor(t, "carol@example.com", 3) // the released mail is acknowledged like any other
+	if _, err := cliErr(data, "held", "release", "x"); err == nil {
+		t.Error("held release accepted a bad id")
+	}
+}
+
