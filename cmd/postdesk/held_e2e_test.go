@@ -122,4 +122,3 @@ func TestHeldMailShowReleaseDiscard(t *testing.T) {
 		t.Error("held release accepted a bad id")
 	}
 }
-
