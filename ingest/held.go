@@ -77,15 +77,15 @@ func (p *Pipeline) Release(ctx context.Context, prop ticket.Property, h store.He
 	if err != nil {
 		return 0, fmt.Errorf("release held mail %d: %w", h.ID, err)
 	}
-	to := h.EnvTo
+	from, to := h.EnvFrom, h.EnvTo
 	if len(to) == 0 && len(prop.Addresses) > 0 {
-		to = prop.Addresses[:1] // held before envelopes were kept
+		from, to = h.Sender, prop.Addresses[:1] // held before envelopes were kept
 	}
 	msg, err := p.parser.parse(raw)
 	if err != nil {
 		return 0, fmt.Errorf("release held mail %d: %w", h.ID, err)
 	}
-	p.classify(msg, h.EnvFrom)
+	p.classify(msg, from)
 	authors, err := p.memberAuthors(ctx, []ticket.Property{prop}, msg)
 	if err != nil {
 		return 0, err
@@ -93,7 +93,7 @@ func (p *Pipeline) Release(ctx context.Context, prop ticket.Property, h store.He
 	enqueued := 0
 	err = p.store.Update(ctx, func(tx *store.Tx) error {
 		enqueued, ticketNumber = 0, 0
-		env := envelope{from: h.EnvFrom, to: to, enqueued: &enqueued, member: authors[prop.ID], release: &release{held: h, by: by}}
+		env := envelope{from: from, to: to, enqueued: &enqueued, member: authors[prop.ID], release: &release{held: h, by: by}}
 		res, err := p.deliverTo(tx, prop, env, msg, raw)
 		if err != nil {
 			return err
