@@ -5,6 +5,12 @@
 //
 // Each row carries its own signed Message-ID, fixed here, so that a resend
 // after a crash carries the same one and receivers can deduplicate.
+//
+// Notices to members (held mail, failed deliveries, failed commands) are
+// not queued directly: they wait as pending notices, and the Digester sends
+// at most one mail per member, topic and window, folding the rest into a
+// digest. A notice's Reply-To and Message-ID carry a notice token
+// (threading.KindNotice), so a reply to one is known for one.
 package outbox
 
 import (

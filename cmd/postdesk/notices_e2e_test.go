@@ -75,6 +75,48 @@ func TestFailedAcknowledgementsDoNotStormTheTeam(t *testing.T) {
 		mustSend(t, srv.addr, fmt.Sprintf("c%d@example.com", i), []string{"support@acme.test"},
 			fmt.Sprintf("From: c%d@example.com\r\nTo: support@acme.test\r\nSubject: order %d\r\nMessage-ID: <storm-%d@example.com>\r\n\r\nwhere is it?\r\n", i, i, i))
 	}
+	assertFolded(t, relay, n)
+}
+
+// TestBouncedAcknowledgementsDoNotStormTheTeam: the acknowledgements to 40
+// customers come back as delivery status notifications (RFC 3464) to their
+// bounce addresses. Each member of the department gets one "delivery
+// failed" notice and one digest, not 40 mails.
+func TestBouncedAcknowledgementsDoNotStormTheTeam(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	cli(t, data, "member", "add", "--email", "bob@acme.test", "--name", "Bob")
+	relay := smtptest.Start(t)
+	srv := startServer(t, data, "--relay", relay.URL(), "--notice-window", "6s")
+	const n = 40
+	for i := 0; i < n; i++ {
+		mustSend(t, srv.addr, fmt.Sprintf("c%d@example.com", i), []string{"support@acme.test"},
+			fmt.Sprintf("From: c%d@example.com\r\nTo: support@acme.test\r\nSubject: order %d\r\nMessage-ID: <dsn-storm-%d@example.com>\r\n\r\nwhere is it?\r\n", i, i, i))
+	}
+	for i := 0; i < n; i++ {
+		rcpt := fmt.Sprintf("c%d@example.com", i)
+		ack := relay.WaitFor(t, rcpt, 1)[0]
+		mustSend(t, srv.addr, "", []string{ack.From}, dsn(ack.From, rcpt, i))
+	}
+	assertFolded(t, relay, n)
+}
+
+// dsn is a delivery status notification (RFC 3464) reporting that mail to
+// rcpt failed for good.
+func dsn(to, rcpt string, i int) string {
+	return fmt.Sprintf("From: Mail Delivery System <MAILER-DAEMON@mx.example.com>\r\nTo: %s\r\n"+
+		"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-%d@mx.example.com>\r\nMIME-Version: 1.0\r\n"+
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n"+
+		"--b\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"+
+		"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n\r\n"+
+		"Final-Recipient: rfc822; %s\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 no such user\r\n\r\n"+
+		"--b--\r\n", to, i, rcpt)
+}
+
+// assertFolded checks that alice and bob each received n "delivery failed"
+// notices as two mails: one at once, and the rest as one digest.
+func assertFolded(t *testing.T, relay *smtptest.Relay, n int) {
+	t.Helper()
 	for _, member := range []string{"alice@acme.test", "bob@acme.test"} {
 		first := waitSubjects(t, relay, member, "Delivery failed", 1)
 		if got := subjects(relay, member, "Delivery failed"); len(got) != 1 {
