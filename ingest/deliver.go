@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"math"
 	"net/mail"
 	"strings"
 	"time"
@@ -91,12 +92,16 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 	if !opens {
 		requester, joined = author, dec.Ticket
 	}
-	named, over, err := outsideAddresses(tx, prop, joined, msg, requester.Address, p.limits.ParticipantsPerMail)
+	tooMany, limit := fmt.Sprintf("mail names more than %d new participants", p.limits.ParticipantsPerMail), p.limits.ParticipantsPerMail
+	if env.released(tooMany) {
+		limit = math.MaxInt // released by a person who saw whom it names
+	}
+	named, over, err := outsideAddresses(tx, prop, joined, msg, requester.Address, limit)
 	if err != nil {
 		return res, err
 	}
 	if over {
-		return p.hold(tx, prop, env, msg, raw, fmt.Sprintf("mail names more than %d new participants", p.limits.ParticipantsPerMail))
+		return p.hold(tx, prop, env, msg, raw, tooMany)
 	}
 	contact, err := tx.Contact(prop.ID, requester.Address, requester.Name)
 	if err != nil {

@@ -72,7 +72,7 @@ func TestHeldMailShowReleaseDiscard(t *testing.T) {
 	setupAcme(t, data)
 	cli(t, data, "member", "add", "--email", "boss@acme.test", "--name", "Boss", "--role", "admin")
 	relay := smtptest.Start(t)
-	srv := startServer(t, data, "--relay", relay.URL(), "--new-ticket-limit", "2")
+	srv := startServer(t, data, "--relay", relay.URL(), "--new-ticket-limit", "2", "--participant-limit", "2")
 	for i, subject := range []string{"first", "second", "third", "fourth"} {
 		mustSend(t, srv.addr, "carol@example.com", []string{"support@acme.test"},
 			"From: carol@example.com\r\nTo: support@acme.test\r\nSubject: "+subject+"\r\nMessage-ID: <lim-"+subject+"@example.com>\r\n\r\nmail "+string(rune('1'+i))+"\r\n")
@@ -120,5 +120,23 @@ func TestHeldMailShowReleaseDiscard(t *testing.T) {
 	relay.WaitFor(t, "carol@example.com", 3) // the released mail is acknowledged like any other
 	if _, err := cliErr(data, "held", "release", "x"); err == nil {
 		t.Error("held release accepted a bad id")
+	}
+
+	// A mail naming more participants than the limit: held, and released
+	// with everyone it names.
+	mustSend(t, srv.addr, "dan@example.com", []string{"support@acme.test"}, "From: dan@example.com\r\nTo: support@acme.test\r\n"+
+		"Cc: e1@example.com, e2@example.com, e3@example.com\r\nSubject: team\r\nMessage-ID: <cc3@example.com>\r\n\r\nhi all\r\n")
+	cliJSON(t, data, &held, "held", "list")
+	if len(held) != 1 || !strings.Contains(held[0].Reason, "participants") {
+		t.Fatalf("held list = %+v, want the mail naming 3 participants", held)
+	}
+	// The release runs with the limits serve runs with (here its flag; in
+	// production the same configuration file or environment).
+	if out := cli(t, data, "held", "release", itoa64(held[0].ID), "--as", "boss@acme.test", "--participant-limit", "2"); !strings.Contains(out, "into ticket #4") {
+		t.Errorf("held release: %q", out)
+	}
+	cliJSON(t, data, &v, "ticket", "show", "4")
+	if len(v.Participants) != 4 {
+		t.Errorf("ticket #4 participants: %+v, want dan and the three he named", v.Participants)
 	}
 }
