@@ -35,11 +35,20 @@ type Sender interface {
 	Close() error
 }
 
-// Permanent reports whether a send error is a permanent refusal (5xx).
+// Permanent reports whether a send error is permanent: a refusal (5xx),
+// or a mail that cannot be rendered within the standards' limits.
 func Permanent(err error) bool {
 	var e *smtp.SMTPError
-	return errors.As(err, &e) && e.Code >= 500 && e.Code < 600
+	var p permanentError
+	return errors.As(err, &e) && e.Code >= 500 && e.Code < 600 || errors.As(err, &p)
 }
+
+// permanentError marks an error that trying again cannot cure.
+type permanentError struct{ error }
+
+func (e permanentError) Unwrap() error { return e.error }
+
+func permanent(err error) error { return permanentError{err} }
 
 // Relay sends through an SMTP relay given as a URL (see ParseRelay).
 type Relay struct {

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"io"
 	"math/big"
+	"mime"
 	"net"
 	"net/mail"
 	netsmtp "net/smtp"
@@ -354,4 +355,30 @@ func SendOn(c *netsmtp.Client, from string, to []string, msg []byte) error {
 		return err
 	}
 	return w.Close()
+}
+
+// HeaderLines returns every header line of a raw message: those of its
+// header and of the header of each MIME part, at any depth (RFC 2046
+// §5.1.1), as written, without the line end.
+func HeaderLines(raw []byte) []string {
+	var out []string
+	header, body, _ := strings.Cut(strings.ReplaceAll(string(raw), "\r\n", "\n"), "\n\n")
+	out = append(out, strings.Split(header, "\n")...)
+	m, err := mail.ReadMessage(strings.NewReader(header + "\n\n"))
+	if err != nil {
+		return out
+	}
+	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return out
+	}
+	parts := strings.Split("\n"+body, "\n--"+params["boundary"])
+	for _, p := range parts[1:] {
+		if strings.HasPrefix(p, "--") { // the closing delimiter
+			break
+		}
+		_, p, _ = strings.Cut(p, "\n") // the rest of the delimiter line
+		out = append(out, HeaderLines([]byte(p))...)
+	}
+	return out
 }
