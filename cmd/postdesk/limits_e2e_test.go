@@ -145,3 +145,46 @@ func waitOutbox(t *testing.T, data string) []store.OutboxRow {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestCLIRefusesInvalidInput: every administrative input is validated, the
+// message names the flag, and nothing is stored.
+func TestCLIRefusesInvalidInput(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	long := strings.Repeat("n", 10000)
+	tests := []struct {
+		args []string
+		want []string // in the error, in this order of appearance or not
+	}{
+		{[]string{"member", "add", "--email", "notanemail"}, []string{`--email: "notanemail" is not an email address`}},
+		{[]string{"member", "add", "--email", "bob@acme.test", "--name", long}, []string{"--name: is 10000 characters long; the limit is 100"}},
+		{[]string{"member", "add", "--email", "bob@acme.test", "--role", "boss"}, []string{`--role: unknown role "boss"`}},
+		{[]string{"property", "add", "--slug", "d", "--name", "D", "--address", "Display <d@x.test>"}, []string{`--address: "Display <d@x.test>" is not an email address`}},
+		{[]string{"property", "add", "--slug", "d", "--name", "D", "--address", "d@x.test", "--from-address", "not an address"}, []string{`--from-address: "not an address" is not an email address`}},
+		{[]string{"property", "add", "--slug", "d", "--name", "D", "--address", "d@x.test", "--tag-format", "[%d/%d]"}, []string{`--tag-format: "[%d/%d]" must contain %d exactly once`}},
+		{[]string{"property", "add", "--slug", "d", "--name", "D", "--address", "d@x.test", "--tag-format", "%d"}, []string{"--tag-format:", "needs text beside %d"}},
+		{[]string{"property", "add", "--slug", "d", "--name", long, "--from-name", long, "--address", "d@x.test"}, []string{"--name: is 10000 characters", "--from-name: is 10000 characters"}},
+		{[]string{"property", "add", "--slug", "Not A Slug", "--name", "D", "--address", "d@x.test"}, []string{`--slug: "Not A Slug"`}},
+		{[]string{"department", "add", "--name", long}, []string{"--name: is 10000 characters"}},
+		{[]string{"department", "add", "--name", "Billing", "--members", "alice@acme.test,bob"}, []string{`--members: "bob" is not an email address`}},
+		{[]string{"outbox", "list", "--status", "sideways"}, []string{`--status: "sideways" is not queued, sent or failed`}},
+		{[]string{"ticket", "list", "--status", "sideways"}, []string{`--status: unknown status "sideways"`}},
+	}
+	for _, tt := range tests {
+		_, err := cliErr(data, tt.args...)
+		if err == nil {
+			t.Errorf("postdesk %.80s: accepted", strings.Join(tt.args, " "))
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("postdesk %.80s: error %.300q, want it to say %q", strings.Join(tt.args, " "), err.Error(), w)
+			}
+		}
+	}
+	var props []struct{ Slug string }
+	cliJSON(t, data, &props, "property", "list")
+	if len(props) != 1 {
+		t.Errorf("properties after refused adds: %+v, want only acme", props)
+	}
+}
