@@ -310,8 +310,9 @@ func (s *relaySender) Close() error {
 // read or forward it. Each file starts with Return-Path and Delivered-To
 // headers giving its envelope.
 type Maildir struct {
-	dir string
-	seq atomic.Uint64
+	dir  string
+	host string // in file names, as the Maildir convention asks
+	seq  atomic.Uint64
 }
 
 // NewMaildir creates the Maildir's folders under dir.
@@ -321,7 +322,11 @@ func NewMaildir(dir string) (*Maildir, error) {
 			return nil, fmt.Errorf("maildir: %w", err)
 		}
 	}
-	return &Maildir{dir: dir}, nil
+	host, err := os.Hostname()
+	if err != nil {
+		return nil, fmt.Errorf("maildir: the host name, for file names: %w", err)
+	}
+	return &Maildir{dir: dir, host: strings.ReplaceAll(host, "/", "_")}, nil
 }
 
 func (m *Maildir) String() string { return "maildir " + m.dir }
@@ -332,10 +337,8 @@ func (m *Maildir) Open() Sender { return m }
 // Send writes one file per recipient: to tmp/, synced, then renamed into
 // new/, as the Maildir convention requires for atomic delivery.
 func (m *Maildir) Send(_ context.Context, from string, to []string, msg []byte) error {
-	host, _ := os.Hostname()
 	for _, rcpt := range to {
-		name := strconv.FormatInt(time.Now().UnixNano(), 10) + "." + strconv.FormatUint(m.seq.Add(1), 10) + "." +
-			strings.ReplaceAll(host, "/", "_")
+		name := strconv.FormatInt(time.Now().UnixNano(), 10) + "." + strconv.FormatUint(m.seq.Add(1), 10) + "." + m.host
 		data := append([]byte("Return-Path: <"+from+">\r\nDelivered-To: "+rcpt+"\r\n"), msg...)
 		tmp := filepath.Join(m.dir, "tmp", name)
 		if err := writeSynced(tmp, data); err != nil {
