@@ -92,7 +92,7 @@ func settings() []setting {
 		{"command-timeout", "5m", "how long to wait for an SMTP command", duration(func(c *Config) *time.Duration { return &c.CommandTimeout })},
 		{"data-timeout", "10m", "how long a client may take to send a message after DATA", duration(func(c *Config) *time.Duration { return &c.DataTimeout })},
 		{"thread-keys", "", "signing keys for reply addresses, id:secret[,id:secret...]; the first signs, all verify (default: one generated and kept in the database)", keys},
-		{"relay", "", "outbound relay: smtp://[user:pass@]host[:port][?tls=required|none&auth=login] or smtps://…; empty writes outbound mail to a Maildir under data", str(func(c *Config) *string { return &c.Relay })},
+		{"relay", "", "outbound relay: smtp://[user:pass@]host[:port][?tls=opportunistic|required|none&auth=plain|login] or smtps://…; credentials only over TLS unless tls=none; empty writes outbound mail to a Maildir under data", str(func(c *Config) *string { return &c.Relay })},
 		{"outbound-workers", "4", "concurrent outbound deliveries, each with its own relay connection", positive(func(c *Config) *int { return &c.OutboundWorkers })},
 		{"instance-id", "", "name of this gateway in the loop header of its mail (default: generated and kept in the database)", str(func(c *Config) *string { return &c.InstanceID })},
 		{"ack-limit", "10", "acknowledgements to one address per property and hour (RFC 3834: no storms)", positive(func(c *Config) *int { return &c.AcksPerHour })},

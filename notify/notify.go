@@ -142,7 +142,11 @@ func (w *Worker) dispatch(ctx context.Context, jobs chan<- dueRow, done <-chan i
 // deliverLoop sends rows with one Sender, reusing its connection.
 func (w *Worker) deliverLoop(ctx context.Context, jobs <-chan dueRow, done chan<- int64) {
 	sender := w.transport.Open()
-	defer sender.Close()
+	defer func() {
+		if err := sender.Close(); err != nil {
+			w.log.Warn("closing the outbound connection", "transport", w.transport.String(), "err", err)
+		}
+	}()
 	for row := range jobs {
 		w.deliver(ctx, sender, row)
 		done <- row.ID

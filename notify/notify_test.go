@@ -204,7 +204,12 @@ func TestParseRelay(t *testing.T) {
 		{"smtp://relay.example.com", "relay.example.com:25", true},
 		{"smtp://u:p@relay.example.com:587?tls=required", "relay.example.com:587", true},
 		{"smtps://relay.example.com", "relay.example.com:465", true},
-		{"smtp://relay.example.com?auth=login", "relay.example.com:25", true},
+		{"smtp://u:p@relay.example.com?auth=login", "relay.example.com:25", true},
+		{"smtp://u:p@relay.example.com?tls=none", "relay.example.com:25", true},
+		{"smtp://relay.example.com?auth=login", "", false},    // auth without credentials
+		{"smtp://relay.example.com?insecure=true", "", false}, // removed: no unknown parameter passes
+		{"smtps://relay.example.com?tls=none", "", false},
+		{"smtp://:25", "", false},
 		{"http://relay.example.com", "", false},
 		{"smtp://relay.example.com?tls=maybe", "", false},
 		{"smtp://u:p@relay.example.com?auth=cram", "", false},

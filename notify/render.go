@@ -69,6 +69,9 @@ type composer struct {
 	proposed []store.Proposed
 	// For mail to a contact: the Message-IDs of the ticket it has seen.
 	seen []string
+	// fromName is the From display name; finish writes From and
+	// Reply-To itself so that long or non-ASCII names fold.
+	fromName string
 }
 
 func (c *composer) compose(ctx context.Context) error {
@@ -94,7 +97,8 @@ func (c *composer) compose(ctx context.Context) error {
 	default:
 		return fmt.Errorf("render: unknown outbox kind %q", c.row.Kind)
 	}
-	c.b = c.b.From(fromName, c.prop.FromAddress).To("", c.row.Rcpt).Subject(subject).
+	c.fromName = fromName
+	c.b = c.b.From(fromName, c.prop.FromAddress).To("", c.row.Rcpt).Subject(headerText(subject)).
 		Text([]byte(text)).HTML([]byte(textToHTML(text)))
 	if c.row.Kind == store.OutCopy && c.msg.HTML != "" {
 		c.b = c.b.HTML([]byte(c.copyHTML()))
@@ -112,10 +116,10 @@ func (c *composer) attach(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if a.Inline && a.ContentID != "" && c.row.Kind == store.OutCopy {
-			c.b = c.b.AddInline(content, a.ContentType, a.Filename, a.ContentID)
+		if a.Inline && a.ContentID != "" && len(a.ContentID) <= maxRefID && c.row.Kind == store.OutCopy {
+			c.b = c.b.AddInline(content, a.ContentType, attachmentName(a.Filename), a.ContentID)
 		} else {
-			c.b = c.b.AddAttachment(content, a.ContentType, a.Filename)
+			c.b = c.b.AddAttachment(content, a.ContentType, attachmentName(a.Filename))
 		}
 	}
 	return nil
@@ -146,11 +150,16 @@ func (c *composer) finish() (rendered, error) {
 	if err != nil {
 		return rendered{}, fmt.Errorf("render: %w", err)
 	}
+	part.Header.Set("From", address(c.fromName, c.prop.FromAddress))
+	part.Header.Set("Reply-To", address(c.prop.FromName, replyTo))
 	var buf bytes.Buffer
 	if err := part.Encode(&buf); err != nil {
 		return rendered{}, fmt.Errorf("render: %w", err)
 	}
 	raw := buf.Bytes()
+	if err := checkHeaderLines(raw); err != nil {
+		return rendered{}, permanent(err)
+	}
 	if c.w.dkim != nil {
 		if raw, err = c.w.dkim.Sign(ticket.Domain(c.prop.FromAddress), raw); err != nil {
 			return rendered{}, err
@@ -183,12 +192,15 @@ func (c *composer) references() (string, string) {
 	parent := ""
 	if c.row.RcptKind == "contact" {
 		for _, id := range c.seen {
-			ids = append(ids, id)
-			parent = id
+			if len(id) <= maxRefID {
+				ids = append(ids, id)
+				parent = id
+			}
 		}
 	}
 	for _, m := range c.history {
-		if c.row.RcptKind != "contact" && m.MessageID != "" && (c.msg == nil || m.ID <= c.msg.ID) {
+		// A Message-ID cannot be folded: an overlong one is left out.
+		if c.row.RcptKind != "contact" && m.MessageID != "" && len(m.MessageID) <= maxRefID && (c.msg == nil || m.ID <= c.msg.ID) {
 			ids = append(ids, m.MessageID)
 			parent = m.MessageID
 		}

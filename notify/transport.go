@@ -35,20 +35,26 @@ type Sender interface {
 	Close() error
 }
 
-// Permanent reports whether a send error is a permanent refusal (5xx).
+// Permanent reports whether a send error is permanent: a refusal (5xx),
+// or a mail that cannot be rendered within the standards' limits.
 func Permanent(err error) bool {
 	var e *smtp.SMTPError
-	return errors.As(err, &e) && e.Code >= 500 && e.Code < 600
+	var p permanentError
+	return errors.As(err, &e) && e.Code >= 500 && e.Code < 600 || errors.As(err, &p)
 }
 
-// Relay sends through an SMTP relay given as a URL: smtp://host:port
-// (STARTTLS when offered; ?tls=required insists on it, ?tls=none never
-// tries) or smtps://host:port (implicit TLS), with user:password for AUTH
-// PLAIN, or AUTH LOGIN with ?auth=login.
+// permanentError marks an error that trying again cannot cure.
+type permanentError struct{ error }
+
+func (e permanentError) Unwrap() error { return e.error }
+
+func permanent(err error) error { return permanentError{err} }
+
+// Relay sends through an SMTP relay given as a URL (see ParseRelay).
 type Relay struct {
 	addr      string
 	implicit  bool
-	tlsMode   string // "opportunistic", "required", "none"
+	tlsMode   string // tlsOpportunistic, tlsRequired or tlsNone
 	tlsConfig *tls.Config
 	auth      func() sasl.Client
 	helo      string
@@ -56,13 +62,34 @@ type Relay struct {
 	timeout   time.Duration
 }
 
+// The relay's TLS modes (the URL's tls parameter).
+const (
+	tlsOpportunistic = "opportunistic" // STARTTLS when the relay offers it (the default)
+	tlsRequired      = "required"      // STARTTLS or no delivery
+	tlsNone          = "none"          // never TLS, even for AUTH
+)
+
+// ErrPlainAuth is returned when the relay cannot give TLS but credentials
+// are configured: they are sent only over TLS unless tls=none says
+// otherwise (RFC 4954 §4, RFC 4616 §6: PLAIN and LOGIN carry the password
+// in the clear).
+var ErrPlainAuth = errors.New("credentials are sent only over TLS; set tls=none in the relay URL to allow plain text")
+
 // ParseRelay reads a relay URL. helo is the name we give in EHLO.
+//
+//	smtp://[user:pass@]host[:port][?tls=opportunistic|required|none][&auth=plain|login]
+//	smtps://[user:pass@]host[:port][?auth=plain|login]
+//
+// smtp uses STARTTLS (RFC 3207) when the relay offers it; tls=required
+// insists on it and tls=none never tries. With credentials, tls=opportunistic
+// means required: AUTH happens only over TLS, unless tls=none is explicit.
+// smtps is implicit TLS (RFC 8314 §3.3). Any other parameter is an error.
 func ParseRelay(raw, helo string) (*Relay, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("relay URL: %w", err)
 	}
-	r := &Relay{helo: helo, tlsMode: "opportunistic", timeout: 2 * time.Minute}
+	r := &Relay{helo: helo, tlsMode: tlsOpportunistic, timeout: 2 * time.Minute}
 	switch u.Scheme {
 	case "smtp":
 		r.addr = hostPort(u.Host, "25")
@@ -71,34 +98,54 @@ func ParseRelay(raw, helo string) (*Relay, error) {
 	default:
 		return nil, fmt.Errorf("relay URL: scheme %q is not smtp or smtps", u.Scheme)
 	}
-	host, _, _ := net.SplitHostPort(r.addr)
+	host, _, err := net.SplitHostPort(r.addr)
+	if err != nil || host == "" {
+		return nil, fmt.Errorf("relay URL: no host in %q", u.Redacted())
+	}
 	r.tlsConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 	q := u.Query()
+	for name := range q {
+		if name != "tls" && name != "auth" {
+			return nil, fmt.Errorf("relay URL: unknown parameter %q (want tls or auth)", name)
+		}
+	}
 	switch m := q.Get("tls"); m {
-	case "", "opportunistic", "required", "none":
+	case "", tlsOpportunistic, tlsRequired, tlsNone:
 		if m != "" {
 			r.tlsMode = m
 		}
 	default:
 		return nil, fmt.Errorf("relay URL: tls=%q is not opportunistic, required or none", m)
 	}
-	if q.Get("insecure") == "true" {
-		r.tlsConfig.InsecureSkipVerify = true
+	if r.implicit && r.tlsMode == tlsNone {
+		return nil, errors.New("relay URL: smtps is TLS from the start; tls=none contradicts it (use smtp://)")
 	}
-	if u.User != nil {
-		user := u.User.Username()
-		pass, _ := u.User.Password()
-		switch q.Get("auth") {
-		case "", "plain":
-			r.auth = func() sasl.Client { return sasl.NewPlainClient("", user, pass) }
-		case "login":
-			r.auth = func() sasl.Client { return sasl.NewLoginClient(user, pass) }
-		default:
-			return nil, fmt.Errorf("relay URL: auth=%q is not plain or login", q.Get("auth"))
-		}
+	if err := r.parseAuth(u.User, q.Get("auth")); err != nil {
+		return nil, err
 	}
 	r.display = u.Scheme + "://" + r.addr
 	return r, nil
+}
+
+// parseAuth sets the SASL mechanism for the URL's credentials.
+func (r *Relay) parseAuth(user *url.Userinfo, mech string) error {
+	if user == nil {
+		if mech != "" {
+			return fmt.Errorf("relay URL: auth=%s without user:password", mech)
+		}
+		return nil
+	}
+	name := user.Username()
+	pass, _ := user.Password() // an empty password is a password
+	switch mech {
+	case "", "plain":
+		r.auth = func() sasl.Client { return sasl.NewPlainClient("", name, pass) }
+	case "login":
+		r.auth = func() sasl.Client { return sasl.NewLoginClient(name, pass) }
+	default:
+		return fmt.Errorf("relay URL: auth=%q is not plain or login", mech)
+	}
+	return nil
 }
 
 func hostPort(host, port string) string {
@@ -119,15 +166,19 @@ type relaySender struct {
 	c *smtp.Client
 }
 
+// connect opens a connection to the relay, with TLS as the mode asks, and
+// authenticates. The password is never sent over a connection without TLS
+// unless the mode is tls=none.
 func (s *relaySender) connect(ctx context.Context) error {
-	c, err := s.dial(ctx, s.r.tlsMode != "none" && !s.r.implicit)
-	if err != nil && s.r.tlsMode == "opportunistic" && strings.Contains(err.Error(), "STARTTLS") {
-		c, err = s.dial(ctx, false) // the relay offers no STARTTLS: plain it is
-	}
+	c, err := s.open(ctx)
 	if err != nil {
 		return err
 	}
 	if s.r.auth != nil {
+		if _, secure := c.TLSConnectionState(); !secure && s.r.tlsMode != tlsNone {
+			c.Close()
+			return fmt.Errorf("AUTH %s: %w", s.r.addr, ErrPlainAuth)
+		}
 		if err := c.Auth(s.r.auth()); err != nil {
 			c.Close()
 			return fmt.Errorf("AUTH %s: %w", s.r.addr, err)
@@ -135,6 +186,36 @@ func (s *relaySender) connect(ctx context.Context) error {
 	}
 	s.c = c
 	return nil
+}
+
+// open connects as the TLS mode asks. In opportunistic mode without
+// credentials it greets the relay in plain text and keeps that connection
+// when STARTTLS is not offered; when it is offered, it connects again with
+// STARTTLS, and a failure there is an error, never a silent fallback.
+func (s *relaySender) open(ctx context.Context) (*smtp.Client, error) {
+	switch {
+	case s.r.implicit || s.r.tlsMode == tlsNone:
+		return s.dial(ctx, false)
+	case s.r.tlsMode == tlsRequired:
+		return s.dial(ctx, true)
+	case s.r.auth != nil:
+		c, err := s.dial(ctx, true)
+		if err != nil {
+			return nil, fmt.Errorf("%w (%w)", err, ErrPlainAuth)
+		}
+		return c, nil
+	}
+	c, err := s.dial(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if ok, _ := c.Extension("STARTTLS"); !ok {
+		return c, nil
+	}
+	if err := c.Quit(); err != nil {
+		c.Close()
+	}
+	return s.dial(ctx, true)
 }
 
 // dial connects and greets the relay, upgrading with STARTTLS when asked.
@@ -152,11 +233,14 @@ func (s *relaySender) dial(ctx context.Context, startTLS bool) (*smtp.Client, er
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", s.r.addr, err)
 	}
-	conn.SetDeadline(time.Now().Add(s.r.timeout))
+	if err := conn.SetDeadline(time.Now().Add(s.r.timeout)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("connect %s: %w", s.r.addr, err)
+	}
 	var c *smtp.Client
 	if startTLS {
 		if c, err = smtp.NewClientStartTLS(conn, s.r.tlsConfig); err != nil {
-			return nil, fmt.Errorf("STARTTLS %s: %w", s.r.addr, err)
+			return nil, fmt.Errorf("STARTTLS with %s (tls=%s): %w", s.r.addr, s.r.tlsMode, err)
 		}
 	} else {
 		c = smtp.NewClient(conn)
@@ -165,7 +249,10 @@ func (s *relaySender) dial(ctx context.Context, startTLS bool) (*smtp.Client, er
 			return nil, fmt.Errorf("EHLO %s: %w", s.r.addr, err)
 		}
 	}
-	conn.SetDeadline(time.Time{})
+	if err := conn.SetDeadline(time.Time{}); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("connect %s: %w", s.r.addr, err)
+	}
 	c.CommandTimeout, c.SubmissionTimeout = s.r.timeout, s.r.timeout
 	return c, nil
 }
@@ -223,8 +310,9 @@ func (s *relaySender) Close() error {
 // read or forward it. Each file starts with Return-Path and Delivered-To
 // headers giving its envelope.
 type Maildir struct {
-	dir string
-	seq atomic.Uint64
+	dir  string
+	host string // in file names, as the Maildir convention asks
+	seq  atomic.Uint64
 }
 
 // NewMaildir creates the Maildir's folders under dir.
@@ -234,7 +322,11 @@ func NewMaildir(dir string) (*Maildir, error) {
 			return nil, fmt.Errorf("maildir: %w", err)
 		}
 	}
-	return &Maildir{dir: dir}, nil
+	host, err := os.Hostname()
+	if err != nil {
+		return nil, fmt.Errorf("maildir: the host name, for file names: %w", err)
+	}
+	return &Maildir{dir: dir, host: strings.ReplaceAll(host, "/", "_")}, nil
 }
 
 func (m *Maildir) String() string { return "maildir " + m.dir }
@@ -245,10 +337,8 @@ func (m *Maildir) Open() Sender { return m }
 // Send writes one file per recipient: to tmp/, synced, then renamed into
 // new/, as the Maildir convention requires for atomic delivery.
 func (m *Maildir) Send(_ context.Context, from string, to []string, msg []byte) error {
-	host, _ := os.Hostname()
 	for _, rcpt := range to {
-		name := strconv.FormatInt(time.Now().UnixNano(), 10) + "." + strconv.FormatUint(m.seq.Add(1), 10) + "." +
-			strings.ReplaceAll(host, "/", "_")
+		name := strconv.FormatInt(time.Now().UnixNano(), 10) + "." + strconv.FormatUint(m.seq.Add(1), 10) + "." + m.host
 		data := append([]byte("Return-Path: <"+from+">\r\nDelivered-To: "+rcpt+"\r\n"), msg...)
 		tmp := filepath.Join(m.dir, "tmp", name)
 		if err := writeSynced(tmp, data); err != nil {

@@ -16,15 +16,23 @@ const DefaultDepartment = "Support"
 // AddProperty creates a property with its inbound addresses and its default
 // department. Addresses are stored lower-case; one address belongs to at most
 // one property.
+// The property is validated first (ticket.Property.Validate), with the
+// defaults of ticket.Property.WithDefaults.
 func (s *Store) AddProperty(ctx context.Context, p ticket.Property) (ticket.Property, error) {
+	p = p.WithDefaults()
+	if err := p.Validate(); err != nil {
+		return ticket.Property{}, fmt.Errorf("add property: %w", err)
+	}
+	p.Addresses = append([]string(nil), p.Addresses...)
 	err := s.Update(ctx, func(tx *Tx) error {
-		if tx.exists(`SELECT 1 FROM properties WHERE slug = ?`, p.Slug) {
-			return fmt.Errorf("property %q: %w", p.Slug, ErrExists)
+		if found, err := tx.exists(`SELECT 1 FROM properties WHERE slug = ?`, p.Slug); err != nil || found {
+			return existsErr(err, fmt.Errorf("property %q: %w", p.Slug, ErrExists))
 		}
 		for i, a := range p.Addresses {
-			p.Addresses[i] = strings.ToLower(a)
-			if tx.exists(`SELECT 1 FROM property_addresses WHERE address = ?`, p.Addresses[i]) {
-				return fmt.Errorf("address %s is used by another property: %w", a, ErrExists)
+			p.Addresses[i] = strings.ToLower(strings.TrimSpace(a))
+			found, err := tx.exists(`SELECT 1 FROM property_addresses WHERE address = ?`, p.Addresses[i])
+			if err != nil || found {
+				return existsErr(err, fmt.Errorf("address %s is used by another property: %w", a, ErrExists))
 			}
 		}
 		p.CreatedAt = s.now().UTC()
@@ -124,14 +132,18 @@ func (s *Store) AddMember(ctx context.Context, slug string, m ticket.Member) (ti
 	if err != nil {
 		return m, fmt.Errorf("add member: %w", err)
 	}
+	if err := m.Validate(); err != nil {
+		return m, fmt.Errorf("add member: %w", err)
+	}
 	m.PropertyID = p.ID
-	m.Email = strings.ToLower(m.Email)
+	m.Email = strings.ToLower(strings.TrimSpace(m.Email))
 	m.CreatedAt = s.now().UTC()
 	err = s.Update(ctx, func(tx *Tx) error {
-		if tx.exists(`SELECT 1 FROM members WHERE property_id = ? AND email = ?`, p.ID, m.Email) {
-			return fmt.Errorf("member %s: %w", m.Email, ErrExists)
+		found, err := tx.exists(`SELECT 1 FROM members WHERE property_id = ? AND email = ?`, p.ID, m.Email)
+		if err != nil || found {
+			return existsErr(err, fmt.Errorf("member %s: %w", m.Email, ErrExists))
 		}
-		err := tx.queryRow(`INSERT INTO members (property_id, email, name, role, created_at)
+		err = tx.queryRow(`INSERT INTO members (property_id, email, name, role, created_at)
 			VALUES (?, ?, ?, ?, ?) RETURNING id`, p.ID, m.Email, m.Name, string(m.Role), ms(m.CreatedAt)).Scan(&m.ID)
 		if err != nil {
 			return err
@@ -176,10 +188,14 @@ func (s *Store) AddDepartment(ctx context.Context, slug string, d ticket.Departm
 	if err != nil {
 		return d, fmt.Errorf("add department: %w", err)
 	}
+	if err := d.Validate(); err != nil {
+		return d, fmt.Errorf("add department: %w", err)
+	}
 	d.PropertyID = p.ID
 	err = s.Update(ctx, func(tx *Tx) error {
-		if tx.exists(`SELECT 1 FROM departments WHERE property_id = ? AND name = ?`, p.ID, d.Name) {
-			return fmt.Errorf("department %q: %w", d.Name, ErrExists)
+		found, err := tx.exists(`SELECT 1 FROM departments WHERE property_id = ? AND name = ?`, p.ID, d.Name)
+		if err != nil || found {
+			return existsErr(err, fmt.Errorf("department %q: %w", d.Name, ErrExists))
 		}
 		if d.IsDefault {
 			if _, err := tx.exec(`UPDATE departments SET is_default = 0 WHERE property_id = ?`, p.ID); err != nil {
@@ -196,7 +212,11 @@ func (s *Store) AddDepartment(ctx context.Context, slug string, d ticket.Departm
 			if err != nil {
 				return err
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if n == 0 {
 				return fmt.Errorf("member %s: %w", email, ErrNotFound)
 			}
 		}
@@ -255,9 +275,25 @@ func queryStrings(ctx context.Context, s *Store, query string, args ...any) ([]s
 	return out, rows.Err()
 }
 
-// exists reports whether query returns a row. An error counts as no row: the
-// statement that follows reports it.
-func (tx *Tx) exists(query string, args ...any) bool {
+// exists reports whether query returns a row. Only sql.ErrNoRows means no
+// row; any other error is returned.
+func (tx *Tx) exists(query string, args ...any) (bool, error) {
 	var one int
-	return tx.queryRow(query, args...).Scan(&one) == nil
+	switch err := tx.queryRow(query, args...).Scan(&one); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	default:
+		return false, err
+	}
+}
+
+// existsErr returns the error of an exists check, or else taken: the
+// error for a row that exists.
+func existsErr(err, taken error) error {
+	if err != nil {
+		return err
+	}
+	return taken
 }

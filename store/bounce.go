@@ -76,7 +76,11 @@ type Suppression struct {
 
 // Suppressed reports whether mail to addr is suppressed in the property.
 func (tx *Tx) Suppressed(propertyID int64, addr string) (bool, error) {
-	return tx.exists(`SELECT 1 FROM suppressions WHERE property_id = ? AND address = ?`, propertyID, strings.ToLower(addr)), nil
+	found, err := tx.exists(`SELECT 1 FROM suppressions WHERE property_id = ? AND address = ?`, propertyID, strings.ToLower(addr))
+	if err != nil {
+		return false, fmt.Errorf("suppressed: %w", err)
+	}
+	return found, nil
 }
 
 // Suppress stops mail to s.Address in its property until cleared. It

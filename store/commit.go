@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"runtime/debug"
 )
@@ -100,7 +101,7 @@ func (s *Store) runTogether(batch []*job) (errs []error, ok bool) {
 	}
 	for _, j := range batch {
 		if err := s.runJob(&Tx{tx: tx, ctx: ctx, s: s}, j); err != nil {
-			tx.Rollback()
+			s.rollback(tx)
 			return nil, false
 		}
 	}
@@ -115,10 +116,19 @@ func (s *Store) runAlone(j *job) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	if err := s.runJob(&Tx{tx: tx, ctx: ctx, s: s}, j); err != nil {
-		tx.Rollback()
+		s.rollback(tx)
 		return err
 	}
 	return s.commit(tx, []error{nil})[0]
+}
+
+// rollback undoes a failed transaction. Its own failure changes nothing
+// for the callers (nothing was committed) but is logged: the connection
+// may be in trouble.
+func (s *Store) rollback(tx *sql.Tx) {
+	if err := tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		s.log.Error("rollback failed", "err", err)
+	}
 }
 
 func (s *Store) commit(tx *sql.Tx, errs []error) []error {

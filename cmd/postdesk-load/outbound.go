@@ -71,7 +71,10 @@ func outboundRun(ctx context.Context, args []string, out io.Writer) error {
 	elapsed := time.Since(start)
 	cancel()
 	<-done
-	failed, _ := st.Outbox(ctx, prop.ID, store.OutFailed)
+	failed, err := st.Outbox(ctx, prop.ID, store.OutFailed)
+	if err != nil {
+		return fmt.Errorf("outbound: counting failed rows: %w", err)
+	}
 	fmt.Fprintf(out, "outbound: %d messages to %s with %d workers in %.2fs: %.0f msg/s, %d failed\n",
 		*n, *relay, *workers, elapsed.Seconds(), float64(*n)/elapsed.Seconds(), len(failed))
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/postdesk/postdesk/config"
 	"github.com/postdesk/postdesk/store"
+	"github.com/postdesk/postdesk/threading"
 	"github.com/postdesk/postdesk/ticket"
 )
 
@@ -118,7 +119,7 @@ func propertyAdd(ctx context.Context, e env) error {
 	addrs := fs.String("address", "", "inbound addresses, comma-separated (required)")
 	fromName := fs.String("from-name", "", "display name of outbound mail (default: --name)")
 	fromAddr := fs.String("from-address", "", "address of outbound mail (default: the first inbound address)")
-	tag := fs.String("tag-format", "[#%d]", "subject tag; %d is the ticket number")
+	tag := fs.String("tag-format", ticket.DefaultTagFormat, "subject tag: %d (once) is the ticket number, with text beside it")
 	noAck := fs.Bool("no-ack", false, "do not acknowledge new tickets to the customer")
 	a, err := openAdmin(ctx, fs, l, e)
 	if err != nil {
@@ -128,23 +129,15 @@ func propertyAdd(ctx context.Context, e env) error {
 	if err := required(map[string]string{"slug": *slug, "name": *name, "address": *addrs}); err != nil {
 		return err
 	}
-	if !strings.Contains(*tag, "%d") {
-		return errors.New("--tag-format must contain %d")
+	p := ticket.Property{Slug: *slug, Name: *name, FromName: *fromName, FromAddress: strings.TrimSpace(*fromAddr),
+		TagFormat: *tag, AckEnabled: !*noAck, Addresses: splitList(*addrs)}
+	p = p.WithDefaults()
+	err = p.Validate()
+	if tagErr := threading.CheckTagFormat(p.TagFormat); tagErr != nil && ticket.CheckTagFormat(p.TagFormat) == nil {
+		err = errors.Join(err, &ticket.FieldError{Field: "tag-format", Err: tagErr})
 	}
-	p := ticket.Property{Slug: *slug, Name: *name, FromName: *fromName, FromAddress: *fromAddr, TagFormat: *tag, AckEnabled: !*noAck}
-	for _, addr := range strings.Split(*addrs, ",") {
-		if addr = strings.TrimSpace(addr); addr != "" {
-			if !strings.Contains(addr, "@") {
-				return fmt.Errorf("--address: %q is not an email address", addr)
-			}
-			p.Addresses = append(p.Addresses, addr)
-		}
-	}
-	if p.FromName == "" {
-		p.FromName = p.Name
-	}
-	if p.FromAddress == "" {
-		p.FromAddress = p.Addresses[0]
+	if err != nil {
+		return flagErrors(err)
 	}
 	if p, err = a.st.AddProperty(ctx, p); err != nil {
 		return err
@@ -186,11 +179,11 @@ func memberAdd(ctx context.Context, e env) error {
 	if err := required(map[string]string{"email": *email}); err != nil {
 		return err
 	}
-	r, err := ticket.ParseRole(*role)
-	if err != nil {
-		return err
+	m := ticket.Member{Email: strings.TrimSpace(*email), Name: *name, Role: ticket.Role(strings.ToLower(strings.TrimSpace(*role)))}
+	if err := m.Validate(); err != nil {
+		return flagErrors(err)
 	}
-	m, err := a.st.AddMember(ctx, p.Slug, ticket.Member{Email: *email, Name: *name, Role: r})
+	m, err = a.st.AddMember(ctx, p.Slug, m)
 	if err != nil {
 		return err
 	}
@@ -231,11 +224,9 @@ func departmentAdd(ctx context.Context, e env) error {
 	if err := required(map[string]string{"name": *name}); err != nil {
 		return err
 	}
-	d := ticket.Department{Name: *name, IsDefault: *isDefault}
-	for _, m := range strings.Split(*members, ",") {
-		if m = strings.TrimSpace(m); m != "" {
-			d.Members = append(d.Members, m)
-		}
+	d := ticket.Department{Name: *name, IsDefault: *isDefault, Members: splitList(*members)}
+	if err := d.Validate(); err != nil {
+		return flagErrors(err)
 	}
 	if _, err := a.st.AddDepartment(ctx, p.Slug, d); err != nil {
 		return err
@@ -260,6 +251,35 @@ func departmentList(ctx context.Context, e env) error {
 			fmt.Fprintf(w, "%s\t%v\t%s\n", d.Name, d.IsDefault, strings.Join(d.Members, ","))
 		}
 	})
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// flagErrors names each field of a validation error by its flag, one
+// problem a line: `--email: "x" is not an email address (no @)`.
+func flagErrors(err error) error {
+	list := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		list = j.Unwrap()
+	}
+	out := make([]error, 0, len(list))
+	for _, e := range list {
+		var fe *ticket.FieldError
+		if errors.As(e, &fe) {
+			e = fmt.Errorf("--%s: %w", fe.Field, fe.Err)
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
 }
 
 // nonNil makes an empty list print as [] in JSON, not null.

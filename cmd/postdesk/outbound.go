@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"text/tabwriter"
 	"time"
+
+	"github.com/postdesk/postdesk/store"
 )
 
 func heldList(ctx context.Context, e env) error {
@@ -38,6 +40,11 @@ func outboxList(ctx context.Context, e env) error {
 		return err
 	}
 	defer a.st.Close()
+	switch *status {
+	case "", store.OutQueued, store.OutSent, store.OutFailed:
+	default:
+		return fmt.Errorf("--status: %q is not queued, sent or failed", *status)
+	}
 	rows, err := a.st.Outbox(ctx, p.ID, *status)
 	if err != nil {
 		return err

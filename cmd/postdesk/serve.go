@@ -111,11 +111,23 @@ func outboundTransport(cfg config.Config) (notify.Transport, error) {
 	if cfg.Relay == "" {
 		return notify.NewMaildir(cfg.MaildirPath())
 	}
-	helo := cfg.SMTPDomain
-	if helo == "" {
-		helo, _ = os.Hostname()
+	helo, err := domainOrHost(cfg.SMTPDomain)
+	if err != nil {
+		return nil, fmt.Errorf("relay: %w", err)
 	}
 	return notify.ParseRelay(cfg.Relay, helo)
+}
+
+// domainOrHost returns the configured smtp-domain, or else the host name.
+func domainOrHost(domain string) (string, error) {
+	if domain != "" {
+		return domain, nil
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		return "", fmt.Errorf("no smtp-domain is set and the host name is unknown: %w", err)
+	}
+	return host, nil
 }
 
 // instanceID is the configured name of this gateway, or one generated on
@@ -125,7 +137,10 @@ func instanceID(ctx context.Context, cfg config.Config, st *store.Store) (string
 		return cfg.InstanceID, nil
 	}
 	return st.EnsureSetting(ctx, "instance-id", func() (string, error) {
-		host, _ := os.Hostname()
+		host, err := os.Hostname()
+		if err != nil {
+			return "", fmt.Errorf("instance id: the host name: %w", err)
+		}
 		return host + "-" + rand.Text()[:10], nil
 	})
 }
@@ -136,8 +151,9 @@ func smtpOptions(cfg config.Config) (smtpd.Options, func(), error) {
 		Domain: cfg.SMTPDomain, MaxMessageBytes: cfg.MaxMessageBytes, MaxRecipients: cfg.MaxRecipients,
 		MaxConnections: cfg.MaxConnections, CommandTimeout: cfg.CommandTimeout, DataTimeout: cfg.DataTimeout,
 	}
-	if opts.Domain == "" {
-		opts.Domain, _ = os.Hostname()
+	var err error
+	if opts.Domain, err = domainOrHost(opts.Domain); err != nil {
+		return opts, nil, err
 	}
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)

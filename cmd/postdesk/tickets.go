@@ -26,7 +26,7 @@ func ticketList(ctx context.Context, e env) error {
 	var st ticket.Status
 	if *status != "" {
 		if st, err = ticket.ParseStatus(*status); err != nil {
-			return err
+			return fmt.Errorf("--status: %w", err)
 		}
 	}
 	tickets, err := a.st.Tickets(ctx, p.Slug, st)
