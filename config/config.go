@@ -45,7 +45,8 @@ type Config struct {
 	Relay           string // outbound SMTP relay URL; empty spools to a Maildir
 	OutboundWorkers int
 	InstanceID      string        // names this gateway in the loop header
-	AcksPerHour     int           // acknowledgements to one address per property and hour
+	AcksPerHour     int           // acknowledgements to one base address per property and hour
+	AckCeiling      int           // acknowledgements per property and hour, to any addresses
 	NewTicketsHour  int           // new tickets from one sender per property and hour; more are held
 	ParticipantsMax int           // participants one mail may add; a mail naming more is held
 	AnswerRcptsMax  int           // addresses one agent answer may go to
@@ -95,7 +96,8 @@ func settings() []setting {
 		{"relay", "", "outbound relay: smtp://[user:pass@]host[:port][?tls=opportunistic|required|none&auth=plain|login] or smtps://…; credentials only over TLS unless tls=none; empty writes outbound mail to a Maildir under data", str(func(c *Config) *string { return &c.Relay })},
 		{"outbound-workers", "4", "concurrent outbound deliveries, each with its own relay connection", positive(func(c *Config) *int { return &c.OutboundWorkers })},
 		{"instance-id", "", "name of this gateway in the loop header of its mail (default: generated and kept in the database)", str(func(c *Config) *string { return &c.InstanceID })},
-		{"ack-limit", "10", "acknowledgements to one address per property and hour (RFC 3834: no storms)", positive(func(c *Config) *int { return &c.AcksPerHour })},
+		{"ack-limit", "10", "acknowledgements to one address (subaddress detail ignored, RFC 5233) per property and hour (RFC 3834: no storms)", positive(func(c *Config) *int { return &c.AcksPerHour })},
+		{"ack-ceiling", "200", "acknowledgements per property and hour, to all addresses together (bounds backscatter from forged senders)", positive(func(c *Config) *int { return &c.AckCeiling })},
 		{"new-ticket-limit", "20", "new tickets one sender may open per property and hour; more are held, not dropped", positive(func(c *Config) *int { return &c.NewTicketsHour })},
 		{"participant-limit", "20", "participants one mail may add (its To and Cc) or one #cc command name; a mail naming more is held for review, not dropped", positive(func(c *Config) *int { return &c.ParticipantsMax })},
 		{"answer-recipient-limit", "50", "addresses one agent answer may go to; an answer to more is kept as a note and not sent", positive(func(c *Config) *int { return &c.AnswerRcptsMax })},

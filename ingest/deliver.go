@@ -232,7 +232,7 @@ func newTicket(tx *store.Tx, prop ticket.Property, requester ticket.Contact, msg
 
 // queue returns the outbox queue of a delivery to a property.
 func (p *Pipeline) queue(tx *store.Tx, prop ticket.Property, env envelope) outbox.Queue {
-	return outbox.Queue{Keys: p.keys, Tx: tx, Prop: prop, Count: env.enqueued, AcksPerHour: p.limits.AcksPerHour}
+	return outbox.Queue{Keys: p.keys, Tx: tx, Prop: prop, Count: env.enqueued, AcksPerHour: p.limits.AcksPerHour, AckCeiling: p.limits.AckCeiling}
 }
 
 // people returns the requester (the first Reply-To address if present, else

@@ -62,8 +62,11 @@ type Pipeline struct {
 
 // Limits bound what one address can make postdesk do.
 type Limits struct {
-	// AcksPerHour caps acknowledgements to one address per property [10].
+	// AcksPerHour caps acknowledgements to one base address (RFC 5233
+	// detail removed) per property [10].
 	AcksPerHour int
+	// AckCeiling caps acknowledgements per property and hour [200].
+	AckCeiling int
 	// NewTicketsPerHour caps the tickets one sender opens per property;
 	// further new mail is held, not dropped [20].
 	NewTicketsPerHour int
@@ -78,6 +81,9 @@ type Limits struct {
 func (l Limits) withDefaults() Limits {
 	if l.AcksPerHour <= 0 {
 		l.AcksPerHour = 10
+	}
+	if l.AckCeiling <= 0 {
+		l.AckCeiling = 200
 	}
 	if l.NewTicketsPerHour <= 0 {
 		l.NewTicketsPerHour = 20

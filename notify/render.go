@@ -78,9 +78,7 @@ func (c *composer) compose(ctx context.Context) error {
 	fromName, subject, text := c.prop.FromName, "", ""
 	switch c.row.Kind {
 	case store.OutAck:
-		subject = c.tagged(c.t.Subject)
-		text = fmt.Sprintf("Hello,\n\nthank you for your message. We have opened ticket %s and will answer as soon as we can.\n"+
-			"To add to it, reply to this mail.%s\n\n-- \n%s\n", c.t.Ref(), c.quoteLast(ticket.Inbound), c.prop.Name)
+		subject, text = c.ackText()
 		c.b = c.b.Header("Auto-Submitted", "auto-replied").Header("X-Auto-Response-Suppress", "All").Header("Precedence", "auto_reply")
 	case store.OutReply:
 		fromName = nonEmpty(c.msg.AuthorName, c.prop.FromName)
@@ -249,6 +247,18 @@ func quote(m ticket.Message, maxLines int) string {
 		out += "> " + l + "\n"
 	}
 	return strings.TrimRight(out, "\n")
+}
+
+// ackText is the subject and text of an acknowledgement. The sender of the
+// mail acknowledged may be forged (spam with a victim's Reply-To), so the
+// acknowledgement carries nothing of it: no quoted text and not even its
+// subject, only the ticket tag and a neutral line. Otherwise it would relay
+// the spammer's words to the victim (backscatter; RFC 3834 §2, §5).
+func (c *composer) ackText() (subject, text string) {
+	subject = threading.Tag(c.prop.TagFormat, c.t.Number) + " We received your message"
+	text = fmt.Sprintf("Hello,\n\nthank you for your message. We have opened ticket %s and will answer as soon as we can.\n"+
+		"To add to it, reply to this mail.\n\n-- \n%s\n", c.t.Ref(), c.prop.Name)
+	return subject, text
 }
 
 func (c *composer) copyText() string {

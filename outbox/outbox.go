@@ -34,8 +34,12 @@ type Queue struct {
 	Prop ticket.Property
 	// Count, when set, is incremented for every row queued.
 	Count *int
-	// AcksPerHour caps acknowledgements to one address (RFC 3834 §2).
+	// AcksPerHour caps acknowledgements to one base address (RFC 3834
+	// §2; see BaseAddress).
 	AcksPerHour int
+	// AckCeiling caps the acknowledgements of the property per hour, to
+	// whatever addresses: forged senders cannot turn it into a spam cannon.
+	AckCeiling int
 }
 
 // ToContact queues a mail of the given kind to a contact about message
@@ -150,21 +154,50 @@ func (q Queue) team(t ticket.Ticket) ([]ticket.Member, error) {
 }
 
 // Acknowledge sends the customer an acknowledgement of a new ticket, unless
-// the property turned them off, the mail was automatic, or the address had
-// its hourly share of automatic mail already.
+// the property turned them off, the mail was automatic, the base address had
+// its hourly share of automatic mail already, or the property its hourly
+// ceiling. The sender of an inbound mail may be forged, so the limits are
+// what bound the backscatter a spammer can cause (RFC 3834 §2); the
+// acknowledgement itself quotes nothing of the mail (see notify).
 func (q Queue) Acknowledge(t ticket.Ticket, requester ticket.Contact, automatic bool) error {
 	if !q.Prop.AckEnabled || automatic || q.Prop.Owns(requester.Email) {
 		return nil
 	}
-	n, err := q.Tx.CountSent(q.Prop.ID, requester.Email, store.OutAck, q.Tx.Now().Add(-time.Hour))
+	recent, err := q.Tx.RecipientsSince(q.Prop.ID, store.OutAck, q.Tx.Now().Add(-time.Hour))
 	if err != nil {
 		return err
+	}
+	if q.AckCeiling > 0 && len(recent) >= q.AckCeiling {
+		return q.Tx.AddEvent(t.ID, "ack-limited", requester.Email,
+			"no acknowledgement: the property sent its hourly ceiling of acknowledgements")
+	}
+	base, n := BaseAddress(requester.Email), 0
+	for _, r := range recent {
+		if BaseAddress(r) == base {
+			n++
+		}
 	}
 	if n >= q.AcksPerHour {
 		return q.Tx.AddEvent(t.ID, "ack-limited", requester.Email,
 			"no acknowledgement: this address had its hourly limit of automatic replies")
 	}
 	return q.ToContact(store.OutAck, t, 0, requester)
+}
+
+// BaseAddress is addr lowercased with its subaddress detail removed
+// (RFC 5233 §1: "local+detail@domain" is "local@domain"), so that
+// "victim+1@…", "victim+2@…" count as one address against the limits.
+func BaseAddress(addr string) string {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return addr
+	}
+	local, domain := addr[:at], addr[at+1:]
+	if plus := strings.IndexByte(local, '+'); plus > 0 {
+		local = local[:plus]
+	}
+	return local + "@" + domain
 }
 
 // TellTeam sends a notice about a ticket to its assignee, or to its

@@ -87,6 +87,18 @@ func (tx *Tx) CountSent(propertyID int64, rcpt, kind string, since time.Time) (i
 	return n, nil
 }
 
+// RecipientsSince lists the recipients of a property's outbox rows of a
+// kind since a time, one entry per row, for limits that group addresses
+// (acknowledgements per base address and per property).
+func (tx *Tx) RecipientsSince(propertyID int64, kind string, since time.Time) ([]string, error) {
+	rows, err := tx.query(`SELECT rcpt FROM outbox WHERE property_id = ? AND kind = ? AND created_at >= ?`,
+		propertyID, kind, ms(since))
+	return collect("recent recipients", rows, err, func(r scanner) (string, error) {
+		var rcpt string
+		return rcpt, r.Scan(&rcpt)
+	})
+}
+
 // CountNewTicket counts one more new ticket from a contact in the current
 // window (which starts anew once window has passed since it began) and
 // returns the count so far, this one included.

@@ -101,7 +101,7 @@ func serve(ctx context.Context, e env) error {
 // onEnqueue wakes the workers that send what a delivery queued.
 func newPipeline(cfg config.Config, st *store.Store, keys *threading.Keys, instance string, log *slog.Logger, onEnqueue func()) *ingest.Pipeline {
 	return ingest.New(ingest.Options{Store: st, Keys: keys, InstanceID: instance, OnEnqueue: onEnqueue,
-		Limits: ingest.Limits{AcksPerHour: cfg.AcksPerHour, NewTicketsPerHour: cfg.NewTicketsHour,
+		Limits: ingest.Limits{AcksPerHour: cfg.AcksPerHour, AckCeiling: cfg.AckCeiling, NewTicketsPerHour: cfg.NewTicketsHour,
 			ParticipantsPerMail: cfg.ParticipantsMax, RecipientsPerAnswer: cfg.AnswerRcptsMax},
 		Logger: log.With("component", "ingest")})
 }
