@@ -42,10 +42,12 @@ type envelope struct {
 // customer's mail.
 func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte) (delivered, error) {
 	res := delivered{property: prop.Slug}
-	id, number, dup, err := tx.Retransmission(prop.ID, msg.MessageID, msg.ContentHash)
-	if err != nil || dup {
-		res.ticket, res.messageID, res.duplicate = number, id, dup
-		return res, err
+	if orig, dup, err := tx.Retransmission(prop.ID, msg.MessageID, msg.ContentHash); err != nil || dup {
+		res.ticket, res.messageID, res.duplicate = orig.TicketNumber, orig.MessageID, dup
+		if err != nil {
+			return res, err
+		}
+		return res, tx.AddEvent(orig.TicketID, "arrived-again", env.from, arrivedAgain(orig, msg))
 	}
 	if reason := p.ownMail(prop, msg); reason != "" && !env.released(reason) {
 		return p.hold(tx, prop, env, msg, raw, reason)
@@ -57,6 +59,26 @@ func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, m
 		return res, err
 	}
 	return p.customerMail(tx, prop, env, msg, raw)
+}
+
+// arrivedAgain describes a retransmission for the ticket's event log: the
+// message it repeats and, for list mail, the list (RFC 2919 List-Id).
+func arrivedAgain(orig store.Original, msg *parsed) string {
+	detail := "message " + itoa(orig.MessageID) + " <" + msg.MessageID + "> arrived again; not stored twice"
+	if list := strings.TrimSpace(firstValue(msg.Header["List-Id"])); list != "" {
+		if len(list) > 200 {
+			list = strings.ToValidUTF8(list[:200], "") + "…"
+		}
+		detail += " (through the list " + list + ")"
+	}
+	return detail
+}
+
+func firstValue(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
 }
 
 // ownMail recognises mail this gateway sent, come back: it carries our loop

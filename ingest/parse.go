@@ -324,17 +324,27 @@ func (m *parsed) warn(format string, args ...any) {
 }
 
 // contentHash identifies a message for retransmission checks: the same mail
-// relayed again, perhaps through other hops that added trace headers, has the
-// same originator headers and body. Trace fields (Received, Return-Path,
-// Delivered-To, X-Original-To) are left out.
+// arriving again, directly from an MTA's retry or through a mailing list,
+// has the same originator fields and body. Only the fields the author's
+// client writes count (RFC 5322 §3.6: origination date, originator but not
+// Sender or Reply-To, destination, identification, Subject; and the MIME
+// fields that say how to read the body). Trace fields (Received,
+// Return-Path, Delivered-To), the list fields (RFC 2369 List-*, RFC 2919
+// List-Id, Precedence) and anything else a hop adds (Sender, Reply-To
+// munging, X-headers, signatures and authentication results) do not.
+//
+// The body counts byte for byte, so a list that appends a footer, or
+// re-encodes the body, makes a different message: it is kept, not taken
+// for a retransmission. Deciding that a mail with the same Message-ID and
+// extra text is "the same" would drop what the extra text says, and
+// nothing accepted is dropped; lists that leave the body alone (most, and
+// every list that keeps DKIM signatures valid) are recognised.
 func contentHash(raw []byte) string {
 	h := sha256.New()
 	header, body := splitHeader(raw)
 	for _, line := range unfold(header) {
 		name, _, _ := strings.Cut(line, ":")
-		switch strings.ToLower(strings.TrimSpace(name)) {
-		case "received", "return-path", "delivered-to", "x-original-to", "dkim-signature", "arc-seal",
-			"arc-message-signature", "arc-authentication-results", "authentication-results", "received-spf":
+		if !hashedField[strings.ToLower(strings.TrimSpace(name))] {
 			continue
 		}
 		h.Write([]byte(line))
@@ -343,6 +353,13 @@ func contentHash(raw []byte) string {
 	h.Write([]byte{0})
 	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// hashedField are the header fields contentHash covers (lower case).
+var hashedField = map[string]bool{
+	"date": true, "from": true, "to": true, "cc": true, "bcc": true, "message-id": true,
+	"in-reply-to": true, "references": true, "subject": true,
+	"mime-version": true, "content-type": true, "content-transfer-encoding": true,
 }
 
 // splitHeader splits raw at the first empty line.

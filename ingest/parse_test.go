@@ -77,3 +77,28 @@ func FuzzParse(f *testing.F) {
 }
 
 func validUTF8(s string) bool { return strings.ToValidUTF8(s, "") == s }
+
+// TestContentHashIgnoresHops: what hops and lists add does not change the
+// content hash; what the author wrote, and a list footer appended to the
+// body, do.
+func TestContentHashIgnoresHops(t *testing.T) {
+	orig := "From: a@example.com\r\nTo: s@acme.test\r\nSubject: x\r\nDate: Sat, 21 Nov 2026 10:00:00 +0000\r\nMessage-ID: <1@example.com>\r\n\r\nbody\r\n"
+	base := contentHash([]byte(orig))
+	for _, tc := range []struct {
+		name string
+		raw  string
+		same bool
+	}{
+		{"trace", "Received: from a by b\r\nReturn-Path: <a@example.com>\r\nDelivered-To: s@acme.test\r\n" + orig, true},
+		{"list fields", "List-Id: <l.example.org>\r\nList-Unsubscribe: <mailto:x@l.example.org>\r\nPrecedence: list\r\n" +
+			"Sender: l-bounces@l.example.org\r\nReply-To: l@l.example.org\r\nX-BeenThere: l@l.example.org\r\n" + orig, true},
+		{"list footer", orig + "--\r\nl mailing list\r\nhttps://l.example.org/\r\n", false},
+		{"other body", strings.Replace(orig, "body", "other", 1), false},
+		{"other subject", strings.Replace(orig, "Subject: x", "Subject: y", 1), false},
+		{"other author", strings.Replace(orig, "From: a@", "From: b@", 1), false},
+	} {
+		if got := contentHash([]byte(tc.raw)) == base; got != tc.same {
+			t.Errorf("%s: same hash = %v, want %v", tc.name, got, tc.same)
+		}
+	}
+}

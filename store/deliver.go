@@ -13,19 +13,27 @@ import (
 // Now is the store's clock, for stamping rows written in this transaction.
 func (tx *Tx) Now() time.Time { return tx.s.now().UTC() }
 
+// Original is the stored message a retransmission repeats.
+type Original struct {
+	MessageID    int64
+	TicketID     int64
+	TicketNumber int64
+}
+
 // Retransmission looks for a message of the property with this Message-ID and
-// content hash, and returns its id and ticket number.
-func (tx *Tx) Retransmission(propertyID int64, messageID, contentHash string) (msgID, ticketNumber int64, found bool, err error) {
-	err = tx.queryRow(`SELECT m.id, t.number FROM messages m JOIN tickets t ON t.id = m.ticket_id
-		WHERE m.property_id = ? AND m.message_id = ? AND m.content_hash = ? LIMIT 1`,
-		propertyID, messageID, contentHash).Scan(&msgID, &ticketNumber)
+// content hash (the first stored, if several).
+func (tx *Tx) Retransmission(propertyID int64, messageID, contentHash string) (Original, bool, error) {
+	var o Original
+	err := tx.queryRow(`SELECT m.id, t.id, t.number FROM messages m JOIN tickets t ON t.id = m.ticket_id
+		WHERE m.property_id = ? AND m.message_id = ? AND m.content_hash = ? ORDER BY m.id LIMIT 1`,
+		propertyID, messageID, contentHash).Scan(&o.MessageID, &o.TicketID, &o.TicketNumber)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, false, nil
+		return o, false, nil
 	}
 	if err != nil {
-		return 0, 0, false, fmt.Errorf("find retransmission: %w", err)
+		return o, false, fmt.Errorf("find retransmission: %w", err)
 	}
-	return msgID, ticketNumber, true, nil
+	return o, true, nil
 }
 
 // Contact returns the property's contact with this address, creating it if it
