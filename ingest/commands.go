@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postdesk/postdesk/reply"
 	"github.com/postdesk/postdesk/ticket"
 )
 
@@ -163,44 +164,6 @@ func parseSnooze(s string) (time.Duration, error) {
 	return time.Duration(n) * u, nil
 }
 
-// quoteStart matches a line where clearly marked quoted history begins:
-// "On … wrote:" (and its German and French forms), Outlook's separators,
-// and the RFC 3676 §4.3 signature separator "-- ".
-var quoteStart = regexp.MustCompile(`^(On\s.+\swrote:|Am\s.+\sschrieb\s.+:|Le\s.+\sa\s[ée]crit\s?:|-{2,}\s*Original Message\s*-{2,}|_{10,}|-- )\s*$`)
-
-// trimReply keeps an agent's own words: it cuts the text at the first
-// clearly marked start of quoted history or signature, then drops trailing
-// quoted ("> ") and blank lines.
-func trimReply(text string) string {
-	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
-	for i, line := range lines {
-		trimmed := strings.TrimRight(line, " \t")
-		if line == "-- " || quoteStart.MatchString(trimmed) || outlookHeader(lines, i) {
-			lines = lines[:i]
-			break
-		}
-		// "On Mon, … <a@b>" may wrap before "wrote:".
-		if strings.HasPrefix(trimmed, "On ") && i+1 < len(lines) && strings.HasSuffix(strings.TrimSpace(lines[i+1]), "wrote:") {
-			lines = lines[:i]
-			break
-		}
-	}
-	for len(lines) > 0 {
-		last := strings.TrimSpace(lines[len(lines)-1])
-		if last != "" && !strings.HasPrefix(last, ">") {
-			break
-		}
-		lines = lines[:len(lines)-1]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// outlookHeader recognises Outlook's quoted header block: "From: …" followed
-// by "Sent: …" or "Date: …".
-func outlookHeader(lines []string, i int) bool {
-	if !strings.HasPrefix(lines[i], "From: ") || i+1 >= len(lines) {
-		return false
-	}
-	next := lines[i+1]
-	return strings.HasPrefix(next, "Sent: ") || strings.HasPrefix(next, "Date: ")
-}
+// trimReply keeps an agent's own words, answers between quoted lines
+// included (see package reply).
+func trimReply(text string) string { return reply.Trim(text) }

@@ -10,6 +10,7 @@ import (
 	"github.com/jhillyerd/enmime/v2"
 
 	"github.com/postdesk/postdesk/outbox"
+	"github.com/postdesk/postdesk/reply"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
 	"github.com/postdesk/postdesk/ticket"
@@ -98,7 +99,7 @@ func (c *composer) compose(ctx context.Context) error {
 	c.fromName = fromName
 	c.b = c.b.From(fromName, c.prop.FromAddress).To("", c.row.Rcpt).Subject(headerText(subject)).
 		Text([]byte(text)).HTML([]byte(textToHTML(text)))
-	if c.row.Kind == store.OutCopy && c.msg.HTML != "" {
+	if c.row.Kind == store.OutCopy && c.msg.HTML != "" && !c.folds() {
 		c.b = c.b.HTML([]byte(c.copyHTML()))
 	}
 	return c.attach(ctx)
@@ -236,8 +237,14 @@ func (c *composer) quoteLast(dir ticket.Direction) string {
 	return ""
 }
 
+// quote quotes the first lines of a message's new text: a customer's
+// quoted history is folded away first (see package reply).
 func quote(m ticket.Message, maxLines int) string {
-	lines := strings.Split(strings.TrimSpace(m.Text), "\n")
+	text := m.Text
+	if m.Direction == ticket.Inbound {
+		text, _ = reply.Fold(text)
+	}
+	lines := strings.Split(strings.TrimSpace(text), "\n")
 	if len(lines) > maxLines {
 		lines = append(lines[:maxLines], "…")
 	}
@@ -261,15 +268,39 @@ func (c *composer) ackText() (subject, text string) {
 	return subject, text
 }
 
+// copyText is the text of a member's copy. A customer's mail is never
+// trimmed when stored; in the copy its quoted history (the ticket's earlier
+// mail, usually) is folded away under one line saying so.
 func (c *composer) copyText() string {
 	what := "wrote"
 	if c.msg.Kind == ticket.KindNote {
 		what = "added an internal note"
 	}
+	body, folded := c.copyBody()
+	if folded > 0 {
+		body += fmt.Sprintf("\n\n[%d lines of quoted history folded away; `postdesk ticket show %d` has the whole message]", folded, c.t.Number)
+	}
 	return fmt.Sprintf("%s <%s> %s on %s (%s, %s):\n\n%s\n\n-- \n%sReply to this mail to answer the customer. "+
 		"Start with #note for an internal note, or commands such as #close, #assign me, #priority high.\n",
 		nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail), c.msg.AuthorEmail, what, c.t.Ref(), c.t.Status, c.t.Priority,
-		strings.TrimSpace(c.msg.Text), c.recipientsText())
+		body, c.recipientsText())
+}
+
+// copyBody is the message's text for a copy, a customer's quoted history
+// folded away, and how many lines were folded.
+func (c *composer) copyBody() (string, int) {
+	text := strings.TrimSpace(c.msg.Text)
+	if c.msg.Direction != ticket.Inbound {
+		return text, 0
+	}
+	return reply.Fold(text)
+}
+
+// folds reports whether the copy folds quoted history away: its HTML is
+// then the folded text's, not the customer's HTML with the history in it.
+func (c *composer) folds() bool {
+	_, n := c.copyBody()
+	return n > 0
 }
 
 func (c *composer) copyHTML() string {
