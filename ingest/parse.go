@@ -128,7 +128,7 @@ func (p *parser) parse(raw []byte) (*parsed, error) {
 		m.Header[k] = env.GetHeaderValues(k)
 	}
 	m.readHeaders(env)
-	m.Text, m.HTML = m.capped(m.utf8(env.Text, "text"), "text"), m.capped(m.utf8(env.HTML, "HTML"), "HTML")
+	m.Text, m.HTML = m.body(env.Text, "text"), m.body(env.HTML, "HTML")
 	m.readParts(env)
 	m.Report, m.Returned = readReport(env.Root), returnsMessage(env.Root)
 	for _, e := range env.Errors {
@@ -142,6 +142,16 @@ func (p *parser) parse(raw []byte) (*parsed, error) {
 		m.MessageID, m.Synthetic = "synthetic."+m.ContentHash[:32]+"@postdesk.invalid", true
 	}
 	return m, nil
+}
+
+// body returns a text or HTML body as stored: valid UTF-8 (undeclared
+// ISO-2022-JP decoded), capped.
+func (m *parsed) body(s, what string) string {
+	s = m.utf8(s, what)
+	if jp, ok := decodeJIS(s); ok {
+		s = jp
+	}
+	return m.capped(s, what)
 }
 
 // MaxBodyBytes caps the text and HTML bodies stored for display and search.
@@ -204,11 +214,12 @@ func headerOnly(raw []byte, mimeErr error) (*enmime.Envelope, error) {
 
 // needsCharsetGuess reports whether a text part declared no charset and
 // carries bytes that are not UTF-8: the only case where guessing can change
-// the result. ISO-2022-JP is 7-bit, so an escape byte counts too.
+// the result. 7-bit ISO-2022-JP is valid UTF-8 and recognised afterwards by
+// its escape sequences (decodeJIS): guessing does not tell it apart.
 func needsCharsetGuess(env *enmime.Envelope) bool {
 	undeclared := false
 	walk(env.Root, func(p *enmime.Part) {
-		if p.Charset == undeclaredCharset && (!utf8.Valid(p.Content) || bytes.IndexByte(p.Content, 0x1b) >= 0) {
+		if p.Charset == undeclaredCharset && !utf8.Valid(p.Content) {
 			undeclared = true
 		}
 	})
@@ -227,7 +238,7 @@ func (m *parsed) readHeaders(env *enmime.Envelope) {
 	m.ReplyTo = m.addresses(env, "Reply-To")
 	m.To = m.addresses(env, "To")
 	m.Cc = m.addresses(env, "Cc")
-	m.Subject = env.GetHeader("Subject")
+	m.Subject = decodeWords(env.GetHeader("Subject"))
 	if d, err := env.Date(); err == nil {
 		m.Date = d.UTC()
 	} else if env.GetHeader("Date") != "" {
@@ -291,6 +302,9 @@ func bareAddress(s string) *mail.Address {
 func (m *parsed) readParts(env *enmime.Envelope) {
 	add := func(p *enmime.Part, inline bool) {
 		name := p.FileName
+		if full, ok := continuedFilename(p); ok {
+			name = full
+		}
 		if name == "" {
 			name = defaultName(p.ContentType)
 		}
@@ -309,6 +323,22 @@ func (m *parsed) readParts(env *enmime.Envelope) {
 	for _, p := range env.OtherParts {
 		add(p, p.ContentID != "")
 	}
+}
+
+// continuedFilename reads a filename split into RFC 2231 continuations from
+// the part's Content-Disposition (filename*N) or Content-Type (name*N):
+// the MIME parser loses the first segment when they carry a charset.
+func continuedFilename(p *enmime.Part) (string, bool) {
+	if p.Header == nil {
+		return "", false
+	}
+	if name, ok := rfc2231Param(p.Header.Get("Content-Disposition"), "filename"); ok && name != "" {
+		return name, true
+	}
+	if name, ok := rfc2231Param(p.Header.Get("Content-Type"), "name"); ok && name != "" {
+		return name, true
+	}
+	return "", false
 }
 
 func defaultName(ctype string) string {

@@ -1,0 +1,94 @@
+package ingest
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestUndecodedCharsets: real bytes the MIME parser left undecoded, which
+// Python's email package reads: an ISO-2022-JP body with no charset, an
+// RFC 2231 filename continued in ISO-2022-JP, a gb18030 subject with
+// over-padded base64.
+func TestUndecodedCharsets(t *testing.T) {
+	tests := []struct{ file, subject, text, attachment string }{
+		{"iso2022jp-undeclared.eml", "test", "こんにちは世界", ""},
+		{"iso2022jp-no-content-type.eml", "test", "こんにちは世界", ""},
+		{"rfc2231-iso2022jp-filename.eml", "invoice", "see attached", "請求書2026年3月.pdf"},
+		{"gb18030-overpadded-subject.eml", "发票问题", "你好", ""},
+		{"iso2022jp.eml", "こんにちは", "こんにちは世界", ""},
+	}
+	p := newParser()
+	for _, tt := range tests {
+		raw, err := os.ReadFile("testdata/" + tt.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := p.parse(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.file, err)
+		}
+		if m.Subject != tt.subject || !strings.Contains(m.Text, tt.text) {
+			t.Errorf("%s: subject %q, text %q; want %q, %q", tt.file, m.Subject, m.Text, tt.subject, tt.text)
+		}
+		if tt.attachment != "" && (len(m.Attachments) != 1 || m.Attachments[0].Filename != tt.attachment) {
+			t.Errorf("%s: attachments %+v, want one named %q", tt.file, m.Attachments, tt.attachment)
+		}
+	}
+}
+
+func TestDecodeWords(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"=?gb18030?B?t6LGsc7KzOI===?=", "发票问题"},
+		{"=?GB18030?B?t6LGsc7KzOI=?= =?gb18030?B?t6LGsc7KzOI====?=", "发票问题发票问题"},
+		{"Re: =?iso-8859-1?Q?caf=E9?= ok", "Re: café ok"},
+		{"=?x-unknown?B?YWJj?=", "=?x-unknown?B?YWJj?="},
+		{"=?utf-8?B?!!!?=", "=?utf-8?B?!!!?="},
+		{"plain", "plain"},
+	}
+	for _, tt := range tests {
+		if got := decodeWords(tt.in); got != tt.want {
+			t.Errorf("decodeWords(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRFC2231Param(t *testing.T) {
+	tests := []struct {
+		value, want string
+		ok          bool
+	}{
+		{"attachment; filename*0*=ISO-2022-JP''%1B%24B%40A5a%3Dq%1B%28B2026; filename*1*=%1B%24BG%2F%1B%28B3%1B%24B7n%1B%28B.pdf", "請求書2026年3月.pdf", true},
+		{"attachment; filename*0*=utf-8'en'caf%C3%A9; filename*1=\" menu.pdf\"", "café menu.pdf", true},
+		{"attachment; filename*1=b.txt; filename*0=a", "ab.txt", true},
+		{"attachment; filename*=utf-8''x.txt", "", false},
+		{"attachment; filename=\"plain.txt\"", "", false},
+		{"attachment; filename*0*=iso-8859-1''caf%E9", "café", true},
+	}
+	for _, tt := range tests {
+		got, ok := rfc2231Param(tt.value, "filename")
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("rfc2231Param(%q) = %q, %v; want %q, %v", tt.value, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// FuzzCharsets: the decoders of header values never panic and always
+// return valid UTF-8 from valid UTF-8.
+func FuzzCharsets(f *testing.F) {
+	f.Add("=?gb18030?B?t6LGsc7KzOI===?=")
+	f.Add("attachment; filename*0*=ISO-2022-JP''%1B%24B%40A5a%3Dq%1B%28B2026; filename*1*=%1B%24BG%2F")
+	f.Add("\x1b$B$3$s$K$A$O@$3&\x1b(B")
+	f.Fuzz(func(t *testing.T, s string) {
+		if out := decodeWords(s); utf8.ValidString(s) && !utf8.ValidString(out) {
+			t.Errorf("decodeWords(%q) = %q: not UTF-8", s, out)
+		}
+		if out, _ := rfc2231Param(s, "filename"); !utf8.ValidString(out) {
+			t.Errorf("rfc2231Param(%q) = %q: not UTF-8", s, out)
+		}
+		if out, ok := decodeJIS(s); ok && !utf8.ValidString(out) {
+			t.Errorf("decodeJIS(%q) = %q: not UTF-8", s, out)
+		}
+	})
+}
