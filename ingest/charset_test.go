@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -91,4 +93,50 @@ func FuzzCharsets(f *testing.F) {
 			t.Errorf("decodeJIS(%q) = %q: not UTF-8", s, out)
 		}
 	})
+}
+
+// TestWinmailDat: the files inside Outlook's winmail.dat become the
+// message's attachments, the winmail.dat kept too.
+func TestWinmailDat(t *testing.T) {
+	raw, err := os.ReadFile("testdata/winmail.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := newParser().parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range m.Attachments {
+		got = append(got, a.Filename+" "+a.ContentType+" "+strconv.Itoa(len(a.Content)))
+	}
+	want := "winmail.dat application/ms-tnef 3481; AUTHORS application/octet-stream 244; README application/octet-stream 893"
+	if strings.Join(got, "; ") != want || len(m.Warnings) != 0 {
+		t.Errorf("attachments %q, warnings %q; want %q", strings.Join(got, "; "), m.Warnings, want)
+	}
+}
+
+// TestWinmailDatCorpus: the real winmail.dat of Amazon WorkMail's bounces
+// (message properties only, no files) reads without complaint.
+func TestWinmailDatCorpus(t *testing.T) {
+	paths, _ := filepath.Glob("../../shared/corpora/sisimai/maildir/bsd/lhost-amazonworkmail-0*.eml")
+	if len(paths) == 0 {
+		t.Skip("../shared/corpora is absent: no real winmail.dat to read")
+	}
+	p := newParser()
+	for _, path := range paths {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := p.parse(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, w := range m.Warnings {
+			if strings.Contains(w, "tnef") {
+				t.Errorf("%s: %s", path, w)
+			}
+		}
+	}
 }

@@ -316,6 +316,9 @@ func (m *parsed) readParts(env *enmime.Envelope) {
 	}
 	for _, p := range env.Attachments {
 		add(p, false)
+		if isTNEF(p) {
+			m.unpackTNEF(p)
+		}
 	}
 	for _, p := range env.Inlines {
 		add(p, true)
