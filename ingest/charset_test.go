@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -138,5 +139,18 @@ func TestWinmailDatCorpus(t *testing.T) {
 				t.Errorf("%s: %s", path, w)
 			}
 		}
+	}
+}
+
+// TestEmptyAttachment: an attachment whose content decodes to nothing (an
+// empty part, or base64 the MIME parser gives up on, which leaves the
+// content nil) is stored as an empty file, the raw message keeping every
+// byte; the mail is not deferred for ever with 451.
+func TestEmptyAttachment(t *testing.T) {
+	f := newFixture(t)
+	for i, body := range []string{"", "!!!! not base64 at all !!!!\r\n", "QmCC\r\n\r\nX-Corpus-File: enmime/mail/attachment-only-no-disposition.raw\r\n"} {
+		raw := fmt.Sprintf("From: a@example.com\r\nTo: support@acme.test\r\nSubject: empty %d\r\nMessage-ID: <empty-%d@example.com>\r\n"+
+			"MIME-Version: 1.0\r\nContent-Type: image/jpeg; name=\"x.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\n%s", i, i, body)
+		f.deliver(t, []byte(raw), "support@acme.test")
 	}
 }

@@ -372,12 +372,31 @@ func (m *parsed) warn(format string, args ...any) {
 // extra text is "the same" would drop what the extra text says, and
 // nothing accepted is dropped; lists that leave the body alone (most, and
 // every list that keeps DKIM signatures valid) are recognised.
+//
+// Line ends are normalised first (CRLF, LF and a lone CR alike), so mail
+// whose hops mixed them still splits into its fields and body. A mail
+// without a Message-ID field gets its synthetic id from this hash, so for
+// it every field but the trace fields counts, as does any line that is not
+// a header field at all.
 func contentHash(raw []byte) string {
 	h := sha256.New()
-	header, body := splitHeader(raw)
-	for _, line := range unfold(header) {
-		name, _, _ := strings.Cut(line, ":")
-		if !hashedField[strings.ToLower(strings.TrimSpace(name))] {
+	norm := bytes.ReplaceAll(bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n")), []byte("\r"), []byte("\n"))
+	header, body := splitHeader(norm)
+	lines := unfold(header)
+	hasID := false
+	for _, line := range lines {
+		if name, _, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(name), "message-id") {
+			hasID = true
+		}
+	}
+	for _, line := range lines {
+		name, _, ok := strings.Cut(line, ":")
+		name = strings.ToLower(strings.TrimSpace(name))
+		switch {
+		case !ok || !fieldName(name):
+		case hasID && !hashedField[name]:
+			continue
+		case !hasID && traceField[name]:
 			continue
 		}
 		h.Write([]byte(line))
@@ -393,6 +412,28 @@ var hashedField = map[string]bool{
 	"date": true, "from": true, "to": true, "cc": true, "bcc": true, "message-id": true,
 	"in-reply-to": true, "references": true, "subject": true,
 	"mime-version": true, "content-type": true, "content-transfer-encoding": true,
+}
+
+// traceField are the fields hops add, left out of the hash even of mail
+// without a Message-ID.
+var traceField = map[string]bool{
+	"received": true, "return-path": true, "delivered-to": true, "x-original-to": true, "dkim-signature": true,
+	"arc-seal": true, "arc-message-signature": true, "arc-authentication-results": true,
+	"authentication-results": true, "received-spf": true,
+}
+
+// fieldName reports whether s is a header field name (RFC 5322 §3.6.8:
+// printable ASCII but colon, here without spaces).
+func fieldName(s string) bool {
+	if s == "" || len(s) > 76 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // splitHeader splits raw at the first empty line.

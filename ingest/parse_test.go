@@ -101,4 +101,18 @@ func TestContentHashIgnoresHops(t *testing.T) {
 			t.Errorf("%s: same hash = %v, want %v", tc.name, got, tc.same)
 		}
 	}
+	// A hop's CRLF Received line on CR-only mail: the fields and body are
+	// still told apart, so two different such mails differ.
+	cr := func(body string) []byte {
+		return []byte("Received: from a by b\r\nFrom: a@example.com\rMessage-ID: <cr@example.com>\r\r" + body + "\r")
+	}
+	if contentHash(cr("one")) == contentHash(cr("two")) {
+		t.Error("CR-only mails with different bodies behind a CRLF trace field hash the same")
+	}
+	// Without a Message-ID (the synthetic id comes from the hash) other
+	// fields count, and so do lines that are no header field.
+	if contentHash([]byte("X-A: 1\r\n\r\n")) == contentHash([]byte("X-A: 2\r\n\r\n")) ||
+		contentHash([]byte("garbage one\r\n")) == contentHash([]byte("garbage two\r\n")) {
+		t.Error("mails without a Message-ID that differ hash the same")
+	}
 }

@@ -88,6 +88,9 @@ func (tx *Tx) AddParticipant(ticketID, contactID int64, role string) error {
 
 // PutBlob stores data under its SHA-256 (hex) unless it is already stored.
 func (tx *Tx) PutBlob(sha string, data []byte) error {
+	if data == nil {
+		data = []byte{} // a part that decoded to nothing is stored empty, not NULL
+	}
 	_, err := tx.exec(`INSERT INTO blobs (sha256, size, data) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING`,
 		sha, len(data), data)
 	if err != nil {
