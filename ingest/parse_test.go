@@ -104,7 +104,7 @@ func TestContentHashIgnoresHops(t *testing.T) {
 	// A hop's CRLF Received line on CR-only mail: the fields and body are
 	// still told apart, so two different such mails differ.
 	cr := func(body string) []byte {
-		return []byte("Received: from a by b\r\nFrom: a@example.com\rMessage-ID: <cr@example.com>\r\r" + body + "\r")
+		return []byte("Received: from a by b\r\nReturn-Path: <a@example.com>\rFrom: a@example.com\rMessage-ID: <cr@example.com>\r\r" + body + "\r")
 	}
 	if contentHash(cr("one")) == contentHash(cr("two")) {
 		t.Error("CR-only mails with different bodies behind a CRLF trace field hash the same")
