@@ -142,8 +142,14 @@ func TestRenderedHeaderLinesWithinLimits(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-		if err != nil || !strings.HasSuffix(got, subject) {
-			t.Errorf("%s: Subject reads back as %.60q… (%d chars), %v", row.Kind, got, len(got), err)
+		switch {
+		case err != nil:
+			t.Errorf("%s: Subject does not read back: %v", row.Kind, err)
+		case row.Kind == store.OutAck && strings.Contains(got, subject[:20]):
+			// An acknowledgement carries no subject of the mail (backscatter).
+			t.Errorf("ack: Subject carries the mail's subject: %.60q…", got)
+		case row.Kind != store.OutAck && !strings.HasSuffix(got, subject):
+			t.Errorf("%s: Subject reads back as %.60q… (%d chars)", row.Kind, got, len(got))
 		}
 		if row.Kind == store.OutCopy {
 			env, err := enmime.ReadEnvelope(strings.NewReader(string(r.raw)))
