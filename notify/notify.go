@@ -201,8 +201,8 @@ func backoff(attempts int) time.Duration {
 }
 
 // fail marks a row failed, records it on its ticket and tells the ticket's
-// team, all in one transaction. A failed notice tells nobody: that would
-// loop.
+// team (outbox.Queue.TellFailure, which tells nobody of a failed notice),
+// all in one transaction.
 func (w *Worker) fail(ctx context.Context, row store.OutboxRow, reason string) error {
 	prop, err := w.store.PropertyByID(ctx, row.PropertyID)
 	if err != nil {
@@ -218,10 +218,7 @@ func (w *Worker) fail(ctx context.Context, row store.OutboxRow, reason string) e
 		if err := tx.AddEvent(row.TicketID, "delivery-failed", row.Rcpt, reason); err != nil {
 			return err
 		}
-		if row.Kind == store.OutNotice {
-			return nil
-		}
 		q := outbox.Queue{Keys: w.keys, Tx: tx, Prop: prop}
-		return q.TellTeam(row.TicketID, "Delivery failed: "+row.Rcpt, "Mail to "+row.Rcpt+" could not be delivered:\n\n"+reason)
+		return q.TellFailure(row, "Delivery failed: "+row.Rcpt, "Mail to "+row.Rcpt+" could not be delivered:\n\n"+reason)
 	})
 }
