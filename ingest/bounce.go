@@ -217,7 +217,8 @@ func unverifiedBounce(tx *store.Tx, b *store.Bounce, row store.OutboxRow, linked
 
 // verifiedBounce logs a verified bounce on its ticket and, when the failure
 // is permanent, fails the row, suppresses its recipient (an event on the
-// ticket) and tells the team.
+// ticket) and tells the team, unless the row was itself a notice
+// (outbox.Queue.TellFailure).
 func (p *Pipeline) verifiedBounce(tx *store.Tx, prop ticket.Property, b *store.Bounce, row store.OutboxRow, permanent bool, count *int) error {
 	detail := bounceDetail(b)
 	if b.TicketID != 0 {
@@ -244,7 +245,7 @@ func (p *Pipeline) verifiedBounce(tx *store.Tx, prop ticket.Property, b *store.B
 		return err
 	}
 	q := outbox.Queue{Keys: p.keys, Tx: tx, Prop: prop, Count: count}
-	return q.TellTeam(b.TicketID, "Delivery failed: "+row.Rcpt,
+	return q.TellFailure(row, "Delivery failed: "+row.Rcpt,
 		"Mail to "+row.Rcpt+" bounced ("+detail+").\nNo more mail goes to this address until the suppression is cleared "+
 			"(postdesk suppression clear "+row.Rcpt+").")
 }

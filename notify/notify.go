@@ -7,11 +7,13 @@
 // fails the row for good, is recorded on the ticket and told to the
 // ticket's team. A row is marked sent right after the transport accepts it:
 // a crash in between sends it once more, with the same Message-ID, so the
-// receiver can deduplicate.
+// receiver can deduplicate. Only a queued row is marked sent or retried: a
+// verified bounce that failed it while it was being sent stands.
 package notify
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -164,11 +166,14 @@ func (w *Worker) deliver(ctx context.Context, sender Sender, row store.OutboxRow
 	}
 	switch {
 	case err == nil:
-		if err := w.store.MarkSent(rec, row.ID); err != nil {
+		switch err := w.store.MarkSent(rec, row.ID); {
+		case errors.Is(err, store.ErrNotQueued):
+			log.Warn("sent, but a bounce failed the row meanwhile: it stays failed", "size", len(mail.raw))
+		case err != nil:
 			log.Error("sent, but could not mark it sent: it may be sent again", "err", err)
-			return
+		default:
+			log.Info("sent", "size", len(mail.raw), "attempt", row.Attempts+1)
 		}
-		log.Info("sent", "size", len(mail.raw), "attempt", row.Attempts+1)
 	case Permanent(err) || w.now().Sub(row.CreatedAt) > w.maxAge:
 		log.Warn("delivery failed for good", "err", err, "attempts", row.Attempts+1)
 		if err := w.fail(rec, row, err.Error()); err != nil {
@@ -177,7 +182,10 @@ func (w *Worker) deliver(ctx context.Context, sender Sender, row store.OutboxRow
 	default:
 		next := w.now().Add(backoff(row.Attempts))
 		log.Info("delivery deferred", "err", err, "attempt", row.Attempts+1, "next", next.Format(time.RFC3339))
-		if err := w.store.MarkRetry(rec, row.ID, next, err.Error()); err != nil {
+		switch err := w.store.MarkRetry(rec, row.ID, next, err.Error()); {
+		case errors.Is(err, store.ErrNotQueued):
+			log.Info("not retried: a bounce failed the row meanwhile")
+		case err != nil:
 			log.Error("recording the retry", "err", err)
 		}
 	}
@@ -193,8 +201,8 @@ func backoff(attempts int) time.Duration {
 }
 
 // fail marks a row failed, records it on its ticket and tells the ticket's
-// team, all in one transaction. A failed notice tells nobody: that would
-// loop.
+// team (outbox.Queue.TellFailure, which tells nobody of a failed notice),
+// all in one transaction.
 func (w *Worker) fail(ctx context.Context, row store.OutboxRow, reason string) error {
 	prop, err := w.store.PropertyByID(ctx, row.PropertyID)
 	if err != nil {
@@ -210,10 +218,7 @@ func (w *Worker) fail(ctx context.Context, row store.OutboxRow, reason string) e
 		if err := tx.AddEvent(row.TicketID, "delivery-failed", row.Rcpt, reason); err != nil {
 			return err
 		}
-		if row.Kind == store.OutNotice {
-			return nil
-		}
 		q := outbox.Queue{Keys: w.keys, Tx: tx, Prop: prop}
-		return q.TellTeam(row.TicketID, "Delivery failed: "+row.Rcpt, "Mail to "+row.Rcpt+" could not be delivered:\n\n"+reason)
+		return q.TellFailure(row, "Delivery failed: "+row.Rcpt, "Mail to "+row.Rcpt+" could not be delivered:\n\n"+reason)
 	})
 }

@@ -218,3 +218,15 @@ func (q Queue) TellTeam(ticketID int64, subject, body string) error {
 	}
 	return nil
 }
+
+// TellFailure tells the team of row's ticket that the mail of row failed:
+// a 5xx reply to its delivery, or a verified bounce. A failed notice tells
+// nobody, however it failed: a notice in answer to a notice could loop
+// (issue 8 item 4), and the member it was for is the team anyway. Neither
+// does a row about no ticket.
+func (q Queue) TellFailure(row store.OutboxRow, subject, body string) error {
+	if row.Kind == store.OutNotice || row.TicketID == 0 {
+		return nil
+	}
+	return q.TellTeam(row.TicketID, subject, body)
+}

@@ -83,12 +83,16 @@ func (tx *Tx) Suppressed(propertyID int64, addr string) (bool, error) {
 	return found, nil
 }
 
-// Suppress stops mail to s.Address in its property until cleared. It
+// Suppress stops mail to s.Address in its property until cleared: mail
+// queued to it already is failed too, each with an event on its ticket,
+// since "no more mail" includes mail waiting for a retry. A row being sent
+// right now may still go; its late MarkSent then changes nothing. Suppress
 // reports whether the address was not suppressed before.
 func (tx *Tx) Suppress(s Suppression) (bool, error) {
+	addr := strings.ToLower(s.Address)
 	res, err := tx.exec(`INSERT INTO suppressions (property_id, address, reason, ticket_id, bounce_id, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (property_id, address) DO NOTHING`,
-		s.PropertyID, strings.ToLower(s.Address), s.Reason, nullID(s.TicketID), nullID(s.BounceID), ms(tx.Now()))
+		s.PropertyID, addr, s.Reason, nullID(s.TicketID), nullID(s.BounceID), ms(tx.Now()))
 	if err != nil {
 		return false, fmt.Errorf("suppress: %w", err)
 	}
@@ -96,7 +100,30 @@ func (tx *Tx) Suppress(s Suppression) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("suppress: %w", err)
 	}
-	return n == 1, nil
+	return n == 1, tx.failQueuedTo(s.PropertyID, addr, s.Reason)
+}
+
+// failQueuedTo fails the property's queued rows to a suppressed address.
+func (tx *Tx) failQueuedTo(propertyID int64, addr, reason string) error {
+	rows, err := tx.query(`UPDATE outbox SET status = ?, last_error = ? WHERE property_id = ? AND rcpt = ? AND status = ?
+		RETURNING COALESCE(ticket_id, 0)`, OutFailed, "not sent: "+addr+" is suppressed ("+reason+")", propertyID, addr, OutQueued)
+	tickets, err := collect("fail queued mail", rows, err, func(r scanner) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return err
+	}
+	seen := map[int64]bool{0: true}
+	for _, id := range tickets {
+		if !seen[id] {
+			seen[id] = true
+			if err := tx.AddEvent(id, "suppressed", addr, "not sent: the address bounced permanently"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Suppressions lists a property's suppressed addresses, newest first.

@@ -26,6 +26,10 @@ const (
 	OutFailed = "failed"
 )
 
+// ErrNotQueued is returned by MarkSent and MarkRetry for a row that is no
+// longer queued: a verified bounce failed it while it was being sent.
+var ErrNotQueued = errors.New("outbox row is no longer queued")
+
 // OutboxRow is one mail to send.
 type OutboxRow struct {
 	ID          int64
@@ -160,22 +164,45 @@ func (s *Store) Outbox(ctx context.Context, propertyID int64, status string) ([]
 	return collect("list outbox", rows, err, scanOutbox)
 }
 
-// MarkSent records a row as delivered.
+// MarkSent records a queued row as delivered. A row that is no longer
+// queued keeps its state, and MarkSent returns ErrNotQueued: a verified
+// bounce that arrived while the row was being sent failed it, and a late
+// MarkSent must not undo that (the bounce stands; the address stays
+// suppressed).
 func (s *Store) MarkSent(ctx context.Context, id int64) error {
-	return s.Update(ctx, func(tx *Tx) error {
-		_, err := tx.exec(`UPDATE outbox SET status = ?, sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`,
-			OutSent, ms(tx.Now()), id)
-		return err
-	})
+	return s.updateQueued(ctx, "mark sent", `UPDATE outbox SET status = ?, sent_at = ?, attempts = attempts + 1, last_error = ''
+		WHERE id = ? AND status = ?`, func(now time.Time) []any { return []any{OutSent, ms(now), id, OutQueued} })
 }
 
-// MarkRetry records a temporary failure and when to try again.
+// MarkRetry records a temporary failure of a queued row and when to try
+// again. Like MarkSent, it leaves a row that is no longer queued alone and
+// returns ErrNotQueued.
 func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, reason string) error {
-	return s.Update(ctx, func(tx *Tx) error {
-		_, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?`,
-			ms(next), reason, id)
+	return s.updateQueued(ctx, "mark retry", `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ?
+		WHERE id = ? AND status = ?`, func(time.Time) []any { return []any{ms(next), reason, id, OutQueued} })
+}
+
+// updateQueued runs an update of one row that applies only while the row
+// is queued, and returns ErrNotQueued when it matched nothing. The update
+// itself succeeds either way, so that it never rolls back the other
+// transactions of its group commit.
+func (s *Store) updateQueued(ctx context.Context, what, query string, args func(now time.Time) []any) error {
+	var n int64
+	err := s.Update(ctx, func(tx *Tx) error {
+		res, err := tx.exec(query, args(tx.Now())...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
 		return err
 	})
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s: %w", what, err)
+	case n == 0:
+		return fmt.Errorf("%s: %w", what, ErrNotQueued)
+	}
+	return nil
 }
 
 // Members returns members of a property by id.

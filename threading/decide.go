@@ -270,10 +270,19 @@ func referencedBy(lk Lookup, propertyID int64, own string, tickets []int64, cand
 // for this property, or 0.
 func (r *Resolver) ownTicket(propertyID int64, id string) int64 {
 	tok, ok := r.Keys.TokenInMessageID(id)
-	if !ok || tok.PropertyID != propertyID || tok.Kind == KindBounce {
+	if !ok || tok.PropertyID != propertyID || !tok.namesTicketMail() {
 		return 0
 	}
 	return tok.TicketID
+}
+
+// namesTicketMail reports whether a Message-ID with this token is one of a
+// ticket's conversation: a copy to a contact or member, or the ticket
+// reference. A notice's id is a note to one member, not the ticket's mail,
+// so a reply to it never continues the ticket by reference (RFC 5322
+// §3.6.4); a bounce token is an envelope sender, never a Message-ID we use.
+func (t Token) namesTicketMail() bool {
+	return t.Kind == KindContact || t.Kind == KindMember || t.Kind == KindTicket
 }
 
 func found(lk Lookup, propertyID, ticketID int64, rule Rule, matched string, cands []string) (Decision, bool, error) {

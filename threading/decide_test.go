@@ -61,3 +61,41 @@ func TestDecideIgnoredAndReferencedBy(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnTicketKinds: of the Message-IDs we mint, only a copy's (contact or
+// member) and the ticket reference point to their ticket. A notice's id is
+// about a member's notice, not the ticket's conversation, and a bounce
+// token is an envelope sender, never a Message-ID of a ticket's mail.
+func TestOwnTicketKinds(t *testing.T) {
+	keys, err := NewKeys(1, map[uint8][]byte{1: []byte("decide-test-secret-0001")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Resolver{Keys: keys}
+	lk := mapLookup{tickets: map[int64]bool{1: true}}
+	id := func(k Kind) string {
+		return keys.MessageID(Token{Kind: k, PropertyID: 7, TicketID: 1, ID: 5}, "u1", "help.example")
+	}
+	ticketRef := keys.TicketReference(7, 1, "help.example")
+	otherProperty := keys.MessageID(Token{Kind: KindContact, PropertyID: 8, TicketID: 1, ID: 5}, "u1", "help.example")
+	tests := []struct {
+		name string
+		in   Input
+		want Rule
+	}{
+		{"contact copy", Input{InReplyTo: []string{id(KindContact)}}, RuleInReplyTo},
+		{"member copy", Input{InReplyTo: []string{id(KindMember)}}, RuleInReplyTo},
+		{"ticket reference", Input{References: []string{ticketRef}}, RuleReferences},
+		{"notice", Input{InReplyTo: []string{id(KindNotice)}}, RuleNew},
+		{"notice in References", Input{References: []string{id(KindNotice)}}, RuleNew},
+		{"bounce", Input{InReplyTo: []string{id(KindBounce)}}, RuleNew},
+		{"other property", Input{InReplyTo: []string{otherProperty}}, RuleNew},
+	}
+	for _, tt := range tests {
+		tt.in.PropertyID = 7
+		d, err := r.Decide(tt.in, lk)
+		if err != nil || d.Rule != tt.want {
+			t.Errorf("%s: Decide = %q, %v; want rule %s", tt.name, d.String(), err, tt.want)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
 	"github.com/postdesk/postdesk/internal/smtptest"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
@@ -272,5 +274,41 @@ func TestNullSenderMailIsVisible(t *testing.T) {
 	settle(t, relay, 300*time.Millisecond, 10*time.Second)
 	if n := len(relay.To("dave@example.org")); n != 0 {
 		t.Errorf("dave received %d mails, want no acknowledgement of null-sender mail", n)
+	}
+}
+
+// TestSuppressionStopsQueuedMail: "no more mail goes there" includes mail
+// already queued. Alice's answer to carol waits for a retry (the relay
+// said 451) when the acknowledgement's verified bounce suppresses carol:
+// the answer is failed then and there, and not sent when its retry comes.
+func TestSuppressionStopsQueuedMail(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	relay := smtptest.Start(t)
+	srv := startServer(t, data, "--relay", relay.URL())
+	mustSend(t, srv.addr, "carol@example.com", []string{"support@acme.test"},
+		"From: carol@example.com\r\nTo: support@acme.test\r\nSubject: hi\r\nMessage-ID: <sq1@example.com>\r\n\r\nhello\r\n")
+	ack := relay.WaitFor(t, "carol@example.com", 1)[0]
+	copy1 := relay.WaitFor(t, "alice@acme.test", 1)[0]
+	st := openTestStore(t, data)
+	waitSent(t, st, "carol@example.com", store.OutAck)
+	relay.Refuse("carol@example.com", &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"})
+	rcpt, reply := replyFrom(t, copy1, "Alice <alice@acme.test>", "We are on it.")
+	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(reply))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if r := outboxRow(t, st, "carol@example.com", store.OutReply); r.Attempts > 0 {
+			break // deferred, due again in a minute
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the answer to carol was never tried")
+		}
+	}
+	mustSend(t, srv.addr, "", []string{ack.From}, string(dsnReport("carol@example.com", "failed", "5.1.1", ack.Header("Message-Id"))))
+	if r := outboxRow(t, st, "carol@example.com", store.OutReply); r.Status != store.OutFailed || !strings.Contains(r.LastError, "suppressed") {
+		t.Errorf("the queued answer to carol is %s (%q) after carol's address was suppressed, want %s, saying why",
+			r.Status, r.LastError, store.OutFailed)
+	}
+	if ev := events(t, st); !strings.Contains(ev, "suppressed carol@example.com") {
+		t.Errorf("the unsent answer is not an event on the ticket:\n%s", ev)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -255,5 +256,42 @@ func TestReplyToNoticeIsANote(t *testing.T) {
 	}
 	if got := subjects(relay, "alice@acme.test", ""); len(got) != 2 {
 		t.Errorf("alice received %q, want her copy and the one notice", got)
+	}
+}
+
+// TestBouncedNoticeTellsNoOne (issue 8 item 4, no notice in answer to a
+// notice): the "delivery failed" notice to alice bounces with a verified
+// delivery status notification (RFC 3464) at the notice's own bounce
+// address. The bounce is recorded and alice's address suppressed, but the
+// team is told nothing: that notice would answer a notice.
+func TestBouncedNoticeTellsNoOne(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	cli(t, data, "member", "add", "--email", "bob@acme.test", "--name", "Bob")
+	relay := smtptest.Start(t)
+	relay.Refuse("carol@example.com", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"})
+	srv := startServer(t, data, "--relay", relay.URL(), "--notice-window", "1s")
+	mustSend(t, srv.addr, "carol@example.com", []string{"support@acme.test"},
+		"From: Carol <carol@example.com>\r\nTo: support@acme.test\r\nSubject: Lost parcel\r\nMessage-ID: <carol-p@example.com>\r\n\r\nWhere is it?\r\n")
+	notice := waitSubjects(t, relay, "alice@acme.test", "Delivery failed: carol@example.com", 1)[0]
+	waitSubjects(t, relay, "bob@acme.test", "Delivery failed: carol@example.com", 1)
+	st := openTestStore(t, data)
+	waitSent(t, st, "alice@acme.test", store.OutNotice)
+	mustSend(t, srv.addr, "", []string{notice.From}, dsn(notice.From, "alice@acme.test", 1))
+	settle(t, relay, 2500*time.Millisecond, 20*time.Second) // past the notice window
+	if row := outboxRow(t, st, "alice@acme.test", store.OutNotice); row.Status != store.OutFailed {
+		t.Errorf("alice's notice is %s after its bounce, want %s", row.Status, store.OutFailed)
+	}
+	if n, _ := st.Count(context.Background(), "suppressions"); n != 1 {
+		t.Errorf("%d suppressions, want alice's", n)
+	}
+	if got := subjects(relay, "bob@acme.test", "Delivery failed"); len(got) != 1 {
+		t.Errorf("bob received %q, want only the notice about carol: none answers the bounced notice", got)
+	}
+	if n, _ := st.Count(context.Background(), "pending_notices"); n != 0 {
+		t.Errorf("%d notices pending, want none", n)
+	}
+	if ev := events(t, st); !strings.Contains(ev, "no more mail to alice@acme.test") {
+		t.Errorf("events do not record alice's suppression:\n%s", ev)
 	}
 }
