@@ -149,6 +149,7 @@ func (c *composer) finish() (rendered, error) {
 	if err != nil {
 		return rendered{}, fmt.Errorf("render: %w", err)
 	}
+	quoteLongLines(part)
 	part.Header.Set("From", address(c.fromName, c.prop.FromAddress))
 	part.Header.Set("Reply-To", address(c.prop.FromName, replyTo))
 	var buf bytes.Buffer
@@ -321,4 +322,44 @@ func nonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// quoteLongLines makes each text part holding a line longer than RFC 5322
+// §2.1.1 allows (998 octets) quoted-printable, whose soft line breaks keep
+// every line within 76 octets (RFC 2045 §6.7). enmime would send such a
+// part as 7bit when it is plain ASCII, and a relay may refuse or break it.
+func quoteLongLines(root *enmime.Part) {
+	qp := enmime.NewEncoder(enmime.ForceQuotedPrintableCte(true))
+	for p := root; p != nil; p = nextPart(p) {
+		if strings.HasPrefix(p.ContentType, "text/") && hasLongLine(p.Content) {
+			p.WithEncoder(qp)
+		}
+	}
+}
+
+// nextPart walks a part tree depth first.
+func nextPart(p *enmime.Part) *enmime.Part {
+	if p.FirstChild != nil {
+		return p.FirstChild
+	}
+	for ; p != nil; p = p.Parent {
+		if p.NextSibling != nil {
+			return p.NextSibling
+		}
+	}
+	return nil
+}
+
+func hasLongLine(b []byte) bool {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return len(b) > maxLineLen
+		}
+		if len(bytes.TrimSuffix(b[:i], []byte("\r"))) > maxLineLen {
+			return true
+		}
+		b = b[i+1:]
+	}
+	return false
 }
