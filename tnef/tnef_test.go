@@ -5,21 +5,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"unicode/utf8"
-)
 
-func read(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+	tw "github.com/postdesk/postdesk/internal/tneftest"
+)
 
 // describe lists attachments as "name type cid size".
 func describe(atts []Attachment) string {
@@ -30,36 +20,36 @@ func describe(atts []Attachment) string {
 	return strings.Join(out, "; ")
 }
 
-// TestDecodeReal decodes real winmail.dat files.
-func TestDecodeReal(t *testing.T) {
-	tests := []struct{ file, want, err string }{
-		{"two-files.tnef", "AUTHORS application/octet-stream  244; README application/octet-stream  893", ""},
-		{"one-file.tnef", "AUTHORS application/octet-stream  244", ""},
-		{"attachments.tnef", "zappa_av1.jpg   2937; bookmark.htm   85805", ""},
-		{"long-filename.tnef", "allproductsmar2000.dat   279", ""},
-		{"data-before-name.tnef", "AUTOEXEC.BAT   0; CONFIG.SYS   0; boot.ini   289", ""},
-		{"multi-value-attribute.tnef", "208225__5_seconds__Voice_Mail.mp3 audio/mp3  10656", ""},
-		{"unicode-mapi-attr.tnef", "example.dat   1024", ""},
-		{"unicode-mapi-attr-name.tnef", "spaconsole2.cfg   8387; image001.png image/png image001.png@01CF8C82.F4A2A290 3815; " +
-			"image002.png image/png image002.png@01CF8C82.F4A2A290 3573; image003.png image/png image003.png@01CF8C82.F4A2A290 3792", ""},
-		{"body.tnef", "", ""},
-		{"garbage-at-end.tnef", "", "stray bytes"},
-		{"panic.tnef", "image001.jpg image/jpeg image001.jpg@01D139A1.76DB0C80 11250; image002.jpg image/jpeg image002.jpg@01D139A1.76DB0C80 9583; " +
-			"image003.png image/png image003.png@01D139A1.76DB0C80 7147", "claims"},
-	}
-	for _, tt := range tests {
-		atts, err := Decode(read(t, tt.file))
-		if got := describe(atts); got != tt.want {
-			t.Errorf("%s: attachments %q, want %q", tt.file, got, tt.want)
+// TestDecode decodes the streams of streams_test.go: names, types,
+// Content-IDs and sizes, and the error of a damaged stream.
+func TestDecode(t *testing.T) {
+	for _, s := range streams() {
+		atts, err := Decode(s.b)
+		if got := describe(atts); got != s.want {
+			t.Errorf("%s: attachments %q, want %q", s.name, got, s.want)
 		}
-		if (err == nil) != (tt.err == "") || (err != nil && !strings.Contains(err.Error(), tt.err)) {
-			t.Errorf("%s: error %v, want one containing %q", tt.file, err, tt.err)
+		if (err == nil) != (s.err == "") || (err != nil && !strings.Contains(err.Error(), s.err)) {
+			t.Errorf("%s: error %v, want one containing %q", s.name, err, s.err)
 		}
 	}
-	// The files are what the stream holds: AUTHORS is a text file.
-	atts, _ := Decode(read(t, "two-files.tnef"))
-	if !utf8.Valid(atts[0].Data) || bytes.IndexByte(atts[0].Data, 0) >= 0 {
-		t.Errorf("AUTHORS does not read as the text file it is: %q", atts[0].Data)
+}
+
+// TestDecodeBytes: each file is exactly the bytes that were written, not a
+// neighbour's or a slice off by a header.
+func TestDecodeBytes(t *testing.T) {
+	data := [][]byte{authors, readme, content(2, 279)}
+	w := tw.New().
+		Attachment(tw.Attachment{Title: "AUTHORS", Data: data[0]}).
+		Attachment(tw.Attachment{Title: "README", DataFirst: true, Data: data[1]}).
+		Attachment(tw.Attachment{Title: "X.BIN", NoData: true, Props: []tw.Prop{tw.Binary(tw.PidTagAttachDataBinary, data[2])}})
+	atts, err := Decode(w.Bytes())
+	if err != nil || len(atts) != len(data) {
+		t.Fatalf("Decode = %d files, %v; want %d files", len(atts), err, len(data))
+	}
+	for i, a := range atts {
+		if !bytes.Equal(a.Data, data[i]) {
+			t.Errorf("file %d (%s): %d bytes differ from the %d written", i, a.Name, len(a.Data), len(data[i]))
+		}
 	}
 }
 
@@ -67,7 +57,9 @@ func TestDecodeDamaged(t *testing.T) {
 	if _, err := Decode([]byte("not tnef at all")); !errors.Is(err, ErrNotTNEF) {
 		t.Errorf("Decode(plain text) = %v, want ErrNotTNEF", err)
 	}
-	good := read(t, "two-files.tnef")
+	good := tw.New().
+		Attachment(tw.Attachment{Title: "AUTHORS", Data: authors}).
+		Attachment(tw.Attachment{Title: "README", Data: readme}).Bytes()
 	bad := append([]byte{}, good...)
 	bad[len(bad)-5] ^= 0xff // inside the last attribute's data
 	if _, err := Decode(bad); err == nil || !strings.Contains(err.Error(), "checksum") {
@@ -85,15 +77,20 @@ func TestDecodeDamaged(t *testing.T) {
 			t.Errorf("Decode(first %d bytes) found %d attachments", n, len(atts))
 		}
 	}
+	// A property list whose count or lengths lie.
+	lying := tw.New().Attachment(tw.Attachment{Title: "A", Data: []byte("a")}).
+		Attribute(tw.LevelAttachment, tw.AttAttachment, binary.LittleEndian.AppendUint32(nil, 1000)).Bytes()
+	if atts, err := Decode(lying); err == nil || len(atts) != 1 {
+		t.Errorf("Decode(lying property count) = %q, %v; want the file and an error", describe(atts), err)
+	}
 }
 
 // FuzzDecode: any bytes give attachments or an error, never a panic, and
 // no attachment holds more bytes than the input.
 func FuzzDecode(f *testing.F) {
-	paths, _ := filepath.Glob("testdata/*.tnef")
-	for _, p := range paths {
-		if b, err := os.ReadFile(p); err == nil && len(b) < 64<<10 {
-			f.Add(b)
+	for _, s := range streams() {
+		if len(s.b) < 64<<10 {
+			f.Add(s.b)
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
