@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	tw "github.com/postdesk/postdesk/internal/tneftest"
 )
 
 // TestUndecodedCharsets: real bytes the MIME parser left undecoded, which
@@ -97,24 +101,61 @@ func FuzzCharsets(f *testing.F) {
 }
 
 // TestWinmailDat: the files inside Outlook's winmail.dat become the
-// message's attachments, the winmail.dat kept too.
+// message's attachments, byte for byte, the winmail.dat kept too. The
+// stream is written by internal/tneftest; its MIME type, Content-ID and
+// long file name are what Outlook records in attAttachment.
 func TestWinmailDat(t *testing.T) {
-	raw, err := os.ReadFile("testdata/winmail.eml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	authors := []byte("Carol Jones <carol@example.com>\r\n")
+	logo := bytes.Repeat([]byte{0x89, 'P', 'N', 'G', 0, 0xff}, 100)
+	dat := tw.New().Body("The two files you asked for are attached.\r\n").
+		Attachment(tw.Attachment{Title: "AUTHORS", Data: authors, Props: []tw.Prop{
+			tw.String8(tw.PidTagAttachMimeTag, "application/octet-stream"),
+		}}).
+		Attachment(tw.Attachment{Title: "COMPAN~1.PNG", Data: logo, Props: []tw.Prop{
+			tw.Unicode(tw.PidTagAttachLongFilename, "company logo.png"),
+			tw.Unicode(tw.PidTagAttachContentID, "<logo@01D139A1>"),
+		}}).Bytes()
+	raw := winmailMessage(dat)
 	m, err := newParser().parse(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, a := range m.Attachments {
-		got = append(got, a.Filename+" "+a.ContentType+" "+strconv.Itoa(len(a.Content)))
+		got = append(got, a.Filename+" "+a.ContentType+" "+a.ContentID+" "+strconv.Itoa(len(a.Content)))
 	}
-	want := "winmail.dat application/ms-tnef 3481; AUTHORS application/octet-stream 244; README application/octet-stream 893"
+	want := fmt.Sprintf("winmail.dat application/ms-tnef  %d; AUTHORS application/octet-stream  %d; company logo.png image/png logo@01D139A1 %d",
+		len(dat), len(authors), len(logo))
 	if strings.Join(got, "; ") != want || len(m.Warnings) != 0 {
-		t.Errorf("attachments %q, warnings %q; want %q", strings.Join(got, "; "), m.Warnings, want)
+		t.Fatalf("attachments %q, warnings %q; want %q", strings.Join(got, "; "), m.Warnings, want)
 	}
+	for i, w := range [][]byte{dat, authors, logo} {
+		if !bytes.Equal(m.Attachments[i].Content, w) {
+			t.Errorf("%s: content differs from the bytes written", m.Attachments[i].Filename)
+		}
+	}
+}
+
+// winmailMessage is an Outlook mail carrying dat as its winmail.dat.
+func winmailMessage(dat []byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("From: Carol Jones <carol@example.com>\r\nTo: support@acme.test\r\n" +
+		"Subject: Logs attached\r\nMessage-ID: <outlook-tnef-1@example.com>\r\n" +
+		"Date: Sat, 21 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n" +
+		"X-MS-Has-Attach: yes\r\nX-MS-TNEF-Correlator: <outlook-tnef-1@example.com>\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"_002_outlook_\"\r\n\r\n" +
+		"--_002_outlook_\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\n\r\n" +
+		"The two files you asked for are attached.\r\n\r\n" +
+		"--_002_outlook_\r\nContent-Type: application/ms-tnef; name=\"winmail.dat\"\r\n" +
+		"Content-Disposition: attachment; filename=\"winmail.dat\"\r\n" +
+		"Content-Transfer-Encoding: base64\r\n\r\n")
+	enc := base64.StdEncoding.EncodeToString(dat)
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc + "\r\n\r\n--_002_outlook_--\r\n")
+	return b.Bytes()
 }
 
 // TestWinmailDatCorpus: the real winmail.dat of Amazon WorkMail's bounces

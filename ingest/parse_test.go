@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	tw "github.com/postdesk/postdesk/internal/tneftest"
 )
 
 func TestHeaderOnlyFallback(t *testing.T) {
@@ -39,9 +41,14 @@ func TestCROnlyLineEnds(t *testing.T) {
 	}
 }
 
-// seedCorpus adds the testdata fixtures and, when present, the shared
-// corpora to a fuzz target.
+// seedCorpus adds the testdata fixtures, a generated winmail.dat mail and,
+// when present, the shared corpora to a fuzz target.
 func seedCorpus(f *testing.F) {
+	f.Add(winmailMessage(tw.New().Body("Body.\r\n").
+		Attachment(tw.Attachment{Title: "A.TXT", Data: []byte("a file\r\n"), Props: []tw.Prop{
+			tw.Unicode(tw.PidTagAttachLongFilename, "a file.txt"),
+			tw.String8(tw.PidTagAttachMimeTag, "text/plain"),
+		}}).Bytes()))
 	paths, _ := filepath.Glob("testdata/*.eml")
 	filepath.WalkDir("../../shared/corpora", func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".eml") || strings.HasSuffix(path, ".raw")) {
