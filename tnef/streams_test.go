@@ -10,11 +10,13 @@ import (
 
 // stream is a TNEF stream built by internal/tneftest and what Decode must
 // make of it: "name type cid size" per file (see describe), and a piece of
-// the error, if any.
+// the error, if any. differs, when set, says why the tnef command reads the
+// stream otherwise, by design.
 type stream struct {
 	name      string
 	b         []byte
 	want, err string
+	differs   string
 }
 
 // content is n bytes of deterministic noise, different per seed, so that a
@@ -67,7 +69,7 @@ func inline(name, typ, cid string, data []byte) tw.Attachment {
 func streams() []stream {
 	var out []stream
 	addBytes := func(name string, b []byte, want, err string) {
-		out = append(out, stream{name, b, want, err})
+		out = append(out, stream{name: name, b: b, want: want, err: err})
 	}
 	add := func(name string, w *tw.Writer, want, err string) { addBytes(name, w.Bytes(), want, err) }
 	file := func(title string, data []byte, props ...tw.Prop) tw.Attachment {
@@ -95,6 +97,14 @@ func streams() []stream {
 			tw.String8(tw.PidTagAttachFilename, "ALLPRO~1.DAT"),
 			tw.String8(tw.PidTagAttachLongFilename, "allproductsmar2000.dat"))),
 		"allproductsmar2000.dat   279", "")
+
+	// An 8-bit name that is not UTF-8 is Windows-1252, the code page
+	// Outlook writes in the West (attOemCodepage).
+	add("long-filename-cp1252", tw.New().
+		Attachment(file("CAFE~1.TXT", text("menu", 120),
+			tw.String8(tw.PidTagAttachLongFilename, "caf\xe9 \x80 menu.txt"))),
+		"café € menu.txt   120", "")
+	out[len(out)-1].differs = "tnef writes 8-bit names as they are; Decode reads them as Windows-1252"
 
 	add("long-filename-unicode", tw.New().
 		Attachment(file("RECHNU~1.PDF", content(3, 1024),
