@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -50,11 +51,14 @@ type guardedConn struct {
 	release func()
 	domain  string
 	once    sync.Once
+	// stopping marks a deadline set on purpose to stop go-smtp's DATA
+	// reader (see dotReader): its timeout ends that read, not the session.
+	stopping atomic.Bool
 }
 
 func (c *guardedConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
-	if err != nil && isTimeout(err) {
+	if err != nil && isTimeout(err) && !c.stopping.Load() {
 		c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
 		c.Conn.Write([]byte("421 4.4.2 " + c.domain + " Timeout waiting for the client, closing connection\r\n"))
 		c.Close()
@@ -65,4 +69,28 @@ func (c *guardedConn) Read(b []byte) (int, error) {
 func (c *guardedConn) Close() error {
 	c.once.Do(c.release)
 	return c.Conn.Close()
+}
+
+// stopDataReader makes the read that go-smtp's DATA reader is waiting in
+// return at once, with a timeout that does not end the session: after a
+// message whose end dotReader found, go-smtp still drains its reader before
+// it replies. The next command read sets a new deadline; Reset clears the
+// mark.
+func (c *guardedConn) stopDataReader() error {
+	c.stopping.Store(true)
+	return c.Conn.SetReadDeadline(time.Now())
+}
+
+// guarded finds the guardedConn under a connection, through TLS.
+func guarded(c net.Conn) *guardedConn {
+	for {
+		switch x := c.(type) {
+		case *guardedConn:
+			return x
+		case interface{ NetConn() net.Conn }:
+			c = x.NetConn()
+		default:
+			return nil
+		}
+	}
 }

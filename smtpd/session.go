@@ -43,6 +43,9 @@ type session struct {
 
 func (s *session) Reset() {
 	s.from, s.sizeHint, s.rcpts = "", 0, nil
+	if g := guarded(s.conn.Conn()); g != nil {
+		g.stopping.Store(false)
+	}
 }
 
 func (s *session) Logout() error {
@@ -80,7 +83,11 @@ func (s *session) Data(r io.Reader) error {
 	if err := s.conn.Conn().SetReadDeadline(start.Add(s.srv.opts.DataTimeout)); err != nil {
 		return reply(stageData, err)
 	}
-	data, err := readMessage(r, s.sizeHint, s.srv.opts.MaxMessageBytes)
+	dr := newDotReader(r)
+	data, err := readMessage(dr, s.sizeHint, s.srv.opts.MaxMessageBytes)
+	if dr.Ended() {
+		defer s.stopDataReader()
+	}
 	if err != nil {
 		s.log.Info("data not received", "from", s.from, "err", err)
 		return reply(stageData, err)
@@ -96,6 +103,19 @@ func (s *session) Data(r io.Reader) error {
 	s.log.Log(s.ctx, level, "message "+outcome, "from", s.from, "rcpts", s.rcpts, "size", len(data),
 		"took", time.Since(start).Round(time.Microsecond), "err", err)
 	return reply(stageData, err)
+}
+
+// stopDataReader ends go-smtp's wait for an end of DATA that dotReader
+// found and go-smtp's reader missed, so that the reply goes out now.
+func (s *session) stopDataReader() {
+	g := guarded(s.conn.Conn())
+	if g == nil {
+		s.log.Error("cannot stop the DATA reader: connection not ours; the reply waits for the data timeout")
+		return
+	}
+	if err := g.stopDataReader(); err != nil {
+		s.log.Warn("stop DATA reader", "err", err)
+	}
 }
 
 // readMessage reads DATA into one buffer, sized from the SIZE parameter when
