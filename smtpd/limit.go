@@ -11,15 +11,43 @@ import (
 // limitListener caps concurrent connections. A connection over the cap is
 // told so with 421 (RFC 5321 §3.8) and closed, instead of waiting unanswered
 // in the kernel's backlog.
+//
+// It also keeps its open connections, so that Drain can end them at shutdown.
 type limitListener struct {
 	net.Listener
 	slots  chan struct{}
 	domain string
 	log    *slog.Logger
+
+	closeOnce sync.Once
+	closeErr  error
+	draining  atomic.Bool
+	mu        sync.Mutex
+	conns     map[*guardedConn]struct{}
 }
 
-func newLimitListener(ln net.Listener, max int, domain string, log *slog.Logger) net.Listener {
-	return &limitListener{Listener: ln, slots: make(chan struct{}, max), domain: domain, log: log}
+func newLimitListener(ln net.Listener, max int, domain string, log *slog.Logger) *limitListener {
+	return &limitListener{Listener: ln, slots: make(chan struct{}, max), domain: domain, log: log,
+		conns: map[*guardedConn]struct{}{}}
+}
+
+// Close closes the listener: connections are refused from then on. It may
+// be called more than once.
+func (l *limitListener) Close() error {
+	l.closeOnce.Do(func() { l.closeErr = l.Listener.Close() })
+	return l.closeErr
+}
+
+// Drain ends every connection at its next command (RFC 5321 §3.8: 421 and
+// close), without interrupting a message being received or delivered: its
+// reply goes out first. A session waiting for a command is woken now.
+func (l *limitListener) Drain() {
+	l.draining.Store(true)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for c := range l.conns {
+		c.Conn.SetReadDeadline(time.Now()) // wakes a read in progress
+	}
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
@@ -30,7 +58,11 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		}
 		select {
 		case l.slots <- struct{}{}:
-			return &guardedConn{Conn: c, release: func() { <-l.slots }, domain: l.domain}, nil
+			g := &guardedConn{Conn: c, l: l}
+			l.mu.Lock()
+			l.conns[g] = struct{}{}
+			l.mu.Unlock()
+			return g, nil
 		default:
 			l.log.Warn("connection refused: too many connections", "remote", c.RemoteAddr().String(), "max", cap(l.slots))
 			c.SetWriteDeadline(time.Now().Add(time.Second))
@@ -46,28 +78,67 @@ func (l *limitListener) Accept() (net.Conn, error) {
 // mid-line: a client dribbling bytes would have its fragments taken for
 // commands and live on. Closing here, after saying why (RFC 5321 §4.5.3.2),
 // ends it at the first timeout.
+//
+// While the listener drains, the next read outside a message's DATA ends
+// the session with 421; a read inside DATA goes on until the data deadline.
 type guardedConn struct {
 	net.Conn
-	release func()
-	domain  string
-	once    sync.Once
+	l    *limitListener
+	once sync.Once
 	// stopping marks a deadline set on purpose to stop go-smtp's DATA
 	// reader (see dotReader): its timeout ends that read, not the session.
 	stopping atomic.Bool
+	// dataUntil is the deadline of the DATA being received (Unix
+	// nanoseconds), zero outside DATA.
+	dataUntil atomic.Int64
 }
 
 func (c *guardedConn) Read(b []byte) (int, error) {
-	n, err := c.Conn.Read(b)
-	if err != nil && isTimeout(err) && !c.stopping.Load() {
-		c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
-		c.Conn.Write([]byte("421 4.4.2 " + c.domain + " Timeout waiting for the client, closing connection\r\n"))
-		c.Close()
+	for {
+		if c.l.draining.Load() && c.dataUntil.Load() == 0 {
+			c.closeSaying("421 4.3.2 " + c.l.domain + " Service shutting down, try again later")
+			return 0, net.ErrClosed
+		}
+		n, err := c.Conn.Read(b)
+		if err == nil || !isTimeout(err) || c.stopping.Load() {
+			return n, err
+		}
+		if until := c.dataUntil.Load(); n == 0 && c.l.draining.Load() && until != 0 && time.Now().UnixNano() < until {
+			c.Conn.SetReadDeadline(time.Unix(0, until)) // woken by Drain: keep receiving
+			continue
+		}
+		if c.l.draining.Load() && c.dataUntil.Load() == 0 {
+			continue // woken by Drain between commands: say so above
+		}
+		c.closeSaying("421 4.4.2 " + c.l.domain + " Timeout waiting for the client, closing connection")
+		return n, err
 	}
-	return n, err
+}
+
+// closeSaying writes a last reply and closes the connection.
+func (c *guardedConn) closeSaying(reply string) {
+	c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
+	c.Conn.Write([]byte(reply + "\r\n"))
+	c.Close()
+}
+
+// receivingData marks the connection as inside DATA until the deadline, or
+// outside it (zero time).
+func (c *guardedConn) receivingData(until time.Time) {
+	if until.IsZero() {
+		c.dataUntil.Store(0)
+		return
+	}
+	c.dataUntil.Store(until.UnixNano())
 }
 
 func (c *guardedConn) Close() error {
-	c.once.Do(c.release)
+	c.once.Do(func() {
+		<-c.l.slots
+		c.l.mu.Lock()
+		delete(c.l.conns, c)
+		c.l.mu.Unlock()
+	})
 	return c.Conn.Close()
 }
 

@@ -13,8 +13,9 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// backend creates a session per connection, each with a context derived from
-// the server's, so that shutting the server down cancels lookups in flight.
+// backend creates a session per connection, each with a context that
+// outlives the server's (a shutdown lets the message being received be
+// delivered) and ends when the grace period of a shutdown has passed.
 type backend struct {
 	srv  *Server
 	base context.Context
@@ -80,11 +81,19 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 
 func (s *session) Data(r io.Reader) error {
 	start := time.Now()
-	if err := s.conn.Conn().SetReadDeadline(start.Add(s.srv.opts.DataTimeout)); err != nil {
+	deadline := start.Add(s.srv.opts.DataTimeout)
+	if err := s.conn.Conn().SetReadDeadline(deadline); err != nil {
 		return reply(stageData, err)
+	}
+	g := guarded(s.conn.Conn())
+	if g != nil {
+		g.receivingData(deadline) // a shutdown lets this message arrive
 	}
 	dr := newDotReader(r)
 	data, err := readMessage(dr, s.sizeHint, s.srv.opts.MaxMessageBytes)
+	if g != nil {
+		g.receivingData(time.Time{})
+	}
 	if dr.Ended() {
 		defer s.stopDataReader()
 	}

@@ -49,7 +49,10 @@ type Options struct {
 	CommandTimeout time.Duration // waiting for a command line [5m, RFC 5321 §4.5.3.2.7]
 	DataTimeout    time.Duration // receiving a whole message after DATA [10m]
 	WriteTimeout   time.Duration // [1m]
-	Logger         *slog.Logger
+	// ShutdownGrace bounds how long a shutdown waits for the messages
+	// being received and delivered. [30s]
+	ShutdownGrace time.Duration
+	Logger        *slog.Logger
 	// Trace, when set, receives the raw protocol dialogue. It includes
 	// message bodies and is meant for debugging only.
 	Trace io.Writer
@@ -80,6 +83,9 @@ func (o *Options) setDefaults() {
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = time.Minute
 	}
+	if o.ShutdownGrace <= 0 {
+		o.ShutdownGrace = 30 * time.Second
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -98,12 +104,19 @@ func New(opts Options, d Deliverer) *Server {
 	return &Server{opts: opts, d: d, log: opts.Logger}
 }
 
-// Serve accepts connections on ln until ctx is cancelled, then stops
-// accepting, gives sessions in progress up to 10 seconds to finish, and
-// returns. A message whose DATA has been received is always either stored
-// and answered 250, or answered with an error: never dropped silently.
+// Serve accepts connections on ln until ctx is cancelled or accepting fails.
+//
+// When ctx is cancelled it shuts down gracefully: the listener is closed at
+// once (new connections are refused), a session waiting for a command is
+// told 421 4.3.2 and closed, and a message being received or delivered goes
+// on, with a context that is not cancelled, until its reply is sent; the
+// session then ends at its next command. After ShutdownGrace, whatever is
+// left is cancelled and closed. Serve returns nil once every session has
+// ended, or the error that stopped accepting.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := smtp.NewServer(&backend{srv: s, base: ctx})
+	base, hardStop := context.WithCancel(context.WithoutCancel(ctx))
+	defer hardStop()
+	srv := smtp.NewServer(&backend{srv: s, base: base})
 	srv.Domain = s.opts.Domain
 	srv.TLSConfig = s.opts.TLSConfig
 	srv.MaxMessageBytes = s.opts.MaxMessageBytes
@@ -116,23 +129,32 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.opts.Trace != nil {
 		srv.Debug = s.opts.Trace
 	}
-	ln = newLimitListener(ln, s.opts.MaxConnections, s.opts.Domain, s.log)
-	s.log.Info("smtp listening", "addr", ln.Addr().String(), "tls", s.opts.TLSConfig != nil)
+	lim := newLimitListener(ln, s.opts.MaxConnections, s.opts.Domain, s.log)
+	addr := ln.Addr().String()
+	s.log.Info("smtp listening", "addr", addr, "tls", s.opts.TLSConfig != nil)
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(lim) }()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("smtp serve: %w", err)
+		srv.Close()
+		return fmt.Errorf("smtp serve %s: %w", addr, err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	s.log.Info("smtp shutting down", "addr", addr, "grace", s.opts.ShutdownGrace)
+	graceCtx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(graceCtx) }()
+	lim.Close() // now, whether or not go-smtp's Serve has registered it yet
+	lim.Drain()
+	if err := <-shut; err != nil {
+		s.log.Warn("smtp sessions still running after the grace period: cancelled", "err", err)
+		hardStop()
 		srv.Close()
 	}
 	<-errc
-	s.log.Info("smtp stopped", "addr", ln.Addr().String())
+	s.log.Info("smtp stopped", "addr", addr)
 	return nil
 }
 
