@@ -84,7 +84,9 @@ func (w *Worker) Kick() {
 }
 
 // Run delivers due rows until ctx is cancelled, then waits for the
-// deliveries in progress to finish.
+// deliveries in progress to finish: a mail being handed to the relay is
+// not cut off (the transport's own timeouts bound it). It returns nil once
+// stopped.
 func (w *Worker) Run(ctx context.Context) error {
 	w.log.Info("outbound worker started", "transport", w.transport.String(), "workers", w.workers)
 	jobs := make(chan dueRow)
@@ -94,12 +96,19 @@ func (w *Worker) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.deliverLoop(ctx, jobs, done)
+			w.deliverLoop(context.WithoutCancel(ctx), jobs, done)
 		}()
 	}
 	w.dispatch(ctx, jobs, done)
 	close(jobs)
-	wg.Wait()
+	// Take the last completions, so that no delivery goroutine blocks on
+	// a full done channel that nobody reads any more.
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	for range done {
+	}
 	w.log.Info("outbound worker stopped")
 	return nil
 }

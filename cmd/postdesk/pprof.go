@@ -8,13 +8,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"sync"
 	"time"
 )
 
-// servePprof serves Go's profiler on addr until ctx ends. It is off unless
-// configured: profiles reveal internals, so bind it to loopback.
-func servePprof(ctx context.Context, wg *sync.WaitGroup, addr string, log *slog.Logger) error {
+// servePprof listens on addr and returns the component serving Go's
+// profiler there until its context ends. It is off unless configured:
+// profiles reveal internals, so bind it to loopback.
+func servePprof(addr string, log *slog.Logger) (func(context.Context) error, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
@@ -23,22 +23,22 @@ func servePprof(ctx context.Context, wg *sync.WaitGroup, addr string, log *slog.
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("pprof listen: %w", err)
+		return nil, fmt.Errorf("pprof listen: %w", err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("pprof listening", "addr", ln.Addr().String())
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("pprof", "err", err)
+	return func(ctx context.Context) error {
+		errc := make(chan error, 1)
+		go func() { errc <- srv.Serve(ln) }()
+		select {
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
 		}
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		<-ctx.Done()
 		srv.Close()
-	}()
-	return nil
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}, nil
 }

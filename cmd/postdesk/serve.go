@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
-	"sync"
 
 	"github.com/postdesk/postdesk/config"
 	"github.com/postdesk/postdesk/ingest"
@@ -75,25 +74,28 @@ func serve(ctx context.Context, e env) error {
 	if err != nil {
 		return fmt.Errorf("smtp listen: %w", err)
 	}
-	var wg sync.WaitGroup
+	// Every component runs under one context: SIGTERM or SIGINT cancels it
+	// and each finishes what it has in hand; a component that fails
+	// cancels it for the others, and its error is the process's.
+	run := newComponents(ctx, log)
 	if cfg.PprofAddr != "" {
-		if err := servePprof(ctx, &wg, cfg.PprofAddr, log); err != nil {
+		pprofRun, err := servePprof(cfg.PprofAddr, log)
+		if err != nil {
+			ln.Close()
 			return err
 		}
+		run.Go("pprof", pprofRun)
 	}
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		worker.Run(ctx)
-	}()
-	go func() {
-		defer wg.Done()
-		digester.Run(ctx)
-	}()
-	err = smtpd.New(smtpOpts, pipeline).Serve(ctx, ln)
-	wg.Wait()
+	run.Go("outbound", worker.Run)
+	run.Go("digest", digester.Run)
+	run.Go("smtp", func(ctx context.Context) error { return smtpd.New(smtpOpts, pipeline).Serve(ctx, ln) })
+	err = run.Wait()
+	if err != nil {
+		log.Error("postdesk stopped", "err", err)
+		return err
+	}
 	log.Info("postdesk stopped")
-	return err
+	return nil
 }
 
 // newPipeline builds the inbound pipeline from the configuration, for
