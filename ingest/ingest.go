@@ -9,8 +9,10 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime"
 	"time"
@@ -144,15 +146,33 @@ func (p *Pipeline) CheckRecipient(ctx context.Context, addr string) error {
 // one transaction, and Deliver returns only once that is on disk. A returned
 // *Rejection is permanent; any other error is temporary.
 func (p *Pipeline) Deliver(ctx context.Context, from string, to []string, data []byte) error {
+	return p.DeliverRaw(ctx, from, to, memRaw(data), int64(len(data)))
+}
+
+// memRaw is a message in memory, as DeliverRaw reads it.
+type memRaw []byte
+
+func (m memRaw) ReadAt(b []byte, off int64) (int, error) { return bytes.NewReader(m).ReadAt(b, off) }
+func (m memRaw) Bytes() []byte                           { return m }
+
+// DeliverRaw is Deliver for a message of size bytes read through raw, in
+// memory or in a spool file (smtpd's Deliverer). A raw with a method
+// Bytes() []byte is used in place; any other is read into memory within the
+// in-flight budget, as large messages take their turn.
+func (p *Pipeline) DeliverRaw(ctx context.Context, from string, to []string, raw io.ReaderAt, size int64) error {
 	props, err := p.recipientProperties(ctx, to)
 	if err != nil {
 		return err
 	}
-	release, err := p.inflight.acquire(ctx, int64(len(data)))
+	release, err := p.inflight.acquire(ctx, size)
 	if err != nil {
 		return err
 	}
 	defer release()
+	data, err := rawBytes(raw, size)
+	if err != nil {
+		return fmt.Errorf("read message: %w", err)
+	}
 	select {
 	case p.parse <- struct{}{}:
 	case <-ctx.Done():
@@ -202,6 +222,19 @@ func (p *Pipeline) classify(msg *parsed, envFrom string) {
 		fromHeader = msg.From.Address
 	}
 	msg.Automatic, msg.AutoReason = threading.Automatic(msg.Header, envFrom, fromHeader)
+}
+
+// rawBytes returns the size bytes of raw, in place when it has them.
+func rawBytes(raw io.ReaderAt, size int64) ([]byte, error) {
+	if m, ok := raw.(interface{ Bytes() []byte }); ok {
+		return m.Bytes(), nil
+	}
+	data := make([]byte, size)
+	n, err := raw.ReadAt(data, 0)
+	if int64(n) == size {
+		return data, nil
+	}
+	return nil, err
 }
 
 // memberAuthors finds, for each property, the member whose address the

@@ -1,7 +1,6 @@
 package smtpd
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -37,13 +36,12 @@ type session struct {
 	cancel context.CancelFunc
 	log    *slog.Logger
 
-	from     string
-	sizeHint int64
-	rcpts    []string
+	from  string
+	rcpts []string
 }
 
 func (s *session) Reset() {
-	s.from, s.sizeHint, s.rcpts = "", 0, nil
+	s.from, s.rcpts = "", nil
 	if g := guarded(s.conn.Conn()); g != nil {
 		g.stopping.Store(false)
 	}
@@ -58,10 +56,7 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if opts != nil && opts.Size > s.srv.opts.MaxMessageBytes {
 		return errTooBig(s.srv.opts.MaxMessageBytes)
 	}
-	s.from = from
-	if opts != nil {
-		s.sizeHint = opts.Size
-	}
+	s.from = from // a declared SIZE reserves nothing: memory is taken as bytes arrive
 	return nil
 }
 
@@ -90,7 +85,7 @@ func (s *session) Data(r io.Reader) error {
 		g.receivingData(deadline) // a shutdown lets this message arrive
 	}
 	dr := newDotReader(r)
-	data, err := readMessage(dr, s.sizeHint, s.srv.opts.MaxMessageBytes)
+	msg, err := receive(dr, s.srv.memory, s.srv.opts.SpoolDir)
 	if g != nil {
 		g.receivingData(time.Time{})
 	}
@@ -101,7 +96,12 @@ func (s *session) Data(r io.Reader) error {
 		s.log.Info("data not received", "from", s.from, "err", err)
 		return reply(stageData, err)
 	}
-	err = s.srv.d.Deliver(s.ctx, s.from, s.rcpts, data)
+	defer func() {
+		if err := msg.Close(); err != nil {
+			s.log.Warn("removing the spool file", "err", err)
+		}
+	}()
+	err = s.srv.d.DeliverRaw(s.ctx, s.from, s.rcpts, msg.reader(), msg.Size())
 	level, outcome := slog.LevelInfo, "accepted"
 	if err != nil {
 		level, outcome = slog.LevelWarn, "refused"
@@ -109,8 +109,8 @@ func (s *session) Data(r io.Reader) error {
 			level, outcome = slog.LevelError, "deferred"
 		}
 	}
-	s.log.Log(s.ctx, level, "message "+outcome, "from", s.from, "rcpts", s.rcpts, "size", len(data),
-		"took", time.Since(start).Round(time.Microsecond), "err", err)
+	s.log.Log(s.ctx, level, "message "+outcome, "from", s.from, "rcpts", s.rcpts, "size", msg.Size(),
+		"spooled", msg.file != nil, "took", time.Since(start).Round(time.Microsecond), "err", err)
 	return reply(stageData, err)
 }
 
@@ -125,20 +125,6 @@ func (s *session) stopDataReader() {
 	if err := g.stopDataReader(); err != nil {
 		s.log.Warn("stop DATA reader", "err", err)
 	}
-}
-
-// readMessage reads DATA into one buffer, sized from the SIZE parameter when
-// the client gave one (capped, so a lying client cannot make us allocate).
-func readMessage(r io.Reader, hint, max int64) ([]byte, error) {
-	if hint <= 0 || hint > max {
-		hint = 64 << 10
-	}
-	var buf bytes.Buffer
-	buf.Grow(int(hint) + 4096)
-	if _, err := buf.ReadFrom(r); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 type stage int
@@ -159,6 +145,9 @@ func reply(st stage, err error) error {
 		return smtpErr // already an SMTP reply (size limit, from go-smtp)
 	case errors.Is(err, smtp.ErrDataTooLarge):
 		return err
+	case errors.Is(err, errSpool):
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 1},
+			Message: "Insufficient system storage, try again later"}
 	case errors.Is(err, smtp.ErrTooLongLine):
 		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0},
 			Message: "Message has a line too long or no CRLF line ends (RFC 5321 §4.5.3.1.6)"}

@@ -2,6 +2,7 @@ package smtpd
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/textproto"
 	"strings"
@@ -17,11 +18,11 @@ type gate struct {
 	open    chan struct{}
 }
 
-func (g *gate) Deliver(ctx context.Context, from string, to []string, data []byte) error {
+func (g *gate) DeliverRaw(ctx context.Context, from string, to []string, raw io.ReaderAt, size int64) error {
 	g.entered <- struct{}{}
 	select {
 	case <-g.open:
-		return g.recorder.Deliver(ctx, from, to, data)
+		return g.recorder.DeliverRaw(ctx, from, to, raw, size)
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -30,8 +30,11 @@ import (
 type Deliverer interface {
 	// CheckRecipient is called for each RCPT TO.
 	CheckRecipient(ctx context.Context, addr string) error
-	// Deliver stores a message; data is the message exactly as received.
-	Deliver(ctx context.Context, from string, to []string, data []byte) error
+	// DeliverRaw stores a message: the size bytes read through raw,
+	// exactly as received. raw may be in memory or a spool file; in
+	// memory it also has a method Bytes() []byte returning them all
+	// without a copy. raw is valid until DeliverRaw returns.
+	DeliverRaw(ctx context.Context, from string, to []string, raw io.ReaderAt, size int64) error
 }
 
 // Options configures a Server. Zero values take the defaults in brackets.
@@ -49,6 +52,15 @@ type Options struct {
 	CommandTimeout time.Duration // waiting for a command line [5m, RFC 5321 §4.5.3.2.7]
 	DataTimeout    time.Duration // receiving a whole message after DATA [10m]
 	WriteTimeout   time.Duration // [1m]
+	// MaxDataMemory bounds the bytes of DATA all sessions hold in memory
+	// together; past it, messages are spooled to files in SpoolDir. A
+	// session takes memory as bytes arrive, never on the word of the
+	// SIZE parameter. [64 MiB]
+	MaxDataMemory int64
+	// SpoolDir holds messages received beyond MaxDataMemory until they are
+	// delivered; files a crash left are removed at start. Empty: such
+	// messages are deferred with 451 4.3.1.
+	SpoolDir string
 	// ShutdownGrace bounds how long a shutdown waits for the messages
 	// being received and delivered. [30s]
 	ShutdownGrace time.Duration
@@ -83,6 +95,9 @@ func (o *Options) setDefaults() {
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = time.Minute
 	}
+	if o.MaxDataMemory <= 0 {
+		o.MaxDataMemory = 64 << 20
+	}
 	if o.ShutdownGrace <= 0 {
 		o.ShutdownGrace = 30 * time.Second
 	}
@@ -93,15 +108,16 @@ func (o *Options) setDefaults() {
 
 // Server is an SMTP server for one listener.
 type Server struct {
-	opts Options
-	d    Deliverer
-	log  *slog.Logger
+	opts   Options
+	d      Deliverer
+	log    *slog.Logger
+	memory *memory
 }
 
 // New returns a server that hands mail to d.
 func New(opts Options, d Deliverer) *Server {
 	opts.setDefaults()
-	return &Server{opts: opts, d: d, log: opts.Logger}
+	return &Server{opts: opts, d: d, log: opts.Logger, memory: &memory{free: opts.MaxDataMemory}}
 }
 
 // Serve accepts connections on ln until ctx is cancelled or accepting fails.
@@ -114,6 +130,9 @@ func New(opts Options, d Deliverer) *Server {
 // left is cancelled and closed. Serve returns nil once every session has
 // ended, or the error that stopped accepting.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if err := cleanSpool(s.opts.SpoolDir); err != nil {
+		return err
+	}
 	base, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
 	srv := smtp.NewServer(&backend{srv: s, base: base})

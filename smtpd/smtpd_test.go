@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/smtp"
 	"net/textproto"
@@ -24,9 +25,10 @@ type recorder struct {
 }
 
 type delivery struct {
-	from string
-	to   []string
-	data string
+	from     string
+	to       []string
+	data     string
+	inMemory bool
 }
 
 type permanentErr struct{ msg string }
@@ -41,13 +43,18 @@ func (r *recorder) CheckRecipient(_ context.Context, addr string) error {
 	return nil
 }
 
-func (r *recorder) Deliver(_ context.Context, from string, to []string, data []byte) error {
+func (r *recorder) DeliverRaw(_ context.Context, from string, to []string, raw io.ReaderAt, size int64) error {
+	data := make([]byte, size)
+	if _, err := raw.ReadAt(data, 0); err != nil && !(errors.Is(err, io.EOF) && size == 0) {
+		return err
+	}
+	_, inMemory := raw.(interface{ Bytes() []byte })
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.failure != nil {
 		return r.failure
 	}
-	r.got = append(r.got, delivery{from, append([]string(nil), to...), string(data)})
+	r.got = append(r.got, delivery{from, append([]string(nil), to...), string(data), inMemory})
 	return nil
 }
 
@@ -120,7 +127,7 @@ func TestDeliveryWithStandardClient(t *testing.T) {
 		t.Fatalf("%d deliveries, want 1", len(rec.got))
 	}
 	d := rec.got[0]
-	if d.from != "a@example.com" || len(d.to) != 2 || d.data != msg {
+	if d.from != "a@example.com" || len(d.to) != 2 || d.data != msg || !d.inMemory {
 		t.Errorf("delivery = %+v, want the envelope with 2 distinct recipients and the bytes as sent", d)
 	}
 }

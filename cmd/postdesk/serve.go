@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 
 	"github.com/postdesk/postdesk/config"
@@ -70,6 +71,7 @@ func serve(ctx context.Context, e env) error {
 	}
 	defer closeTrace()
 	smtpOpts.Logger = log.With("component", "smtpd")
+	smtpOpts.SpoolDir = filepath.Join(cfg.DataDir, "spool")
 	ln, err := net.Listen("tcp", cfg.SMTPAddr)
 	if err != nil {
 		return fmt.Errorf("smtp listen: %w", err)
