@@ -28,6 +28,12 @@ type options struct {
 	replies  float64
 	to, from string
 	timeout  time.Duration
+	// declare is the SIZE each MAIL FROM declares (RFC 1870); zero
+	// declares the message's real size.
+	declare int64
+	// rate, when set, paces each session's DATA to this many bytes a
+	// second, as a slow sender does.
+	rate int64
 }
 
 func (o options) validate() error {
@@ -164,9 +170,14 @@ func (s *state) dial() (*smtp.Client, error) {
 	return c, nil
 }
 
-// send runs one transaction and returns the latency of the final reply.
-func (s *state) send(c *smtp.Client, from string, msg []byte) (time.Duration, error) {
-	if err := c.Mail(from, &smtp.MailOptions{Size: int64(len(msg))}); err != nil {
+// send runs one transaction, the header given and the run's body, and
+// returns the latency of the final reply.
+func (s *state) send(c *smtp.Client, from string, head []byte) (time.Duration, error) {
+	size := int64(len(head) + len(s.body))
+	if s.o.declare > 0 {
+		size = s.o.declare
+	}
+	if err := c.Mail(from, &smtp.MailOptions{Size: size}); err != nil {
 		return 0, err
 	}
 	if err := c.Rcpt(s.o.to, nil); err != nil {
@@ -176,7 +187,10 @@ func (s *state) send(c *smtp.Client, from string, msg []byte) (time.Duration, er
 	if err != nil {
 		return 0, err
 	}
-	if _, err := w.Write(msg); err != nil {
+	if _, err := w.Write(head); err != nil {
+		return 0, err
+	}
+	if err := s.write(w, s.body); err != nil {
 		return 0, err
 	}
 	start := time.Now()
@@ -184,7 +198,27 @@ func (s *state) send(c *smtp.Client, from string, msg []byte) (time.Duration, er
 	return time.Since(start), err
 }
 
-// message builds message i: a new conversation, or (by the reply share) a
+// write writes msg, paced to the rate when one is set.
+func (s *state) write(w io.Writer, msg string) error {
+	if s.o.rate <= 0 {
+		_, err := io.WriteString(w, msg)
+		return err
+	}
+	const step = 64 << 10
+	start := time.Now()
+	for sent := 0; sent < len(msg); {
+		n := min(step, len(msg)-sent)
+		if _, err := io.WriteString(w, msg[sent:sent+n]); err != nil {
+			return err
+		}
+		sent += n
+		due := start.Add(time.Duration(float64(sent) / float64(s.o.rate) * float64(time.Second)))
+		time.Sleep(time.Until(due))
+	}
+	return nil
+}
+
+// message builds the header of message i: a new conversation, or (by the reply share) a
 // reply to one of the messages already accepted.
 func (s *state) message(i int64, from string, rng *rand.Rand) ([]byte, bool) {
 	var b strings.Builder
@@ -204,8 +238,7 @@ func (s *state) message(i int64, from string, rng *rand.Rand) ([]byte, bool) {
 		fmt.Fprintf(&b, "In-Reply-To: <%s>\r\nReferences: <%s>\r\n", parent, parent)
 	}
 	fmt.Fprintf(&b, "Subject: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n", subject)
-	b.WriteString(s.body)
-	return []byte(b.String()), parent != ""
+	return []byte(b.String()), parent != "" // the body, shared, is sent after it
 }
 
 // filler is a plain-text body of about size bytes, in 72-character lines.

@@ -53,6 +53,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.to, "to", "support@acme.test", "recipient")
 	fs.StringVar(&o.from, "from", "", "sender of every message (default: a different customer per message)")
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up on one SMTP exchange after this long")
+	fs.Int64Var(&o.declare, "declare-size", 0, "SIZE declared in MAIL FROM (default: the real size)")
+	fs.Int64Var(&o.rate, "rate", 0, "pace each session's DATA to this many bytes per second (default: as fast as possible)")
 	verify := fs.String("verify", "", "postdesk data directory to check afterwards: each 250 stored exactly once")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
