@@ -95,7 +95,7 @@ type guardedConn struct {
 
 func (c *guardedConn) Read(b []byte) (int, error) {
 	for {
-		if c.l.draining.Load() && c.dataUntil.Load() == 0 {
+		if c.l.draining.Load() && c.dataUntil.Load() == 0 && !c.stopping.Load() {
 			c.closeSaying("421 4.3.2 " + c.l.domain + " Service shutting down, try again later")
 			return 0, net.ErrClosed
 		}

@@ -29,7 +29,8 @@ func (g *gate) DeliverRaw(ctx context.Context, from string, to []string, raw io.
 }
 
 // TestGracefulShutdown cancels the server's context while a message is
-// being delivered: new connections are refused, an idle session is told
+// being delivered (one ending in a bare CR, whose end go-smtp misses): new
+// connections are refused, an idle session is told
 // 421, the message still gets its 250, and Serve returns nil.
 func TestGracefulShutdown(t *testing.T) {
 	g := &gate{recorder: newRecorder("support@acme.test"), entered: make(chan struct{}, 1), open: make(chan struct{})}
@@ -49,7 +50,7 @@ func TestGracefulShutdown(t *testing.T) {
 	cmd(t, busy, 250, "MAIL FROM:<a@example.com>")
 	cmd(t, busy, 250, "RCPT TO:<support@acme.test>")
 	cmd(t, busy, 354, "DATA")
-	if err := busy.PrintfLine("Subject: x\r\n\r\nbody\r\n."); err != nil {
+	if err := busy.PrintfLine("Subject: x\r\n\r\nbody ending in a bare CR\r\r\n."); err != nil {
 		t.Fatal(err)
 	}
 	<-g.entered
