@@ -18,7 +18,7 @@ ADDR=127.0.0.1:2606
 for run in 1 2 3; do
   rm -rf "$work/data"
   "$work/postdesk" property add --data "$work/data" --slug acme --name Acme --address support@acme.test --no-ack >/dev/null
-  "$work/postdesk" serve --data "$work/data" --smtp-addr "$ADDR" --log-level error --new-ticket-limit 100000000 &
+  "$work/postdesk" serve --data "$work/data" --smtp-addr "$ADDR" --log-level error --new-ticket-limit 100000000 --max-connections-per-ip 256 &
   pid=$!
   for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/2606) 2>/dev/null && break; sleep 0.1; done
   "$work/postdesk-load" -addr "$ADDR" -sessions "$SESSIONS" -messages "$SESSIONS" -size "$SIZE" -per-conn 1 \

@@ -34,6 +34,7 @@ type Config struct {
 	MaxMessageBytes int64
 	MaxRecipients   int
 	MaxConnections  int
+	MaxConnsPerIP   int
 	CommandTimeout  time.Duration
 	DataTimeout     time.Duration
 	SMTPTrace       string        // file receiving the raw SMTP dialogue, for debugging
@@ -90,6 +91,7 @@ func settings() []setting {
 		{"max-message-size", "25MiB", "largest message accepted (bytes, or with KiB/MiB)", size(func(c *Config) *int64 { return &c.MaxMessageBytes })},
 		{"max-recipients", "100", "recipients per message", positive(func(c *Config) *int { return &c.MaxRecipients })},
 		{"max-connections", "256", "concurrent SMTP connections", positive(func(c *Config) *int { return &c.MaxConnections })},
+		{"max-connections-per-ip", "32", "concurrent SMTP connections from one client (an IPv4 address or IPv6 /64)", positive(func(c *Config) *int { return &c.MaxConnsPerIP })},
 		{"command-timeout", "5m", "how long to wait for an SMTP command", duration(func(c *Config) *time.Duration { return &c.CommandTimeout })},
 		{"data-timeout", "10m", "how long a client may take to send a message after DATA", duration(func(c *Config) *time.Duration { return &c.DataTimeout })},
 		{"thread-keys", "", "signing keys for reply addresses, id:secret[,id:secret...]; the first signs, all verify (default: one generated and kept in the database)", keys},

@@ -8,14 +8,16 @@ import (
 	"time"
 )
 
-// limitListener caps concurrent connections. A connection over the cap is
-// told so with 421 (RFC 5321 §3.8) and closed, instead of waiting unanswered
-// in the kernel's backlog.
+// limitListener caps concurrent connections, in all and per client address,
+// so that one client cannot hold every slot. A connection over a cap is told
+// so with 421 (RFC 5321 §3.8) and closed, instead of waiting unanswered in
+// the kernel's backlog.
 //
 // It also keeps its open connections, so that Drain can end them at shutdown.
 type limitListener struct {
 	net.Listener
 	slots  chan struct{}
+	perIP  int // 0: no cap per client
 	domain string
 	log    *slog.Logger
 
@@ -24,11 +26,12 @@ type limitListener struct {
 	draining  atomic.Bool
 	mu        sync.Mutex
 	conns     map[*guardedConn]struct{}
+	clients   map[string]int // open connections per client (clientKey)
 }
 
-func newLimitListener(ln net.Listener, max int, domain string, log *slog.Logger) *limitListener {
-	return &limitListener{Listener: ln, slots: make(chan struct{}, max), domain: domain, log: log,
-		conns: map[*guardedConn]struct{}{}}
+func newLimitListener(ln net.Listener, max, perIP int, domain string, log *slog.Logger) *limitListener {
+	return &limitListener{Listener: ln, slots: make(chan struct{}, max), perIP: perIP, domain: domain, log: log,
+		conns: map[*guardedConn]struct{}{}, clients: map[string]int{}}
 }
 
 // Close closes the listener: connections are refused from then on. It may
@@ -58,18 +61,51 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		}
 		select {
 		case l.slots <- struct{}{}:
-			g := &guardedConn{Conn: c, l: l}
-			l.mu.Lock()
-			l.conns[g] = struct{}{}
-			l.mu.Unlock()
-			return g, nil
+			if g := l.admit(c); g != nil {
+				return g, nil
+			}
+			<-l.slots
+			l.refuse(c, "Too many connections from your address", "connection refused: too many from one client", l.perIP)
 		default:
-			l.log.Warn("connection refused: too many connections", "remote", c.RemoteAddr().String(), "max", cap(l.slots))
-			c.SetWriteDeadline(time.Now().Add(time.Second))
-			c.Write([]byte("421 4.7.0 " + l.domain + " Too many connections, try again later\r\n"))
-			c.Close()
+			l.refuse(c, "Too many connections", "connection refused: too many connections", cap(l.slots))
 		}
 	}
+}
+
+// admit registers a connection that holds a slot, or returns nil when its
+// client is at the per-client cap.
+func (l *limitListener) admit(c net.Conn) *guardedConn {
+	key := clientKey(c.RemoteAddr())
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.perIP > 0 && l.clients[key] >= l.perIP {
+		return nil
+	}
+	l.clients[key]++
+	g := &guardedConn{Conn: c, l: l, client: key}
+	l.conns[g] = struct{}{}
+	return g
+}
+
+func (l *limitListener) refuse(c net.Conn, text, msg string, max int) {
+	l.log.Warn(msg, "remote", c.RemoteAddr().String(), "max", max)
+	c.SetWriteDeadline(time.Now().Add(time.Second))
+	c.Write([]byte("421 4.7.0 " + l.domain + " " + text + ", try again later\r\n"))
+	c.Close()
+}
+
+// clientKey names the client a connection comes from: its IPv4 address,
+// or the /64 prefix of its IPv6 address, since one IPv6 host commonly holds
+// a whole /64 (RFC 6177).
+func clientKey(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	if ip4 := tcp.IP.To4(); ip4 != nil {
+		return ip4.String()
+	}
+	return tcp.IP.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
 // guardedConn gives its slot back once, when closed, and ends the session
@@ -83,8 +119,9 @@ func (l *limitListener) Accept() (net.Conn, error) {
 // the session with 421; a read inside DATA goes on until the data deadline.
 type guardedConn struct {
 	net.Conn
-	l    *limitListener
-	once sync.Once
+	l      *limitListener
+	client string // clientKey of the remote address
+	once   sync.Once
 	// stopping marks a deadline set on purpose to stop go-smtp's DATA
 	// reader (see dotReader): its timeout ends that read, not the session.
 	stopping atomic.Bool
@@ -137,6 +174,9 @@ func (c *guardedConn) Close() error {
 		<-c.l.slots
 		c.l.mu.Lock()
 		delete(c.l.conns, c)
+		if c.l.clients[c.client]--; c.l.clients[c.client] <= 0 {
+			delete(c.l.clients, c.client)
+		}
 		c.l.mu.Unlock()
 	})
 	return c.Conn.Close()

@@ -44,6 +44,10 @@ type Options struct {
 	MaxMessageBytes int64       // [25 MiB]
 	MaxRecipients   int         // per message [100]
 	MaxConnections  int         // concurrent connections [256]
+	// MaxConnectionsPerIP bounds the concurrent connections of one client
+	// (an IPv4 address or an IPv6 /64), so that one client cannot lock
+	// every other sender out. Negative: no cap. [32]
+	MaxConnectionsPerIP int
 	// MaxLineLength bounds one line, of a command or of the message. RFC 5321
 	// §4.5.3.1.6 sets 1000 octets, but real senders exceed it (unwrapped
 	// HTML, CR-only line ends), so the default is lenient while still
@@ -82,6 +86,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.MaxConnections <= 0 {
 		o.MaxConnections = 256
+	}
+	switch {
+	case o.MaxConnectionsPerIP == 0:
+		o.MaxConnectionsPerIP = 32
+	case o.MaxConnectionsPerIP < 0:
+		o.MaxConnectionsPerIP = 0
 	}
 	if o.MaxLineLength <= 0 {
 		o.MaxLineLength = 128 << 10
@@ -148,7 +158,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.opts.Trace != nil {
 		srv.Debug = s.opts.Trace
 	}
-	lim := newLimitListener(ln, s.opts.MaxConnections, s.opts.Domain, s.log)
+	lim := newLimitListener(ln, s.opts.MaxConnections, s.opts.MaxConnectionsPerIP, s.opts.Domain, s.log)
 	addr := ln.Addr().String()
 	s.log.Info("smtp listening", "addr", addr, "tls", s.opts.TLSConfig != nil)
 

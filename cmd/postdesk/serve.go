@@ -153,7 +153,7 @@ func instanceID(ctx context.Context, cfg config.Config, st *store.Store) (string
 func smtpOptions(cfg config.Config) (smtpd.Options, func(), error) {
 	opts := smtpd.Options{
 		Domain: cfg.SMTPDomain, MaxMessageBytes: cfg.MaxMessageBytes, MaxRecipients: cfg.MaxRecipients,
-		MaxConnections: cfg.MaxConnections, CommandTimeout: cfg.CommandTimeout, DataTimeout: cfg.DataTimeout,
+		MaxConnections: cfg.MaxConnections, MaxConnectionsPerIP: cfg.MaxConnsPerIP, CommandTimeout: cfg.CommandTimeout, DataTimeout: cfg.DataTimeout,
 	}
 	var err error
 	if opts.Domain, err = domainOrHost(opts.Domain); err != nil {
