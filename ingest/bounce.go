@@ -159,6 +159,12 @@ func describeBounce(prop ticket.Property, msg *parsed, raw []byte, row store.Out
 		rc, named := r.about(row.Rcpt)
 		b.Recipient, b.Action, b.Status, b.Diagnostic = rc.address(), rc.action, rc.status, rc.diagnostic
 		b.Verified = linked && named
+		if b.Verified {
+			// The block may name the row's recipient in Original-Recipient
+			// and another address in Final-Recipient (RFC 3464 §2.3.1-2):
+			// the record is about the recipient it was verified against.
+			b.Recipient = row.Rcpt
+		}
 		return b
 	}
 	named := mentions(raw, row.Rcpt) || mentions([]byte(msg.Text), row.Rcpt)
