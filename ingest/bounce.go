@@ -111,9 +111,10 @@ func (p *Pipeline) bouncedRow(tx *store.Tx, prop ticket.Property, env envelope) 
 // never a ticket and never answered.
 func (p *Pipeline) recordBounce(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte) (delivered, error) {
 	res := delivered{property: prop.Slug, thread: "bounce"}
-	row, linked, err := p.bouncedRow(tx, prop, env)
-	if err != nil {
-		return res, err
+	var row store.OutboxRow
+	linked := env.bounced != nil
+	if linked {
+		row = *env.bounced
 	}
 	b := describeBounce(prop, msg, raw, row, linked)
 	b.PropertyID, b.RawSHA256 = prop.ID, msg.RawSHA256
@@ -250,6 +251,8 @@ func (p *Pipeline) verifiedBounce(tx *store.Tx, prop ticket.Property, b *store.B
 		"no more mail to "+row.Rcpt+" until the suppression is cleared: bounced "+detail); err != nil {
 		return err
 	}
+	// Not the delivery's quiet queue: the bounce is automatic, but telling
+	// the team of a failure answers nobody (and a failed notice tells no one).
 	q := outbox.Queue{Keys: p.keys, Tx: tx, Prop: prop, Count: count}
 	return q.TellFailure(row, "Delivery failed: "+row.Rcpt,
 		"Mail to "+row.Rcpt+" bounced ("+detail+").\nNo more mail goes to this address until the suppression is cleared "+
