@@ -20,7 +20,8 @@ const (
 )
 
 // memberMail handles the mail that speaks for a member or answers
-// postdesk's mail to one, in this order: a reply to a notice, mail whose
+// postdesk's mail to one, in this order: a reply to a notice, a member's
+// automatic reply to the bounce address of mail sent to her, mail whose
 // From is a member's, and mail through a member's reply address from an
 // address that is no member's. ok is false for anything else, a customer's
 // mail.
@@ -28,6 +29,9 @@ func (p *Pipeline) memberMail(tx *store.Tx, prop ticket.Property, env envelope, 
 	in := threadInput(prop, env, msg)
 	if tok, found := p.noticeToken(prop, in); found {
 		res, err = p.noticeReply(tx, prop, env, msg, raw, tok)
+		return res, true, err
+	}
+	if res, ok, err = p.memberAutoReply(tx, prop, env, msg, raw); ok || err != nil {
 		return res, true, err
 	}
 	if env.member != nil {
@@ -76,8 +80,8 @@ func (p *Pipeline) memberToken(prop ticket.Property, in threading.Input) (thread
 // a ticket, it is an internal note on that ticket: it goes to no customer,
 // changes no status and is answered by no notice; the other members
 // involved get a copy, unless the reply is automatic. Anything else (another
-// sender, a notice about no ticket) is held without telling anyone, since
-// telling would answer a notice with a notice.
+// sender, a notice about no ticket) is held without telling anyone: the
+// mail is quiet, since telling would answer a notice with a notice.
 func (p *Pipeline) noticeReply(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte, tok threading.Token) (delivered, error) {
 	ownMember := env.member != nil && env.member.ID == tok.ID
 	if !ownMember && env.released(reasonNoticeReply) {
@@ -94,7 +98,7 @@ func (p *Pipeline) noticeReply(tx *store.Tx, prop ticket.Property, env envelope,
 		return delivered{}, err
 	}
 	if !ownMember || !found {
-		return p.holdQuietly(tx, prop, env, msg, raw, reasonNoticeReply)
+		return p.hold(tx, prop, env, msg, raw, reasonNoticeReply) // quiet: it answers a notice
 	}
 	dec := threading.Decision{Rule: threading.RuleToken, Ticket: t, Matched: "notice", Token: &tok}
 	if msg.Automatic {
@@ -112,9 +116,9 @@ func (p *Pipeline) noticeReply(tx *store.Tx, prop ticket.Property, env envelope,
 // agentMail handles mail whose From is a member's address. It counts as the
 // agent's reply only when it authenticates: it was sent to a reply address
 // whose token was issued to that very member. Otherwise it is held, and the
-// member is told at their real address (unless the mail is automatic: no
-// notice ever answers automatic mail, RFC 3834 §2): a forged From never
-// speaks for an agent.
+// member is told at their real address (unless the mail is quiet, such as
+// automatic mail: no notice ever answers it, RFC 3834 §2): a forged From
+// never speaks for an agent.
 func (p *Pipeline) agentMail(tx *store.Tx, prop ticket.Property, member ticket.Member, env envelope, msg *parsed, raw []byte) (delivered, error) {
 	dec, err := p.resolver.Decide(threadInput(prop, env, msg), tx)
 	if err != nil {
@@ -124,7 +128,7 @@ func (p *Pipeline) agentMail(tx *store.Tx, prop ticket.Property, member ticket.M
 		return p.postAsMember(tx, prop, member, env, dec, msg, raw)
 	}
 	res, err := p.hold(tx, prop, env, msg, raw, reasonNoToken)
-	if err != nil || msg.Automatic {
+	if err != nil {
 		return res, err
 	}
 	body := fmt.Sprintf("A mail with your address in From was held and not posted, because it was not a reply "+
@@ -149,7 +153,7 @@ func (p *Pipeline) otherAddress(tx *store.Tx, prop ticket.Property, member ticke
 		}
 	}
 	res, err := p.hold(tx, prop, env, msg, raw, reasonOtherAddress)
-	if err != nil || msg.Automatic {
+	if err != nil {
 		return res, err
 	}
 	sender := env.from
@@ -161,6 +165,29 @@ func (p *Pipeline) otherAddress(tx *store.Tx, prop ticket.Property, member ticke
 		"speaks for you. An admin can also release it: postdesk held release %d", sender, member.Email, msg.Subject,
 		member.Email, res.heldID)
 	return res, p.queue(tx, prop, env).Notice(0, member, "Held: a reply from another address", body)
+}
+
+// memberAutoReply handles a member's automatic reply (an out-of-office)
+// that answers the envelope sender of a mail postdesk sent that member
+// (RFC 3834 §4, RFC 5230 §4.1: responses go to the envelope sender), the
+// mail's signed bounce address. As her automatic reply through her reply
+// token, it is an internal note on that mail's ticket: it goes to nobody
+// and changes no status. ok is false for any other mail.
+func (p *Pipeline) memberAutoReply(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte) (delivered, bool, error) {
+	row := env.bounced
+	if row == nil || env.member == nil || !msg.Automatic || row.RcptKind != "member" ||
+		row.RcptID != env.member.ID || row.TicketID == 0 {
+		return delivered{}, false, nil
+	}
+	t, found, err := tx.TicketByID(prop.ID, row.TicketID)
+	if err != nil || !found {
+		return delivered{}, false, err
+	}
+	tok := threading.Token{Kind: threading.KindBounce, PropertyID: prop.ID, TicketID: row.TicketID, ID: row.ID}
+	dec := threading.Decision{Rule: threading.RuleToken, Ticket: t, Matched: "bounce address of outbox row " + itoa(row.ID), Token: &tok}
+	res, err := p.postNote(tx, prop, *env.member, dec, msg, raw,
+		"automatic reply to the bounce address of a "+row.Kind+" sent to "+env.member.Email+" ("+msg.AutoReason+")")
+	return res, true, err
 }
 
 // authenticated: the mail reached us through a reply address minted for

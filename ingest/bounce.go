@@ -111,9 +111,10 @@ func (p *Pipeline) bouncedRow(tx *store.Tx, prop ticket.Property, env envelope) 
 // never a ticket and never answered.
 func (p *Pipeline) recordBounce(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte) (delivered, error) {
 	res := delivered{property: prop.Slug, thread: "bounce"}
-	row, linked, err := p.bouncedRow(tx, prop, env)
-	if err != nil {
-		return res, err
+	var row store.OutboxRow
+	linked := env.bounced != nil
+	if linked {
+		row = *env.bounced
 	}
 	b := describeBounce(prop, msg, raw, row, linked)
 	b.PropertyID, b.RawSHA256 = prop.ID, msg.RawSHA256
@@ -159,6 +160,12 @@ func describeBounce(prop ticket.Property, msg *parsed, raw []byte, row store.Out
 		rc, named := r.about(row.Rcpt)
 		b.Recipient, b.Action, b.Status, b.Diagnostic = rc.address(), rc.action, rc.status, rc.diagnostic
 		b.Verified = linked && named
+		if b.Verified {
+			// The block may name the row's recipient in Original-Recipient
+			// and another address in Final-Recipient (RFC 3464 §2.3.1-2):
+			// the record is about the recipient it was verified against.
+			b.Recipient = row.Rcpt
+		}
 		return b
 	}
 	named := mentions(raw, row.Rcpt) || mentions([]byte(msg.Text), row.Rcpt)
@@ -244,6 +251,8 @@ func (p *Pipeline) verifiedBounce(tx *store.Tx, prop ticket.Property, b *store.B
 		"no more mail to "+row.Rcpt+" until the suppression is cleared: bounced "+detail); err != nil {
 		return err
 	}
+	// Not the delivery's quiet queue: the bounce is automatic, but telling
+	// the team of a failure answers nobody (and a failed notice tells no one).
 	q := outbox.Queue{Keys: p.keys, Tx: tx, Prop: prop, Count: count}
 	return q.TellFailure(row, "Delivery failed: "+row.Rcpt,
 		"Mail to "+row.Rcpt+" bounced ("+detail+").\nNo more mail goes to this address until the suppression is cleared "+

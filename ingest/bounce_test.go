@@ -51,7 +51,9 @@ func TestDescribeBounce(t *testing.T) {
 		recipient         string
 	}{
 		{"failed, names the recipient", report("carol@example.com", "failed", "5.1.1"), true, true, true, "carol@example.com"},
-		{"names it in another case", report("<CAROL@example.com>", "failed", "5.1.1"), true, true, true, "CAROL@example.com"},
+		{"names it in another case", report("<CAROL@example.com>", "failed", "5.1.1"), true, true, true, "carol@example.com"},
+		{"names it in Original-Recipient, another in Final-Recipient", strings.Replace(report("bob@example.com", "failed", "5.1.1"),
+			"Final-Recipient", "Original-Recipient: rfc822; carol@example.com\r\nFinal-Recipient", 1), true, true, true, "carol@example.com"},
 		{"names another recipient", report("alice@acme.test", "failed", "5.1.1"), true, false, true, "alice@acme.test"},
 		{"not at a bounce address", report("carol@example.com", "failed", "5.1.1"), false, false, true, "carol@example.com"},
 		{"delayed", report("carol@example.com", "delayed", "4.4.1"), true, true, false, "carol@example.com"},

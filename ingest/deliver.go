@@ -31,6 +31,11 @@ type envelope struct {
 	enqueued *int
 	member   *ticket.Member // the member the From names, if any
 	release  *release       // set when held mail is released
+	// bounced is the outbox row whose signed bounce address (VERP) the
+	// mail was sent to, if any.
+	bounced *store.OutboxRow
+	// quiet says why no notice may answer the mail ("" if one may).
+	quiet string
 }
 
 // deliverTo stores msg in one property inside tx. In order: a retransmission
@@ -49,6 +54,14 @@ func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, m
 		}
 		return res, tx.AddEvent(orig.TicketID, "arrived-again", env.from, arrivedAgain(orig, msg))
 	}
+	row, linked, err := p.bouncedRow(tx, prop, env)
+	if err != nil {
+		return res, err
+	}
+	if linked {
+		env.bounced = &row
+	}
+	env.quiet = p.quiet(prop, env, msg)
 	if reason := p.ownMail(prop, msg); reason != "" && !env.released(reason) {
 		return p.hold(tx, prop, env, msg, raw, reason)
 	}
@@ -254,7 +267,8 @@ func newTicket(tx *store.Tx, prop ticket.Property, requester ticket.Contact, msg
 
 // queue returns the outbox queue of a delivery to a property.
 func (p *Pipeline) queue(tx *store.Tx, prop ticket.Property, env envelope) outbox.Queue {
-	return outbox.Queue{Keys: p.keys, Tx: tx, Prop: prop, Count: env.enqueued, AcksPerHour: p.limits.AcksPerHour, AckCeiling: p.limits.AckCeiling}
+	return outbox.Queue{Keys: p.keys, Tx: tx, Prop: prop, Count: env.enqueued, AcksPerHour: p.limits.AcksPerHour,
+		AckCeiling: p.limits.AckCeiling, Quiet: env.quiet != ""}
 }
 
 // people returns the requester (the first Reply-To address if present, else

@@ -23,11 +23,15 @@ func (e envelope) released(reason string) bool {
 }
 
 // hold keeps a mail that is accepted but not posted, and tells the
-// property's admins (folded into a digest by the outbox).
+// property's admins (folded into a digest by the outbox), unless the mail
+// is quiet (see quiet): then the queue drops the notice and nobody is told.
 func (p *Pipeline) hold(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte, reason string) (delivered, error) {
 	res, err := p.holdQuietly(tx, prop, env, msg, raw, reason)
-	if err != nil || p.isNotice(prop, msg) {
-		return res, err // our notice come back: telling would loop
+	if err != nil {
+		return res, err
+	}
+	if env.quiet != "" {
+		p.log.Info("held without a notice", "property", prop.Slug, "held", res.heldID, "reason", reason, "quiet", env.quiet)
 	}
 	sender := env.from
 	if msg.From != nil {
@@ -61,6 +65,31 @@ func (p *Pipeline) holdQuietly(tx *store.Tx, prop ticket.Property, env envelope,
 func (p *Pipeline) isNotice(prop ticket.Property, msg *parsed) bool {
 	tok, ok := p.keys.TokenInMessageID(msg.MessageID)
 	return ok && tok.Kind == threading.KindNotice && tok.PropertyID == prop.ID
+}
+
+// quiet returns why no notice may answer the mail, or "" when one may. It
+// is the one rule for every notice a delivery causes (held mail, mail held
+// in a member's name, a failed command); the delivery's queue applies it
+// (outbox.Queue.Quiet). A notice never answers:
+//   - automatic mail (RFC 3834 §2: an auto-responder answering the notice
+//     to its envelope sender, §4, would get a new notice every window);
+//   - a notice of ours come back (its signed Message-ID);
+//   - mail to a notice's bounce address that is no verified bounce
+//     (verified bounces are handled before, by recordBounce);
+//   - a reply to a notice (its notice token in an address or In-Reply-To).
+func (p *Pipeline) quiet(prop ticket.Property, env envelope, msg *parsed) string {
+	switch {
+	case msg.Automatic:
+		return "automatic mail (" + msg.AutoReason + ")"
+	case p.isNotice(prop, msg):
+		return "our notice came back"
+	case env.bounced != nil && env.bounced.Kind == store.OutNotice:
+		return "mail to the bounce address of a notice"
+	}
+	if _, ok := p.noticeToken(prop, threadInput(prop, env, msg)); ok {
+		return "a reply to a notice"
+	}
+	return ""
 }
 
 // ErrHeldAgain is returned by Release when the mail would be held again:

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/microcosm-cc/bluemonday"
+
 	"github.com/postdesk/postdesk/outbox"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
@@ -50,13 +52,14 @@ type Worker struct {
 	poll       time.Duration
 	maxAge     time.Duration
 	kick       chan struct{}
+	html       *bluemonday.Policy // sanitises customer HTML in members' copies
 }
 
 // New returns a Worker; Run starts it.
 func New(opts Options) *Worker {
 	w := &Worker{store: opts.Store, keys: opts.Keys, transport: opts.Transport, instanceID: opts.InstanceID,
 		dkim: opts.DKIM, log: opts.Logger, now: opts.Now, workers: opts.Workers, poll: opts.Poll, maxAge: opts.MaxAge,
-		kick: make(chan struct{}, 1)}
+		kick: make(chan struct{}, 1), html: customerHTMLPolicy()}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"html"
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -76,7 +75,7 @@ type composer struct {
 }
 
 func (c *composer) compose(ctx context.Context) error {
-	fromName, subject, text := c.prop.FromName, "", ""
+	fromName, subject, text, htmlPart := c.prop.FromName, "", "", ""
 	switch c.row.Kind {
 	case store.OutAck:
 		subject, text = c.ackText()
@@ -88,7 +87,8 @@ func (c *composer) compose(ctx context.Context) error {
 	case store.OutCopy:
 		fromName = nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail) + " via " + c.prop.Name
 		subject = c.tagged(nonEmpty(c.msg.Subject, c.t.Subject))
-		text = c.copyText()
+		body, folded := c.copyBody()
+		text, htmlPart = c.copyText(body), c.copyHTML(body, folded)
 		c.b = c.b.Header("Auto-Submitted", "auto-generated").Header("X-Auto-Response-Suppress", "All")
 	case store.OutNotice:
 		subject, text = c.row.Subject, c.row.Body+"\n\n-- \npostdesk, for "+c.prop.Name+"\n"
@@ -96,12 +96,12 @@ func (c *composer) compose(ctx context.Context) error {
 	default:
 		return fmt.Errorf("render: unknown outbox kind %q", c.row.Kind)
 	}
+	if htmlPart == "" {
+		htmlPart = textToHTML(text)
+	}
 	c.fromName = fromName
 	c.b = c.b.From(fromName, c.prop.FromAddress).To("", c.row.Rcpt).Subject(headerText(subject)).
-		Text([]byte(text)).HTML([]byte(textToHTML(text)))
-	if c.row.Kind == store.OutCopy && c.msg.HTML != "" && !c.folds() {
-		c.b = c.b.HTML([]byte(c.copyHTML()))
-	}
+		Text([]byte(text)).HTML([]byte(htmlPart))
 	return c.attach(ctx)
 }
 
@@ -269,50 +269,42 @@ func (c *composer) ackText() (subject, text string) {
 	return subject, text
 }
 
-// copyText is the text of a member's copy. A customer's mail is never
-// trimmed when stored; in the copy its quoted history (the ticket's earlier
-// mail, usually) is folded away under one line saying so.
-func (c *composer) copyText() string {
+// copyFooter ends every member's copy.
+const copyFooter = "Reply to this mail to answer the customer. " +
+	"Start with #note for an internal note, or commands such as #close, #assign me, #priority high.\n"
+
+// copyText is the text of a member's copy: who an answer goes to first,
+// where the copied mail cannot imitate it, then who wrote it and the body.
+func (c *composer) copyText(body string) string {
+	return c.recipientsText() + "\n" + c.attribution() + "\n\n" + body + "\n\n-- \n" + copyFooter
+}
+
+// attribution says who wrote the copied message, on which ticket.
+func (c *composer) attribution() string {
 	what := "wrote"
 	if c.msg.Kind == ticket.KindNote {
 		what = "added an internal note"
 	}
-	body, folded := c.copyBody()
-	if folded > 0 {
-		body += fmt.Sprintf("\n\n[%d lines of quoted history folded away; `postdesk ticket show %d` has the whole message]", folded, c.t.Number)
-	}
-	return fmt.Sprintf("%s <%s> %s on %s (%s, %s):\n\n%s\n\n-- \n%sReply to this mail to answer the customer. "+
-		"Start with #note for an internal note, or commands such as #close, #assign me, #priority high.\n",
-		nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail), c.msg.AuthorEmail, what, c.t.Ref(), c.t.Status, c.t.Priority,
-		body, c.recipientsText())
+	return fmt.Sprintf("%s <%s> %s on %s (%s, %s):", nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail), c.msg.AuthorEmail,
+		what, c.t.Ref(), c.t.Status, c.t.Priority)
 }
 
-// copyBody is the message's text for a copy, a customer's quoted history
-// folded away, and how many lines were folded.
+// copyBody is the message's text for a copy and how many lines of quoted
+// history were folded away. A customer's mail is never trimmed when
+// stored; in the copy its quoted history (the ticket's earlier mail,
+// usually) is folded away under one line saying so, and the copy's HTML
+// is then made from this text, not the customer's HTML with the history
+// in it.
 func (c *composer) copyBody() (string, int) {
 	text := strings.TrimSpace(c.msg.Text)
 	if c.msg.Direction != ticket.Inbound {
 		return text, 0
 	}
-	return reply.Fold(text)
-}
-
-// folds reports whether the copy folds quoted history away: its HTML is
-// then the folded text's, not the customer's HTML with the history in it.
-func (c *composer) folds() bool {
-	_, n := c.copyBody()
-	return n > 0
-}
-
-func (c *composer) copyHTML() string {
-	return fmt.Sprintf(`<p style="color:#666">%s &lt;%s&gt; wrote on %s:</p>%s`,
-		html.EscapeString(nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail)), html.EscapeString(c.msg.AuthorEmail),
-		html.EscapeString(c.t.Ref()), c.msg.HTML)
-}
-
-// textToHTML renders plain text as HTML that keeps its line breaks.
-func textToHTML(text string) string {
-	return `<div style="white-space: pre-wrap">` + html.EscapeString(text) + `</div>`
+	body, folded := reply.Fold(text)
+	if folded > 0 {
+		body += fmt.Sprintf("\n\n[%d lines of quoted history folded away; `postdesk ticket show %d` has the whole message]", folded, c.t.Number)
+	}
+	return body, folded
 }
 
 func nonEmpty(s ...string) string {

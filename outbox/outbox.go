@@ -40,6 +40,12 @@ type Queue struct {
 	// AckCeiling caps the acknowledgements of the property per hour, to
 	// whatever addresses: forged senders cannot turn it into a spam cannon.
 	AckCeiling int
+	// Quiet, when set, says that the mail being handled must not be
+	// answered by a notice (automatic mail, a notice come back, mail to a
+	// notice's addresses; see ingest): Notice, and so TellAdmins and
+	// TellTeam, queue nothing. A responder answering a notice would
+	// otherwise get a new notice every window, forever (RFC 3834 §2).
+	Quiet bool
 }
 
 // ToContact queues a mail of the given kind to a contact about message
@@ -62,8 +68,11 @@ func (q Queue) ToMember(kind string, t ticket.Ticket, msgID int64, m ticket.Memb
 // not sent from here: it waits for the Digester, which sends the first
 // notice of a topic (see Topic) to a member at once and folds later ones
 // into one digest per window, so that no storm of events becomes a storm
-// of mail.
+// of mail. A Quiet queue queues no notice.
 func (q Queue) Notice(ticketID int64, m ticket.Member, subject, body string) error {
+	if q.Quiet {
+		return nil
+	}
 	n := &store.PendingNotice{PropertyID: q.Prop.ID, TicketID: ticketID, MemberID: m.ID, Rcpt: m.Email,
 		Topic: Topic(subject), Subject: subject, Body: body}
 	if err := q.Tx.AddPendingNotice(n); err != nil {

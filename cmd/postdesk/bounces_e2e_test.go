@@ -312,3 +312,67 @@ func TestSuppressionStopsQueuedMail(t *testing.T) {
 		t.Errorf("the unsent answer is not an event on the ticket:\n%s", ev)
 	}
 }
+
+// dsnRecipients is an RFC 3464 report with one per-recipient block naming
+// original in Original-Recipient and final in Final-Recipient.
+func dsnRecipients(original, final, origID string) []byte {
+	return []byte("From: MAILER-DAEMON@mx.evil.test\r\nTo: support@acme.test\r\nSubject: Undelivered Mail\r\n" +
+		fmt.Sprintf("Message-ID: <dsn-%d@mx.evil.test>\r\nMIME-Version: 1.0\r\n", time.Now().UnixNano()) +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=BB\r\n\r\n" +
+		"--BB\r\nContent-Type: text/plain\r\n\r\nfailed\r\n" +
+		"--BB\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.evil.test\r\n\r\n" +
+		"Original-Recipient: rfc822; " + original + "\r\nFinal-Recipient: rfc822; " + final + "\r\n" +
+		"Action: failed\r\nStatus: 5.1.1\r\n\r\n" +
+		"--BB\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: " + origID + "\r\n\r\n--BB--\r\n")
+}
+
+// TestBounceRecordsVerifiedRecipient (security review, outbound item 3): a
+// report at eve's own bounce address names eve in Original-Recipient and
+// bob in Final-Recipient. It is verified against eve and suppresses eve, so
+// the bounce list, the suppression and the team's notice name eve, never
+// bob. An unverified report at the same address naming only bob is listed
+// with bob, as claimed, and unverified.
+func TestBounceRecordsVerifiedRecipient(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	relay := smtptest.Start(t)
+	srv := startServer(t, data, "--relay", relay.URL())
+	mustSend(t, srv.addr, "eve@evil.test", []string{"support@acme.test"},
+		"From: eve@evil.test\r\nTo: support@acme.test\r\nSubject: eve's\r\nMessage-ID: <e1@evil.test>\r\n\r\nhello\r\n")
+	ack := relay.WaitFor(t, "eve@evil.test", 1)[0]
+	relay.WaitFor(t, "alice@acme.test", 1)
+	st := openTestStore(t, data)
+	waitSent(t, st, "eve@evil.test", store.OutAck)
+	ackID := ack.Header("Message-Id")
+
+	mustSend(t, srv.addr, "", []string{ack.From}, string(dsnRecipients("bob@example.com", "bob@example.com", ackID)))
+	mustSend(t, srv.addr, "", []string{ack.From}, string(dsnRecipients("eve@evil.test", "bob@example.com", ackID)))
+	notice := waitSubjects(t, relay, "alice@acme.test", "Delivery failed", 1)[0]
+
+	var bounces []store.Bounce
+	cliJSON(t, data, &bounces, "bounce", "list")
+	if len(bounces) != 2 {
+		t.Fatalf("bounce list = %+v, want two", bounces)
+	}
+	if b := bounces[0]; !b.Verified || b.Recipient != "eve@evil.test" || b.Status != "5.1.1" {
+		t.Errorf("verified bounce = %+v, want eve@evil.test (the row's recipient), verified, 5.1.1", b)
+	}
+	if b := bounces[1]; b.Verified || b.Recipient != "bob@example.com" {
+		t.Errorf("unverified bounce = %+v, want bob@example.com as claimed, unverified", b)
+	}
+	if out := cli(t, data, "bounce", "list"); !strings.Contains(out, "eve@evil.test") {
+		t.Errorf("bounce list does not name eve:\n%s", out)
+	}
+	var sup []store.Suppression
+	cliJSON(t, data, &sup, "suppression", "list")
+	if len(sup) != 1 || sup[0].Address != "eve@evil.test" || strings.Contains(sup[0].Reason, "bob") {
+		t.Errorf("suppressions = %+v, want eve's, for a bounce of eve", sup)
+	}
+	if body := notice.Body(); strings.Contains(body, "bob@example.com") || !strings.Contains(body, "eve@evil.test") {
+		t.Errorf("the team's notice names the wrong recipient:\n%s", body)
+	}
+	if ev := events(t, st); !strings.Contains(ev, "delivery report: eve@evil.test: dsn failed 5.1.1") ||
+		strings.Contains(ev, "bounced bob") {
+		t.Errorf("ticket events:\n%s", ev)
+	}
+}
