@@ -106,10 +106,15 @@ func (p *parser) parse(raw []byte) (*parsed, error) {
 		// Old Mac line ends (CR only): the MIME parser needs LF.
 		text = bytes.ReplaceAll(raw, []byte("\r"), []byte("\r\n"))
 	}
-	env, err := p.fast.ReadEnvelope(bytes.NewReader(text))
+	var env *enmime.Envelope
+	err := mimeShape(text)
+	if err == nil {
+		env, err = p.fast.ReadEnvelope(bytes.NewReader(text))
+	}
 	if err != nil {
-		// The MIME structure is beyond repair; keep the header and treat
-		// the body as opaque text, so the mail is still stored.
+		// The MIME structure is beyond repair or beyond the limits of
+		// mimeShape; keep the header and treat the body as opaque text,
+		// so the mail is still stored.
 		env, err = headerOnly(text, err)
 		if err != nil {
 			return nil, err

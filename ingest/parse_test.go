@@ -41,14 +41,17 @@ func TestCROnlyLineEnds(t *testing.T) {
 	}
 }
 
-// seedCorpus adds the testdata fixtures, a generated winmail.dat mail and,
-// when present, the shared corpora to a fuzz target.
+// seedCorpus adds the testdata fixtures, a generated winmail.dat mail, two
+// mails past the MIME limits (mimeShape) and, when present, the shared
+// corpora to a fuzz target.
 func seedCorpus(f *testing.F) {
 	f.Add(winmailMessage(tw.New().Body("Body.\r\n").
 		Attachment(tw.Attachment{Title: "A.TXT", Data: []byte("a file\r\n"), Props: []tw.Prop{
 			tw.Unicode(tw.PidTagAttachLongFilename, "a file.txt"),
 			tw.String8(tw.PidTagAttachMimeTag, "text/plain"),
 		}}).Bytes()))
+	f.Add(nestedMIME(MaxMIMEDepth + 1)) // past the limits of mimeShape
+	f.Add(flatMIME(MaxMIMEParts + 1))
 	paths, _ := filepath.Glob("testdata/*.eml")
 	filepath.WalkDir("../../shared/corpora", func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".eml") || strings.HasSuffix(path, ".raw")) {
