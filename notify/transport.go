@@ -258,12 +258,16 @@ func (s *relaySender) dial(ctx context.Context, startTLS bool) (*smtp.Client, er
 }
 
 func (s *relaySender) Send(ctx context.Context, from string, to []string, msg []byte) error {
+	from, to, err := envelopePaths(from, to)
+	if err != nil {
+		return err
+	}
 	if s.c == nil {
 		if err := s.connect(ctx); err != nil {
 			return err
 		}
 	}
-	err := s.transaction(from, to, msg)
+	err = s.transaction(from, to, msg)
 	if err != nil {
 		// A refusal leaves the connection usable after RSET; anything
 		// else (a dropped connection) means a fresh one next time.
@@ -337,6 +341,10 @@ func (m *Maildir) Open() Sender { return m }
 // Send writes one file per recipient: to tmp/, synced, then renamed into
 // new/, as the Maildir convention requires for atomic delivery.
 func (m *Maildir) Send(_ context.Context, from string, to []string, msg []byte) error {
+	from, to, err := envelopePaths(from, to)
+	if err != nil {
+		return err
+	}
 	for _, rcpt := range to {
 		name := strconv.FormatInt(time.Now().UnixNano(), 10) + "." + strconv.FormatUint(m.seq.Add(1), 10) + "." + m.host
 		data := append([]byte("Return-Path: <"+from+">\r\nDelivered-To: "+rcpt+"\r\n"), msg...)
