@@ -52,7 +52,10 @@ func fieldErr(field string, err error) error {
 
 // ParseAddress checks that s is a bare email address: an addr-spec (RFC
 // 5322 §3.4.1) with a dot-atom local part of at most 64 octets and a domain
-// name, at most 254 octets in all, without display name or angle brackets.
+// name, at most 254 octets in all, without display name or angle brackets,
+// white space or control characters (not even the C1 controls net/mail
+// lets through in UTF-8 local parts). Such an address can be written into
+// an SMTP envelope as it is (RFC 5321 §4.1.2).
 // It returns s without surrounding white space.
 func ParseAddress(s string) (string, error) {
 	s = strings.TrimSpace(s)
@@ -66,6 +69,8 @@ func ParseAddress(s string) (string, error) {
 		return bad(fmt.Sprintf("longer than %d octets", MaxAddressLen))
 	case strings.ContainsAny(s, "<>"):
 		return bad("give the bare address, without a name or angle brackets")
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0:
+		return bad("it holds white space or a control character")
 	}
 	at := strings.LastIndexByte(s, '@')
 	if at < 0 {

@@ -29,6 +29,14 @@ func TestParseAddress(t *testing.T) {
 		{"a@" + strings.Repeat(strings.Repeat("d", 60)+".", 5) + "test", ""}, // over 254 octets
 		{"a@bücher.example", "a@bücher.example"},
 		{"a\r\nb@x.test", ""},
+		{"a@example.com\rx", ""},
+		{"\x1b[2J\x1b]0;owned\x07evil@evil.test", ""},
+		{"a\u0085b@x.test", ""},
+		{"a\u00a0b@x.test", ""},
+		{"bob@x.test> notify=never orcpt=rfc822;z@evil.test", ""},
+		{"a b@evil.test", ""},
+		{"dan@example.com.", ""},
+		{"dan@[127.0.0.1]", ""},
 	}
 	for _, tt := range tests {
 		got, err := ParseAddress(tt.in)
