@@ -115,6 +115,10 @@ const reasonNewTickets = "sender over the limit of new tickets per hour"
 // queues the acknowledgement and the copies to the team. A mail that opens
 // a ticket belongs to its requester (Reply-To, which a contact form sets to
 // the customer, else From); one that joins a ticket belongs to its From.
+// New tickets count against the sender (From, else the envelope sender;
+// its base address, RFC 5233 detail removed), never the requester: anyone
+// can name anyone in Reply-To, so counting the requester let a stranger
+// lock a customer out, and rotating Reply-To or +detail escaped the limit.
 func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte) (delivered, error) {
 	res := delivered{property: prop.Slug}
 	requester, author := people(msg, env.from)
@@ -143,7 +147,7 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 		return res, err
 	}
 	if opens {
-		n, err := tx.CountNewTicket(contact.ID, time.Hour)
+		n, err := tx.CountNewTicket(prop.ID, outbox.BaseAddress(author.Address), time.Hour)
 		if err != nil {
 			return res, err
 		}
@@ -175,7 +179,7 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 	}
 	q := p.queue(tx, prop, env)
 	if isNew {
-		if err := q.Acknowledge(t, contact, msg.Automatic); err != nil {
+		if err := q.Acknowledge(t, contact, msg.Automatic || contact.Email == unknownSender); err != nil {
 			return res, err
 		}
 	}
@@ -269,25 +273,6 @@ func newTicket(tx *store.Tx, prop ticket.Property, requester ticket.Contact, msg
 func (p *Pipeline) queue(tx *store.Tx, prop ticket.Property, env envelope) outbox.Queue {
 	return outbox.Queue{Keys: p.keys, Tx: tx, Prop: prop, Count: env.enqueued, AcksPerHour: p.limits.AcksPerHour,
 		AckCeiling: p.limits.AckCeiling, Quiet: env.quiet != ""}
-}
-
-// people returns the requester (the first Reply-To address if present, else
-// From) and the author (From). The envelope sender stands in for a missing or
-// unreadable From.
-func people(msg *parsed, envFrom string) (requester, author mail.Address) {
-	switch {
-	case msg.From != nil:
-		author = *msg.From
-	case envFrom != "":
-		author = mail.Address{Address: envFrom}
-	default:
-		author = mail.Address{Address: "unknown-sender@postdesk.invalid"}
-	}
-	requester = author
-	if len(msg.ReplyTo) > 0 {
-		requester = *msg.ReplyTo[0]
-	}
-	return requester, author
 }
 
 func subjectOrDefault(s string) string {

@@ -240,9 +240,9 @@ func walk(p *enmime.Part, fn func(*enmime.Part)) {
 
 func (m *parsed) readHeaders(env *enmime.Envelope) {
 	m.From = m.firstAddress(env, "From")
-	m.ReplyTo = m.addresses(env, "Reply-To")
-	m.To = m.addresses(env, "To")
-	m.Cc = m.addresses(env, "Cc")
+	m.ReplyTo = m.mailboxes("Reply-To", m.addresses(env, "Reply-To"))
+	m.To = m.mailboxes("To", m.addresses(env, "To"))
+	m.Cc = m.mailboxes("Cc", m.addresses(env, "Cc"))
 	m.Subject = decodeWords(env.GetHeader("Subject"))
 	if d, err := env.Date(); err == nil {
 		m.Date = d.UTC()
@@ -261,7 +261,7 @@ func (m *parsed) readHeaders(env *enmime.Envelope) {
 }
 
 func (m *parsed) firstAddress(env *enmime.Envelope, key string) *mail.Address {
-	l := m.addresses(env, key)
+	l := m.mailboxes(key, m.addresses(env, key))
 	if len(l) == 0 {
 		return nil
 	}

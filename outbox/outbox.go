@@ -196,13 +196,17 @@ func (q Queue) Acknowledge(t ticket.Ticket, requester ticket.Contact, automatic 
 // BaseAddress is addr lowercased with its subaddress detail removed
 // (RFC 5233 §1: "local+detail@domain" is "local@domain"), so that
 // "victim+1@…", "victim+2@…" count as one address against the limits.
+// A trailing dot of the domain (the DNS root, "example.com.") is removed
+// too. Address literals ("dan@[127.0.0.1]") are left as they are: ingest
+// never makes one a contact (ticket.ParseAddress refuses them), so no
+// limit ever counts one.
 func BaseAddress(addr string) string {
 	addr = strings.ToLower(strings.TrimSpace(addr))
 	at := strings.LastIndexByte(addr, '@')
 	if at < 0 {
 		return addr
 	}
-	local, domain := addr[:at], addr[at+1:]
+	local, domain := addr[:at], strings.TrimRight(addr[at+1:], ".")
 	if plus := strings.IndexByte(local, '+'); plus > 0 {
 		local = local[:plus]
 	}

@@ -103,17 +103,19 @@ func (tx *Tx) RecipientsSince(propertyID int64, kind string, since time.Time) ([
 	})
 }
 
-// CountNewTicket counts one more new ticket from a contact in the current
-// window (which starts anew once window has passed since it began) and
+// CountNewTicket counts one more new ticket from a sender (the caller
+// gives its base address) in the property's current window for that
+// sender, which starts anew once window has passed since it began, and
 // returns the count so far, this one included.
-func (tx *Tx) CountNewTicket(contactID int64, window time.Duration) (int, error) {
+func (tx *Tx) CountNewTicket(propertyID int64, sender string, window time.Duration) (int, error) {
 	now := ms(tx.Now())
 	expired := now - window.Milliseconds()
 	var n int
-	err := tx.queryRow(`UPDATE contacts SET
-		window_tickets = CASE WHEN window_start <= ? THEN 1 ELSE window_tickets + 1 END,
-		window_start = CASE WHEN window_start <= ? THEN ? ELSE window_start END
-		WHERE id = ? RETURNING window_tickets`, expired, expired, now, contactID).Scan(&n)
+	err := tx.queryRow(`INSERT INTO sender_windows (property_id, sender, window_start, tickets) VALUES (?, ?, ?, 1)
+		ON CONFLICT (property_id, sender) DO UPDATE SET
+		tickets = CASE WHEN window_start <= ? THEN 1 ELSE tickets + 1 END,
+		window_start = CASE WHEN window_start <= ? THEN excluded.window_start ELSE window_start END
+		RETURNING tickets`, propertyID, sender, now, expired, expired).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count new ticket: %w", err)
 	}
