@@ -87,14 +87,15 @@ func (a *admin) property(ctx context.Context, slug string) (ticket.Property, err
 	return props[0], nil
 }
 
-// print writes v as JSON, or calls table to write it as text.
+// print writes v as JSON, or calls table to write it as text, escaped for
+// the terminal (see terminal).
 func (a *admin) print(w io.Writer, v any, table func(*tabwriter.Writer)) error {
 	if a.json {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(terminal(w), 0, 4, 2, ' ', 0)
 	table(tw)
 	return tw.Flush()
 }
@@ -142,7 +143,7 @@ func propertyAdd(ctx context.Context, e env) error {
 	if p, err = a.st.AddProperty(ctx, p); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "added property %s (%s) receiving at %s\n", p.Slug, p.Name, strings.Join(p.Addresses, ", "))
+	fmt.Fprintf(terminal(e.stdout), "added property %s (%s) receiving at %s\n", p.Slug, p.Name, strings.Join(p.Addresses, ", "))
 	return nil
 }
 
@@ -187,7 +188,7 @@ func memberAdd(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "added %s %s to %s\n", m.Role, m.Email, p.Slug)
+	fmt.Fprintf(terminal(e.stdout), "added %s %s to %s\n", m.Role, m.Email, p.Slug)
 	return nil
 }
 
@@ -231,7 +232,7 @@ func departmentAdd(ctx context.Context, e env) error {
 	if _, err := a.st.AddDepartment(ctx, p.Slug, d); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "added department %q to %s with %d members\n", d.Name, p.Slug, len(d.Members))
+	fmt.Fprintf(terminal(e.stdout), "added department %q to %s with %d members\n", d.Name, p.Slug, len(d.Members))
 	return nil
 }
 

@@ -64,7 +64,7 @@ func suppressionClear(ctx context.Context, e env) error {
 	if err := a.st.ClearSuppression(ctx, p.ID, a.pos[0], "postdesk suppression clear"); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "mail goes to %s again\n", a.pos[0])
+	fmt.Fprintf(terminal(e.stdout), "mail goes to %s again\n", a.pos[0])
 	return nil
 }
 

@@ -45,7 +45,7 @@ func heldShow(ctx context.Context, e env) error {
 			fmt.Fprintf(w, "%s by\t%s at %s\n", h.Status, h.ResolvedBy, h.ResolvedAt.Format(time.DateTime))
 		}
 		w.Flush()
-		fmt.Fprintf(e.stdout, "\n%s", raw)
+		fmt.Fprintf(terminal(e.stdout), "\n%s", raw)
 	})
 }
 
@@ -87,10 +87,10 @@ func heldRelease(ctx context.Context, e env) error {
 		return err
 	}
 	if number == 0 {
-		fmt.Fprintf(e.stdout, "released held mail %d (it reached no ticket)\n", id)
+		fmt.Fprintf(terminal(e.stdout), "released held mail %d (it reached no ticket)\n", id)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "released held mail %d into ticket #%d\n", id, number)
+	fmt.Fprintf(terminal(e.stdout), "released held mail %d into ticket #%d\n", id, number)
 	return nil
 }
 
@@ -113,7 +113,7 @@ func heldDiscard(ctx context.Context, e env) error {
 	if err := a.st.DiscardHeld(ctx, p.ID, id, by); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "discarded held mail %d\n", id)
+	fmt.Fprintf(terminal(e.stdout), "discarded held mail %d\n", id)
 	return nil
 }
 

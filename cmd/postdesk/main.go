@@ -46,7 +46,7 @@ func main() {
 	stop()
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "postdesk:", err)
+			fmt.Fprintln(terminal(os.Stderr), "postdesk:", err)
 		}
 		os.Exit(2)
 	}

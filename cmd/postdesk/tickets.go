@@ -83,7 +83,7 @@ func ticketShow(ctx context.Context, e env) error {
 	if a.json {
 		return a.print(e.stdout, v, nil)
 	}
-	writeTicket(e.stdout, v)
+	writeTicket(terminal(e.stdout), v)
 	return nil
 }
 
