@@ -91,7 +91,8 @@ func proposeParticipants(tx *store.Tx, t ticket.Ticket, messageID int64, author 
 }
 
 // parseCc reads the addresses of a #cc command: separated by spaces or
-// commas, bare or in angle brackets.
+// commas, bare or in angle brackets; each must be one ticket.ParseAddress
+// accepts, as every participant's address is (see mailboxes).
 func parseCc(arg string) ([]*mail.Address, error) {
 	fields := strings.FieldsFunc(arg, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' || r == ';' })
 	if len(fields) == 0 {
@@ -102,6 +103,9 @@ func parseCc(arg string) ([]*mail.Address, error) {
 		a, err := mail.ParseAddress(f)
 		if err != nil {
 			return nil, fmt.Errorf("%q is not an address", f)
+		}
+		if a.Address, err = ticket.ParseAddress(a.Address); err != nil {
+			return nil, fmt.Errorf("%q is not an address mail can be sent to: %v", f, err)
 		}
 		out = append(out, a)
 	}
