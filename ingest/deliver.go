@@ -30,6 +30,7 @@ type envelope struct {
 	to       []string
 	enqueued *int
 	member   *ticket.Member // the member the From names, if any
+	fw       forwarded      // how the mail was forwarded to the property
 	release  *release       // set when held mail is released
 	// bounced is the outbox row whose signed bounce address (VERP) the
 	// mail was sent to, if any.
@@ -45,8 +46,13 @@ type envelope struct {
 // from a member (or through a member's reply address) is an agent reply if
 // it authenticates and is held if not (memberMail); anything else is a
 // customer's mail.
+//
+// A provider's forwarding confirmation is recognised before anything
+// threads it; a forwarding mailbox's forward is taken as the message it
+// carries (asForwarded).
 func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte) (delivered, error) {
 	res := delivered{property: prop.Slug}
+	msg = asForwarded(msg, env.fw)
 	if orig, dup, err := tx.Retransmission(prop.ID, msg.MessageID, msg.ContentHash); err != nil || dup {
 		res.ticket, res.messageID, res.duplicate = orig.TicketNumber, orig.MessageID, dup
 		if err != nil {
@@ -64,6 +70,9 @@ func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, m
 	env.quiet = p.quiet(prop, env, msg)
 	if reason := p.ownMail(prop, msg); reason != "" && !env.released(reason) {
 		return p.hold(tx, prop, env, msg, raw, reason)
+	}
+	if c, ok := forwardingConfirmation(msg); ok {
+		return p.recordConfirmation(tx, prop, env, msg, raw, c)
 	}
 	if isBounce(msg, env.from) {
 		return p.recordBounce(tx, prop, env, msg, raw)
@@ -135,7 +144,7 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 	if env.released(tooMany) {
 		limit = math.MaxInt // released by a person who saw whom it names
 	}
-	named, over, err := outsideAddresses(tx, prop, joined, msg, requester.Address, limit)
+	named, over, err := outsideAddresses(tx, prop, joined, msg, []string{requester.Address, env.fw.by, env.fw.original}, limit)
 	if err != nil {
 		return res, err
 	}
@@ -169,6 +178,7 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 	m.PropertyID, m.TicketID, m.AuthorID = prop.ID, t.ID, contact.ID
 	m.AuthorEmail, m.AuthorName = strings.ToLower(author.Address), author.Name
 	m.Thread = dec.String()
+	m.OriginalTo, m.ForwardedBy = env.fw.original, forwardedBy(env.fw)
 	if err := p.storeWithThreadIDs(tx, prop, t, m, msg, raw); err != nil {
 		return res, err
 	}

@@ -115,14 +115,18 @@ func (p *Pipeline) Release(ctx context.Context, prop ticket.Property, h store.He
 		return 0, fmt.Errorf("release held mail %d: %w", h.ID, err)
 	}
 	p.classify(msg, from)
-	authors, err := p.memberAuthors(ctx, []ticket.Property{prop}, msg)
+	fws, err := p.forwardings(ctx, []ticket.Property{prop}, from, msg)
+	if err != nil {
+		return 0, err
+	}
+	authors, err := p.memberAuthors(ctx, []ticket.Property{prop}, msg, fws)
 	if err != nil {
 		return 0, err
 	}
 	enqueued := 0
 	err = p.store.Update(ctx, func(tx *store.Tx) error {
 		enqueued, ticketNumber = 0, 0
-		env := envelope{from: from, to: to, enqueued: &enqueued, member: authors[prop.ID], release: &release{held: h, by: by}}
+		env := envelope{from: from, to: to, enqueued: &enqueued, member: authors[prop.ID], fw: fws[prop.ID], release: &release{held: h, by: by}}
 		res, err := p.deliverTo(tx, prop, env, msg, raw)
 		if err != nil {
 			return err

@@ -184,7 +184,11 @@ func (p *Pipeline) DeliverRaw(ctx context.Context, from string, to []string, raw
 		return &Rejection{Reason: err.Error()}
 	}
 	p.classify(msg, from)
-	authors, err := p.memberAuthors(ctx, props, msg)
+	fws, err := p.forwardings(ctx, props, from, msg)
+	if err != nil {
+		return err
+	}
+	authors, err := p.memberAuthors(ctx, props, msg, fws)
 	if err != nil {
 		return err
 	}
@@ -193,7 +197,7 @@ func (p *Pipeline) DeliverRaw(ctx context.Context, from string, to []string, raw
 	err = p.store.Update(ctx, func(tx *store.Tx) error {
 		results, enqueued = results[:0], 0
 		for _, prop := range props {
-			env := envelope{from: from, to: to, enqueued: &enqueued, member: authors[prop.ID]}
+			env := envelope{from: from, to: to, enqueued: &enqueued, member: authors[prop.ID], fw: fws[prop.ID]}
 			r, err := p.deliverTo(tx, prop, env, msg, data)
 			if err != nil {
 				return fmt.Errorf("deliver to %s: %w", prop.Slug, err)
@@ -238,14 +242,16 @@ func rawBytes(raw io.ReaderAt, size int64) ([]byte, error) {
 }
 
 // memberAuthors finds, for each property, the member whose address the
-// mail's From names, if any.
-func (p *Pipeline) memberAuthors(ctx context.Context, props []ticket.Property, msg *parsed) (map[int64]*ticket.Member, error) {
+// mail's From names, if any: the From of the forwarded message when the
+// mail is a forwarding mailbox's forward (asForwarded).
+func (p *Pipeline) memberAuthors(ctx context.Context, props []ticket.Property, msg *parsed, fws map[int64]forwarded) (map[int64]*ticket.Member, error) {
 	authors := map[int64]*ticket.Member{}
-	if msg.From == nil {
-		return authors, nil
-	}
 	for _, prop := range props {
-		m, ok, err := p.store.CachedMember(ctx, prop, msg.From.Address)
+		from := asForwarded(msg, fws[prop.ID]).From
+		if from == nil {
+			continue
+		}
+		m, ok, err := p.store.CachedMember(ctx, prop, from.Address)
 		if err != nil {
 			return nil, err
 		}

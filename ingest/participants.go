@@ -22,10 +22,15 @@ func mayAddParticipants(dec threading.Decision, isNew bool) bool {
 
 // outsideAddresses returns the distinct To and Cc addresses of a mail that
 // would become participants of ticket t (zero for a new ticket): less the
-// property's own addresses, its members, the sender and t's participants.
+// property's own addresses, its members, t's participants and the
+// addresses in skip (the sender, the mailbox that forwarded the mail and
+// the address it was first sent to: the property's in effect).
 // It stops looking once there are more than limit, and then reports over.
-func outsideAddresses(tx *store.Tx, prop ticket.Property, t ticket.Ticket, msg *parsed, sender string, limit int) (addrs []*mail.Address, over bool, err error) {
-	skip := map[string]bool{strings.ToLower(sender): true}
+func outsideAddresses(tx *store.Tx, prop ticket.Property, t ticket.Ticket, msg *parsed, also []string, limit int) (addrs []*mail.Address, over bool, err error) {
+	skip := map[string]bool{}
+	for _, a := range also {
+		skip[strings.ToLower(a)] = true
+	}
 	if t.ID != 0 {
 		current, err := tx.Participants(t.ID)
 		if err != nil {

@@ -109,12 +109,12 @@ func (tx *Tx) InsertMessage(m *ticket.Message, raw []byte) error {
 	err := tx.queryRow(`INSERT INTO messages (property_id, ticket_id, direction, kind,
 		author_id, author_email, author_name, message_id, synthetic_id, in_reply_to, refs, reply_to, to_addrs,
 		cc_addrs, subject, sent_at, text_body, html_body, raw_sha256, raw_size, content_hash, warnings,
-		auto_reply, thread, created_at, raw)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		auto_reply, thread, created_at, raw, original_to, forwarded_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		m.PropertyID, m.TicketID, string(m.Direction), string(m.Kind), m.AuthorID, m.AuthorEmail, m.AuthorName,
 		m.MessageID, m.Synthetic, joinList(m.InReplyTo), joinList(m.References), joinList(m.ReplyTo),
 		joinList(m.To), joinList(m.Cc), m.Subject, ms(m.Date), m.Text, m.HTML, m.RawSHA256, m.RawSize,
-		m.ContentHash, joinList(m.Warnings), m.AutoReply, m.Thread, ms(m.CreatedAt), raw).Scan(&m.ID)
+		m.ContentHash, joinList(m.Warnings), m.AutoReply, m.Thread, ms(m.CreatedAt), raw, m.OriginalTo, m.ForwardedBy).Scan(&m.ID)
 	if err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}

@@ -55,7 +55,7 @@ func (s *Store) Ticket(ctx context.Context, slug string, n int64) (ticket.Ticket
 
 const messageColumns = `id, property_id, ticket_id, direction, kind, author_id, author_email, author_name,
 	message_id, synthetic_id, in_reply_to, refs, reply_to, to_addrs, cc_addrs, subject, sent_at, text_body,
-	html_body, raw_sha256, raw_size, content_hash, warnings, auto_reply, thread, created_at`
+	html_body, raw_sha256, raw_size, content_hash, warnings, auto_reply, thread, created_at, original_to, forwarded_by`
 
 func scanMessage(row scanner) (ticket.Message, error) {
 	var m ticket.Message
@@ -63,7 +63,7 @@ func scanMessage(row scanner) (ticket.Message, error) {
 	var sent, created int64
 	err := row.Scan(&m.ID, &m.PropertyID, &m.TicketID, &dir, &kind, &m.AuthorID, &m.AuthorEmail, &m.AuthorName,
 		&m.MessageID, &m.Synthetic, &irt, &refs, &replyTo, &to, &cc, &m.Subject, &sent, &m.Text, &m.HTML,
-		&m.RawSHA256, &m.RawSize, &m.ContentHash, &warnings, &m.AutoReply, &m.Thread, &created)
+		&m.RawSHA256, &m.RawSize, &m.ContentHash, &warnings, &m.AutoReply, &m.Thread, &created, &m.OriginalTo, &m.ForwardedBy)
 	m.Direction, m.Kind = ticket.Direction(dir), ticket.Kind(kind)
 	m.InReplyTo, m.References, m.ReplyTo = splitList(irt), splitList(refs), splitList(replyTo)
 	m.To, m.Cc, m.Warnings = splitList(to), splitList(cc), splitList(warnings)

@@ -185,6 +185,12 @@ type Message struct {
 	Warnings    []string // parser warnings on malformed mail
 	AutoReply   bool     // an automatic reply (RFC 3834) or bulk mail
 	Thread      string   // why the message went to its ticket
+	// OriginalTo is the address a forwarded mail was first sent to (the
+	// property's public address the customer wrote to), ForwardedBy the
+	// mailbox that forwarded it and how that was seen; empty when the mail
+	// came straight.
+	OriginalTo  string
+	ForwardedBy string
 	Attachments []Attachment
 	CreatedAt   time.Time
 }

@@ -24,7 +24,9 @@ const usage = `postdesk: email in, tickets out.
 
 Usage:
   postdesk serve                         run the gateway
-  postdesk property add|list             manage properties
+  postdesk deliver --recipient ADDR      store one message from standard input (an MTA's pipe)
+  postdesk property add|list|show        manage properties; show: forwarding mailboxes and confirmations
+  postdesk forwarding add|remove         the mailboxes that forward to a property
   postdesk member add|list               manage agents and admins
   postdesk department add|list           manage departments
   postdesk ticket list|show              read tickets
@@ -48,6 +50,10 @@ func main() {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(terminal(os.Stderr), "postdesk:", err)
 		}
+		var ex *exitError
+		if errors.As(err, &ex) {
+			os.Exit(ex.code)
+		}
 		os.Exit(2)
 	}
 }
@@ -56,6 +62,7 @@ func main() {
 // where to write, and the environment.
 type env struct {
 	args   []string
+	stdin  io.Reader // nil: os.Stdin
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
@@ -68,6 +75,10 @@ func commands() map[string]command {
 		"serve":             serve,
 		"property add":      propertyAdd,
 		"property list":     propertyList,
+		"property show":     propertyShow,
+		"forwarding add":    forwardingAdd,
+		"forwarding remove": forwardingRemove,
+		"deliver":           deliver,
 		"member add":        memberAdd,
 		"member list":       memberList,
 		"department add":    departmentAdd,

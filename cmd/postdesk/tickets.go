@@ -107,6 +107,12 @@ func writeTicket(w io.Writer, v ticketView) {
 		fmt.Fprintf(w, "\n--- message %d · %s %s · %s <%s> · %s\n", m.ID, m.Direction, m.Kind, m.AuthorName,
 			m.AuthorEmail, m.CreatedAt.Format(time.DateTime))
 		fmt.Fprintf(w, "Subject: %s\nMessage-ID: <%s>%s\n", m.Subject, m.MessageID, map[bool]string{true: " (synthetic)"}[m.Synthetic])
+		if m.OriginalTo != "" {
+			fmt.Fprintf(w, "First sent to: %s\n", m.OriginalTo)
+		}
+		if m.ForwardedBy != "" {
+			fmt.Fprintf(w, "Forwarded by: %s\n", m.ForwardedBy)
+		}
 		if m.Thread != "" {
 			fmt.Fprintf(w, "Threading: %s\n", m.Thread)
 		}
