@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -24,6 +25,11 @@ var binary string
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "postdesk-e2e")
 	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	// Readable by every user: the Postfix test runs it as its pipe's user.
+	if err := os.Chmod(dir, 0o755); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -83,9 +89,18 @@ var listening = regexp.MustCompile(`msg="smtp listening".* addr=(\S+)`)
 // listens. It is killed when the test ends, if it still runs.
 func startServer(t *testing.T, dataDir string, extra ...string) *server {
 	t.Helper()
+	return startServerAs(t, nil, dataDir, extra...)
+}
+
+// startServerAs is startServer running as another user (nil: this one).
+func startServerAs(t *testing.T, cred *syscall.Credential, dataDir string, extra ...string) *server {
+	t.Helper()
 	args := append([]string{"serve", "--data", dataDir, "--smtp-addr", "127.0.0.1:0"}, extra...)
 	s := &server{cmd: exec.Command(binary, args...), done: make(chan struct{})}
 	s.cmd.Env = append(os.Environ(), "POSTDESK_CONFIG=")
+	if cred != nil {
+		s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	}
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
