@@ -123,7 +123,10 @@ func orElse(s, fallback string) string {
 
 // embeddedSender returns the From of the message a forward carries: an
 // attached message/rfc822 (RFC 2046 §5.2.1, "forward as attachment"), else
-// the header block of an inline forward in the text.
+// the header block of an inline forward in the text when the subject says
+// it is a forward. A reply quotes the same header block ("From: … Sent:
+// …" after Outlook's rule), and a reply is its writer's, not the quoted
+// sender's.
 func embeddedSender(msg *parsed) *mail.Address {
 	for _, a := range msg.Attachments {
 		if !strings.EqualFold(a.ContentType, "message/rfc822") {
@@ -135,8 +138,16 @@ func embeddedSender(msg *parsed) *mail.Address {
 			}
 		}
 	}
+	if !forwardSubject.MatchString(msg.Subject) {
+		return nil
+	}
 	return inlineForwardSender(msg.Text)
 }
+
+// forwardSubject matches the subject prefixes mail clients give a forward:
+// Fw, Fwd (English), WG (German), TR (French), RV (Spanish), Enc
+// (Portuguese), Doorst (Dutch).
+var forwardSubject = regexp.MustCompile(`(?i)^\s*(?:fwd?|wg|tr|rv|enc|doorst)\s*:`)
 
 // forwardMarker matches the line that opens an inline forward: Gmail's
 // "---------- Forwarded message ---------", Outlook's
