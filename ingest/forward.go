@@ -33,11 +33,13 @@ type forwarded struct {
 
 // forwardings finds, for each property, how the mail was forwarded to it.
 // The forwarding mailboxes are read before the delivery's transaction, as
-// the members are: the mail's author must be known to choose its path.
+// the members are (through the store's cache: a mailbox added by another
+// process counts within seconds): the mail's author must be known to choose
+// its path.
 func (p *Pipeline) forwardings(ctx context.Context, props []ticket.Property, envFrom string, msg *parsed) (map[int64]forwarded, error) {
 	out := map[int64]forwarded{}
 	for _, prop := range props {
-		mailboxes, err := p.store.ForwardingMailboxes(ctx, prop.ID)
+		mailboxes, err := p.store.CachedForwardingMailboxes(ctx, prop.ID)
 		if err != nil {
 			return nil, err
 		}

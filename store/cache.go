@@ -26,6 +26,12 @@ type cache struct {
 	byAddress map[string]cachedProperty // lower-case address → property
 	byID      map[int64]cachedProperty
 	members   map[int64]cachedMembers // property id → members by email
+	forwards  map[int64]cachedList    // property id → forwarding mailboxes
+}
+
+type cachedList struct {
+	list    []string
+	expires time.Time
 }
 
 type cachedProperty struct {
@@ -51,6 +57,7 @@ func (c *cache) clear() {
 	c.byAddress = map[string]cachedProperty{}
 	c.byID = map[int64]cachedProperty{}
 	c.members = map[int64]cachedMembers{}
+	c.forwards = map[int64]cachedList{}
 	c.mu.Unlock()
 }
 

@@ -47,6 +47,26 @@ func (s *Store) ForwardingMailboxes(ctx context.Context, propertyID int64) ([]st
 	})
 }
 
+// CachedForwardingMailboxes is ForwardingMailboxes through the cache (read
+// for every message in, and changed rarely).
+func (s *Store) CachedForwardingMailboxes(ctx context.Context, propertyID int64) ([]string, error) {
+	now := s.cache.now()
+	s.cache.mu.Lock()
+	e, ok := s.cache.forwards[propertyID]
+	s.cache.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		return e.list, nil
+	}
+	list, err := s.ForwardingMailboxes(ctx, propertyID)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.mu.Lock()
+	s.cache.forwards[propertyID] = cachedList{list: list, expires: now.Add(cacheTTL)}
+	s.cache.mu.Unlock()
+	return list, nil
+}
+
 // RecordConfirmation keeps a provider's forwarding confirmation (its
 // raw mail already stored with PutBlob): the mailbox becomes a forwarding
 // mailbox of the property, and a later confirmation replaces the code and
@@ -72,6 +92,7 @@ func (s *Store) AddForwarding(ctx context.Context, propertyID int64, mailbox str
 			ON CONFLICT (property_id, mailbox) DO NOTHING`, propertyID, strings.ToLower(mailbox), ms(tx.Now()))
 		return err
 	})
+	s.cache.clear()
 	if err != nil {
 		return fmt.Errorf("add forwarding mailbox: %w", err)
 	}
@@ -91,6 +112,7 @@ func (s *Store) RemoveForwarding(ctx context.Context, propertyID int64, mailbox 
 		}
 		return nil
 	})
+	s.cache.clear()
 	if err != nil {
 		return fmt.Errorf("remove forwarding mailbox: %w", err)
 	}
