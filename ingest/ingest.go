@@ -160,6 +160,21 @@ func (m memRaw) Bytes() []byte                           { return m }
 // Bytes() []byte is used in place; any other is read into memory within the
 // in-flight budget, as large messages take their turn.
 func (p *Pipeline) DeliverRaw(ctx context.Context, from string, to []string, raw io.ReaderAt, size int64) error {
+	return p.DeliverWith(ctx, from, to, raw, size, DeliverOptions{})
+}
+
+// DeliverOptions are what an inbound path asks of one delivery beyond its
+// envelope. Every path's wishes live here, so that there is one delivery.
+type DeliverOptions struct {
+	// Mailbox, when set, is the IMAP fetch position this message
+	// advances. It commits in the delivery's transaction, so that a crash
+	// neither loses the message nor fetches it twice; a position not
+	// beyond the stored one fails the delivery with store.ErrStaleProgress.
+	Mailbox *store.MailboxProgress
+}
+
+// DeliverWith is DeliverRaw with options.
+func (p *Pipeline) DeliverWith(ctx context.Context, from string, to []string, raw io.ReaderAt, size int64, opts DeliverOptions) error {
 	props, err := p.recipientProperties(ctx, to)
 	if err != nil {
 		return err
@@ -203,6 +218,9 @@ func (p *Pipeline) DeliverRaw(ctx context.Context, from string, to []string, raw
 				return fmt.Errorf("deliver to %s: %w", prop.Slug, err)
 			}
 			results = append(results, r)
+		}
+		if opts.Mailbox != nil {
+			return tx.RecordMailboxProgress(*opts.Mailbox, true)
 		}
 		return nil
 	})

@@ -36,6 +36,8 @@ Usage:
   postdesk outbox list                   outbound mail: queued, sent, failed
   postdesk bounce list                   delivery reports and failure notices, verified or not
   postdesk suppression list|clear ADDR   addresses that bounced permanently; let mail go to one again
+  postdesk mailbox add URL              fetch an IMAP mailbox (imaps://user@host/INBOX) into a property
+  postdesk mailbox list|status|remove    the mailboxes fetched, how far, what failed; stop fetching one
   postdesk check                         verify the database's integrity and invariants
 
 Every command takes --data DIR and the other settings of 'postdesk serve -h';
@@ -95,6 +97,10 @@ func commands() map[string]command {
 		"suppression list":  suppressionList,
 		"suppression clear": suppressionClear,
 		"check":             check,
+		"mailbox add":       mailboxAdd,
+		"mailbox list":      mailboxList,
+		"mailbox remove":    mailboxRemove,
+		"mailbox status":    mailboxStatus,
 	}
 }
 

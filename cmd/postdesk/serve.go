@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 
 	"github.com/postdesk/postdesk/config"
+	"github.com/postdesk/postdesk/imapfetch"
 	"github.com/postdesk/postdesk/ingest"
 	"github.com/postdesk/postdesk/notify"
 	"github.com/postdesk/postdesk/outbox"
@@ -91,6 +92,9 @@ func serve(ctx context.Context, e env) error {
 	run.Go("outbound", worker.Run)
 	run.Go("digest", digester.Run)
 	run.Go("smtp", func(ctx context.Context) error { return smtpd.New(smtpOpts, pipeline).Serve(ctx, ln) })
+	imapStore := newIMAPStore(st, pipeline, e.getenv, log.With("component", "imap"))
+	run.Go("imap", imapfetch.NewManager(imapStore, imapStore, imapfetch.Options{MaxMessageBytes: cfg.MaxMessageBytes},
+		log.With("component", "imap")).Run)
 	err = run.Wait()
 	if err != nil {
 		log.Error("postdesk stopped", "err", err)
