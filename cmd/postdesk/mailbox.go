@@ -52,7 +52,7 @@ func mailboxAdd(ctx context.Context, e env) error {
 	if err := a.st.AddMailbox(ctx, &mb); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "added mailbox %d: %s into %s (serve fetches it within 30 seconds)\n", mb.ID, mb.URL, p.Slug)
+	fmt.Fprintf(terminal(e.stdout), "added mailbox %d: %s into %s (serve fetches it within 30 seconds)\n", mb.ID, mb.URL, p.Slug)
 	return nil
 }
 
@@ -137,7 +137,7 @@ func mailboxRemove(ctx context.Context, e env) error {
 	if err := a.st.RemoveMailbox(ctx, p.ID, id); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "removed mailbox %d (what it brought in stays; serve stops fetching it within 30 seconds)\n", id)
+	fmt.Fprintf(terminal(e.stdout), "removed mailbox %d (what it brought in stays; serve stops fetching it within 30 seconds)\n", id)
 	return nil
 }
 
