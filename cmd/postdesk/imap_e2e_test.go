@@ -187,6 +187,10 @@ func TestMailboxCommands(t *testing.T) {
 			t.Errorf("mailbox add %v: %v, want an error with %q", tt.args, err, tt.want)
 		}
 	}
+	_, help := cliErr(data, "mailbox", "add", "-h")
+	if help == nil || !strings.Contains(help.Error(), "-password-file") || strings.Contains(help.Error(), "-ack-limit") {
+		t.Errorf("mailbox add -h shows other than its own flags: %v", help)
+	}
 	url := addMailbox(t, data, "mail.acme.test:993", "support", "s3cret-Pa55", "INBOX")
 	cli(t, data, "mailbox", "add", "--property", "acme", "imaps://other@mail.acme.test", "--password-env", "ACME_IMAP_PW", "--move-to", "Imported")
 	if _, err := cliErr(data, "mailbox", "add", "--property", "acme", url, "--password-env", "X"); err == nil {

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/postdesk/postdesk/config"
 	"github.com/postdesk/postdesk/imapfetch"
 	"github.com/postdesk/postdesk/store"
 )
@@ -27,6 +28,7 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 func mailboxAdd(ctx context.Context, e env) error {
 	var pwFile, pwEnv, moveTo *string
 	a, p, err := openForProperty(ctx, e, "mailbox add", func(fs *flag.FlagSet) {
+		ownFlagsUsage(fs, "mailbox add [--property SLUG] imaps://USER@HOST[:PORT]/FOLDER (--password-file FILE | --password-env NAME) [--move-to FOLDER]")
 		pwFile = fs.String("password-file", "", "file holding the password (its path is stored; read at each login)")
 		pwEnv = fs.String("password-env", "", "environment variable of serve holding the password (its name is stored)")
 		moveTo = fs.String("move-to", "", "move each stored message to this folder (default: never change the mailbox)")
@@ -100,7 +102,7 @@ func readPasswordFile(path string) (string, error) {
 }
 
 func mailboxList(ctx context.Context, e env) error {
-	a, p, err := openForProperty(ctx, e, "mailbox list", nil)
+	a, p, err := openForProperty(ctx, e, "mailbox list", synopsis("mailbox list [--property SLUG] [--json]"))
 	if err != nil {
 		return err
 	}
@@ -125,7 +127,7 @@ func passwordSource(m store.Mailbox) string {
 }
 
 func mailboxRemove(ctx context.Context, e env) error {
-	a, p, err := openForProperty(ctx, e, "mailbox remove", nil)
+	a, p, err := openForProperty(ctx, e, "mailbox remove", synopsis("mailbox remove [--property SLUG] ID"))
 	if err != nil {
 		return err
 	}
@@ -143,7 +145,7 @@ func mailboxRemove(ctx context.Context, e env) error {
 
 // mailboxStatus prints how far each mailbox (or the one named) is fetched.
 func mailboxStatus(ctx context.Context, e env) error {
-	a, p, err := openForProperty(ctx, e, "mailbox status", nil)
+	a, p, err := openForProperty(ctx, e, "mailbox status", synopsis("mailbox status [--property SLUG] [ID] [--json]"))
 	if err != nil {
 		return err
 	}
@@ -200,4 +202,28 @@ func mailboxID(pos []string) (int64, error) {
 		return 0, fmt.Errorf("%q is not a mailbox id", pos[0])
 	}
 	return id, nil
+}
+
+// synopsis returns a flag definer that only sets the -h text.
+func synopsis(text string) func(*flag.FlagSet) {
+	return func(fs *flag.FlagSet) { ownFlagsUsage(fs, text) }
+}
+
+// ownFlagsUsage makes -h show the command's own flags, --data and
+// --config, not every setting of serve.
+func ownFlagsUsage(fs *flag.FlagSet, synopsis string) {
+	settings := flag.NewFlagSet("", flag.ContinueOnError)
+	config.Register(settings)
+	fs.Usage = func() {
+		own := flag.NewFlagSet("", flag.ContinueOnError)
+		fs.VisitAll(func(f *flag.Flag) {
+			if settings.Lookup(f.Name) == nil || f.Name == "data" || f.Name == "config" {
+				own.Var(f.Value, f.Name, f.Usage)
+			}
+		})
+		fmt.Fprintf(fs.Output(), "Usage: postdesk %s\n", synopsis)
+		own.SetOutput(fs.Output())
+		own.PrintDefaults()
+		fmt.Fprintln(fs.Output(), "The settings of 'postdesk serve -h' apply as well.")
+	}
 }
