@@ -162,7 +162,10 @@ func TestIMAPDovecotIdle(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	srv.stop(t)
+	srv.stop(t) // while the fetcher idles
+	if code := srv.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("serve stopped while fetching exited %d, want 0:\n%s", code, srv.logText())
+	}
 }
 
 // TestMailboxCommands: the password never reaches the command line or the
