@@ -36,7 +36,8 @@ type envelope struct {
 	// mail was sent to, if any.
 	bounced *store.OutboxRow
 	// quiet says why no notice may answer the mail ("" if one may).
-	quiet string
+	quiet   string
+	history *History // set when archived mail is imported
 }
 
 // deliverTo stores msg in one property inside tx. In order: a retransmission
@@ -155,7 +156,7 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 	if err != nil {
 		return res, err
 	}
-	if opens {
+	if opens && env.history == nil { // a rate limit: old mail came at its own pace
 		n, err := tx.CountNewTicket(prop.ID, outbox.BaseAddress(author.Address), time.Hour)
 		if err != nil {
 			return res, err
@@ -164,7 +165,7 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 			return p.hold(tx, prop, env, msg, raw, reasonNewTickets)
 		}
 	}
-	t, isNew, err := p.ticketFor(tx, prop, dec, contact, msg)
+	t, isNew, err := p.ticketFor(tx, prop, env, dec, contact, msg)
 	if err != nil {
 		return res, err
 	}
@@ -240,15 +241,21 @@ func threadInput(prop ticket.Property, env envelope, msg *parsed) threading.Inpu
 
 // ticketFor returns the ticket the mail goes to, creating it or changing its
 // status as the decision and the ticket's state require, and whether it is new.
-func (p *Pipeline) ticketFor(tx *store.Tx, prop ticket.Property, dec threading.Decision, requester ticket.Contact, msg *parsed) (ticket.Ticket, bool, error) {
+// Imported history takes the status the import asks for, if any, in place of
+// the one a reply would give.
+func (p *Pipeline) ticketFor(tx *store.Tx, prop ticket.Property, env envelope, dec threading.Decision, requester ticket.Contact, msg *parsed) (ticket.Ticket, bool, error) {
+	status := ticket.StatusOpen
+	if env.history != nil && env.history.Status != "" {
+		status = env.history.Status
+	}
 	if dec.Rule == threading.RuleNew {
-		t, err := newTicket(tx, prop, requester, msg, 0)
+		t, err := newTicket(tx, prop, requester, msg, 0, status)
 		return t, true, err
 	}
 	t := dec.Ticket
 	effect := threading.CustomerReply(t.Status, msg.Automatic)
 	if effect.NewTicket {
-		nt, err := newTicket(tx, prop, requester, msg, t.ID)
+		nt, err := newTicket(tx, prop, requester, msg, t.ID, status)
 		if err != nil {
 			return nt, true, err
 		}
@@ -258,12 +265,15 @@ func (p *Pipeline) ticketFor(tx *store.Tx, prop ticket.Property, dec threading.D
 	if msg.Automatic {
 		why = "automatic reply (" + msg.AutoReason + ")"
 	}
+	if env.history != nil && env.history.Status != "" && t.Status != ticket.StatusSpam {
+		effect.Status, why = env.history.Status, "imported history"
+	}
 	return t, false, tx.SetStatus(&t, effect.Status, requester.Email, why)
 }
 
-func newTicket(tx *store.Tx, prop ticket.Property, requester ticket.Contact, msg *parsed, linked int64) (ticket.Ticket, error) {
+func newTicket(tx *store.Tx, prop ticket.Property, requester ticket.Contact, msg *parsed, linked int64, status ticket.Status) (ticket.Ticket, error) {
 	t := ticket.Ticket{
-		PropertyID: prop.ID, Subject: subjectOrDefault(threading.BaseSubject(msg.Subject)), Status: ticket.StatusOpen,
+		PropertyID: prop.ID, Subject: subjectOrDefault(threading.BaseSubject(msg.Subject)), Status: status,
 		Priority: ticket.PriorityNormal, RequesterID: requester.ID, Requester: requester.Email, LinkedID: linked,
 	}
 	if err := tx.CreateTicket(&t); err != nil {
@@ -282,7 +292,7 @@ func newTicket(tx *store.Tx, prop ticket.Property, requester ticket.Contact, msg
 // queue returns the outbox queue of a delivery to a property.
 func (p *Pipeline) queue(tx *store.Tx, prop ticket.Property, env envelope) outbox.Queue {
 	return outbox.Queue{Keys: p.keys, Tx: tx, Prop: prop, Count: env.enqueued, AcksPerHour: p.limits.AcksPerHour,
-		AckCeiling: p.limits.AckCeiling, Quiet: env.quiet != ""}
+		AckCeiling: p.limits.AckCeiling, Quiet: env.quiet != "", Silent: env.history != nil}
 }
 
 func subjectOrDefault(s string) string {

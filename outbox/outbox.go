@@ -46,6 +46,9 @@ type Queue struct {
 	// TellTeam, queue nothing. A responder answering a notice would
 	// otherwise get a new notice every window, forever (RFC 3834 §2).
 	Quiet bool
+	// Silent queues nothing at all: an import of old mail acknowledges,
+	// copies and tells no one (the mail was answered long ago).
+	Silent bool
 }
 
 // ToContact queues a mail of the given kind to a contact about message
@@ -70,7 +73,7 @@ func (q Queue) ToMember(kind string, t ticket.Ticket, msgID int64, m ticket.Memb
 // into one digest per window, so that no storm of events becomes a storm
 // of mail. A Quiet queue queues no notice.
 func (q Queue) Notice(ticketID int64, m ticket.Member, subject, body string) error {
-	if q.Quiet {
+	if q.Quiet || q.Silent {
 		return nil
 	}
 	n := &store.PendingNotice{PropertyID: q.Prop.ID, TicketID: ticketID, MemberID: m.ID, Rcpt: m.Email,
@@ -113,6 +116,9 @@ func Topic(subject string) string {
 // enqueue writes the row unless the address is suppressed, and records its
 // Message-ID as a thread id of the ticket.
 func (q Queue) enqueue(r *store.OutboxRow, tok threading.Token) error {
+	if q.Silent {
+		return nil
+	}
 	if suppressed, err := q.Tx.Suppressed(q.Prop.ID, r.Rcpt); err != nil || suppressed {
 		if suppressed && r.TicketID != 0 {
 			return q.Tx.AddEvent(r.TicketID, "suppressed", r.Rcpt, "not sent: the address bounced permanently")

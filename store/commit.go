@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"time"
 )
 
 // A job is one caller's transaction, waiting for the writer.
@@ -20,6 +21,7 @@ type Tx struct {
 	tx  *sql.Tx
 	ctx context.Context
 	s   *Store
+	at  time.Time // when set, the time rows are stamped with (SetTime)
 }
 
 // Update runs fn in a write transaction and returns once the transaction is

@@ -10,8 +10,20 @@ import (
 	"github.com/postdesk/postdesk/ticket"
 )
 
-// Now is the store's clock, for stamping rows written in this transaction.
-func (tx *Tx) Now() time.Time { return tx.s.now().UTC() }
+// Now is the store's clock, for stamping rows written in this transaction,
+// or the time SetTime gave.
+func (tx *Tx) Now() time.Time {
+	if !tx.at.IsZero() {
+		return tx.at
+	}
+	return tx.s.now().UTC()
+}
+
+// SetTime makes the rows written from now on in this caller's share of the
+// transaction carry t instead of the clock's time (zero: the clock again).
+// An import of old mail files each message, its ticket and their events at
+// the time the mail was written.
+func (tx *Tx) SetTime(t time.Time) { tx.at = t.UTC() }
 
 // Original is the stored message a retransmission repeats.
 type Original struct {

@@ -39,6 +39,7 @@ Usage:
   postdesk mailbox add URL              fetch an IMAP mailbox (imaps://user@host/INBOX) into a property
   postdesk mailbox list|status|remove    the mailboxes fetched, how far, what failed; stop fetching one
   postdesk check                         verify the database's integrity and invariants
+  postdesk import [--status closed] PATH import an mbox file or a Maildir as history (no mail goes out)
 
 Every command takes --data DIR and the other settings of 'postdesk serve -h';
 run 'postdesk COMMAND -h' for its own flags.
@@ -101,6 +102,7 @@ func commands() map[string]command {
 		"mailbox list":      mailboxList,
 		"mailbox remove":    mailboxRemove,
 		"mailbox status":    mailboxStatus,
+		"import":            importHistory,
 	}
 }
 
