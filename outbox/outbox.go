@@ -46,14 +46,18 @@ type Queue struct {
 	// TellTeam, queue nothing. A responder answering a notice would
 	// otherwise get a new notice every window, forever (RFC 3834 §2).
 	Quiet bool
-	// Silent queues nothing at all: an import of old mail acknowledges,
-	// copies and tells no one (the mail was answered long ago).
+	// Silent queues nothing and looks nothing up: every method returns at
+	// once. An import of old mail acknowledges, copies and tells no one
+	// (the mail was answered long ago).
 	Silent bool
 }
 
 // ToContact queues a mail of the given kind to a contact about message
 // msgID of ticket t. The property's own addresses get nothing.
 func (q Queue) ToContact(kind string, t ticket.Ticket, msgID int64, c ticket.Contact) error {
+	if q.Silent {
+		return nil
+	}
 	if q.Prop.Owns(c.Email) {
 		return nil
 	}
@@ -63,6 +67,9 @@ func (q Queue) ToContact(kind string, t ticket.Ticket, msgID int64, c ticket.Con
 
 // ToMember queues a mail to a member.
 func (q Queue) ToMember(kind string, t ticket.Ticket, msgID int64, m ticket.Member) error {
+	if q.Silent {
+		return nil
+	}
 	tok := threading.Token{Kind: threading.KindMember, PropertyID: q.Prop.ID, TicketID: t.ID, ID: m.ID}
 	return q.enqueue(&store.OutboxRow{Kind: kind, TicketID: t.ID, MessageID: msgID, Rcpt: m.Email, RcptKind: "member", RcptID: m.ID}, tok)
 }
@@ -90,6 +97,9 @@ func (q Queue) Notice(ticketID int64, m ticket.Member, subject, body string) err
 // TellAdmins sends a notice about no ticket to the property's admins (to
 // every member when it has none).
 func (q Queue) TellAdmins(subject, body string) error {
+	if q.Silent {
+		return nil
+	}
 	admins, err := q.Tx.Admins(q.Prop.ID)
 	if err != nil {
 		return err
@@ -142,6 +152,9 @@ func (q Queue) enqueue(r *store.OutboxRow, tok threading.Token) error {
 // Copies sends a copy of a message to the assignee, or to every member of
 // the ticket's department while it is unassigned; never to except.
 func (q Queue) Copies(t ticket.Ticket, msgID int64, except int64) error {
+	if q.Silent {
+		return nil
+	}
 	members, err := q.team(t)
 	if err != nil {
 		return err
@@ -175,6 +188,9 @@ func (q Queue) team(t ticket.Ticket) ([]ticket.Member, error) {
 // what bound the backscatter a spammer can cause (RFC 3834 §2); the
 // acknowledgement itself quotes nothing of the mail (see notify).
 func (q Queue) Acknowledge(t ticket.Ticket, requester ticket.Contact, automatic bool) error {
+	if q.Silent {
+		return nil
+	}
 	if !q.Prop.AckEnabled || automatic || q.Prop.Owns(requester.Email) {
 		return nil
 	}
@@ -222,6 +238,9 @@ func BaseAddress(addr string) string {
 // TellTeam sends a notice about a ticket to its assignee, or to its
 // department's members when it has none.
 func (q Queue) TellTeam(ticketID int64, subject, body string) error {
+	if q.Silent {
+		return nil
+	}
 	t, ok, err := q.Tx.TicketByID(q.Prop.ID, ticketID)
 	if err != nil || !ok {
 		return err
@@ -244,6 +263,9 @@ func (q Queue) TellTeam(ticketID int64, subject, body string) error {
 // (issue 8 item 4), and the member it was for is the team anyway. Neither
 // does a row about no ticket.
 func (q Queue) TellFailure(row store.OutboxRow, subject, body string) error {
+	if q.Silent {
+		return nil
+	}
 	if row.Kind == store.OutNotice || row.TicketID == 0 {
 		return nil
 	}

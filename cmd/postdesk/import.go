@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -43,6 +44,8 @@ func importHistory(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
+	debug.SetGCPercent(a.cfg.GCPercent) // as serve: the import is as busy
+	debug.SetMemoryLimit(a.cfg.MemoryLimit)
 	log := newLogger(a.cfg, e.stderr)
 	pr := newProgress(e.stderr, time.Now)
 	sum, err := history.Import(ctx, path, history.Options{
