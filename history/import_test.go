@@ -93,7 +93,8 @@ func BenchmarkImport(b *testing.B) {
 // TestImportHistory: an mbox imported as history keeps the mail's dates
 // (the Date field, else the From line's), sends and tells no one although
 // the property acknowledges and has an agent, rebuilds threads whatever the
-// order (a parent after its reply joins it), files the tickets closed, and
+// order (a parent after its reply joins it; an agent's answer joins as the
+// agent's message, its #command not run), files the tickets closed, and
 // a rerun stores nothing twice: from the checkpoint nothing is read, and
 // from a copy of the file (no checkpoint) every message, the one without a
 // Message-ID too, is recognised as already stored.
@@ -109,14 +110,20 @@ func TestImportHistory(t *testing.T) {
 		"From bob@example.com Wed Mar  1 09:00:00 2023\n" +
 		"From: Bob <bob@example.com>\nTo: support@acme.test\nDate: Wed, 01 Mar 2023 09:00:00 +0000\n" +
 		"Message-ID: <parent@example.com>\nSubject: broken\n\nit is broken\n>From the start.\n\n" +
+		"From alice@acme.test Thu Mar  2 11:00:00 2023\n" +
+		"From: Alice <alice@acme.test>\nTo: bob@example.com\nCc: support@acme.test\nDate: Thu, 02 Mar 2023 11:00:00 +0000\n" +
+		"Message-ID: <answer@acme.test>\nIn-Reply-To: <reply@example.com>\nSubject: Re: broken\n\nfixed\n#close\n\n" +
+		"From alice@acme.test Thu Mar  2 12:00:00 2023\n" +
+		"From: Alice <alice@acme.test>\nTo: support@acme.test\nDate: Thu, 02 Mar 2023 12:00:00 +0000\n" +
+		"Message-ID: <stray@acme.test>\nSubject: a note to no ticket\n\nhm\n\n" +
 		"From carol@example.com Sun Jan  2 08:30:00 2022\n" +
 		"From: carol@example.com\nTo: support@acme.test\nSubject: no id, no date\n\nhello\n"
 	path := writeFile(t, mbox)
 	sum := f.importPath(t, path, Options{Status: ticket.StatusClosed})
-	if sum.Result.Stored != 3 || sum.Result.Total() != 3 {
-		t.Fatalf("first import: %+v, want 3 stored", sum.Result)
+	if sum.Result.Stored != 4 || sum.Result.Held != 1 || sum.Result.Total() != 5 {
+		t.Fatalf("first import: %+v, want 4 stored, the agent's mail to no ticket held", sum.Result)
 	}
-	for _, table := range []string{"outbox", "pending_notices", "held"} {
+	for _, table := range []string{"outbox", "pending_notices"} {
 		if n, err := f.st.Count(ctx, table); err != nil || n != 0 {
 			t.Errorf("%s rows after an import = %d, %v; want none", table, n, err)
 		}
@@ -129,7 +136,7 @@ func TestImportHistory(t *testing.T) {
 		msgs    int
 		created time.Time
 	}{
-		"broken":         {2, time.Date(2023, 3, 2, 10, 0, 0, 0, time.UTC)},
+		"broken":         {3, time.Date(2023, 3, 2, 10, 0, 0, 0, time.UTC)},
 		"no id, no date": {1, time.Date(2022, 1, 2, 8, 30, 0, 0, time.UTC)},
 	}
 	for _, tk := range tickets {
@@ -149,8 +156,18 @@ func TestImportHistory(t *testing.T) {
 				t.Errorf("message %s dated %v, filed %v; want its own date for both", m.MessageID, m.Date, m.CreatedAt)
 			}
 		}
-		if tk.Subject == "broken" && !strings.Contains(msgs[1].Thread, "referenced-by") {
-			t.Errorf("the parent imported after its reply threaded by %q, want rule referenced-by", msgs[1].Thread)
+		byID := map[string]ticket.Message{}
+		for _, m := range msgs {
+			byID[m.MessageID] = m
+		}
+		if tk.Subject != "broken" {
+			continue
+		}
+		if th := byID["parent@example.com"].Thread; !strings.Contains(th, "referenced-by") {
+			t.Errorf("the parent imported after its reply threaded by %q, want rule referenced-by", th)
+		}
+		if a := byID["answer@acme.test"]; a.Direction != ticket.Outbound || a.AuthorEmail != "alice@acme.test" || a.Kind != ticket.KindEmail {
+			t.Errorf("the agent's archived answer = %s %s by %s, want outbound email by alice", a.Direction, a.Kind, a.AuthorEmail)
 		}
 	}
 
@@ -161,11 +178,11 @@ func TestImportHistory(t *testing.T) {
 	if err := os.WriteFile(copied, []byte(mbox), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if sum := f.importPath(t, copied, Options{}); sum.Result.Stored != 0 || sum.Result.Duplicates != 3 {
-		t.Errorf("import of a copy: %+v, want 3 already there", sum.Result)
+	if sum := f.importPath(t, copied, Options{}); sum.Result.Stored != 0 || sum.Result.Duplicates != 4 {
+		t.Errorf("import of a copy: %+v, want 4 already there (and the held one held again)", sum.Result)
 	}
-	if n, _ := f.st.Count(ctx, "messages"); n != 3 {
-		t.Errorf("messages after the reruns = %d, want 3", n)
+	if n, _ := f.st.Count(ctx, "messages"); n != 4 {
+		t.Errorf("messages after the reruns = %d, want 4", n)
 	}
 }
 

@@ -127,6 +127,9 @@ func (p *Pipeline) agentMail(tx *store.Tx, prop ticket.Property, member ticket.M
 	if authenticated(dec, member) || (env.released(reasonNoToken) && dec.Ticket.ID != 0) {
 		return p.postAsMember(tx, prop, member, env, dec, msg, raw)
 	}
+	if env.history != nil && dec.Ticket.ID != 0 {
+		return p.historicAnswer(tx, prop, member, env, dec, msg, raw)
+	}
 	res, err := p.hold(tx, prop, env, msg, raw, reasonNoToken)
 	if err != nil {
 		return res, err

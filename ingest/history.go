@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/postdesk/postdesk/store"
+	"github.com/postdesk/postdesk/threading"
 	"github.com/postdesk/postdesk/ticket"
 )
 
@@ -190,4 +191,26 @@ func (p *Pipeline) DeliverHistory(ctx context.Context, h History, b *HistoryBatc
 		}
 	}
 	return res, nil
+}
+
+// historicAnswer files a member's mail from an imported archive on the
+// ticket it answers, as the member's message: the archive is the property's
+// own mailbox, so the From is taken as written, but nothing is sent and no
+// #command runs (the answer went out long ago, and its commands never
+// meant anything to postdesk). A member's archived mail that threads into no
+// ticket is held, as any unauthenticated member mail is.
+func (p *Pipeline) historicAnswer(tx *store.Tx, prop ticket.Property, member ticket.Member, env envelope, dec threading.Decision, msg *parsed, raw []byte) (delivered, error) {
+	t := dec.Ticket
+	m := memberMessage(prop, t, member, dec, msg, raw, msg.Text)
+	if err := p.storeWithThreadIDs(tx, prop, t, m, msg, raw); err != nil {
+		return delivered{}, err
+	}
+	status := t.Status
+	if env.history.Status != "" && t.Status != ticket.StatusSpam {
+		status = env.history.Status
+	}
+	if err := tx.SetStatus(&t, status, member.Email, "imported history"); err != nil {
+		return delivered{}, err
+	}
+	return delivered{property: prop.Slug, ticket: t.Number, messageID: m.ID, thread: m.Thread}, nil
 }
