@@ -91,7 +91,8 @@ func BenchmarkImport(b *testing.B) {
 }
 
 // TestImportHistory: an mbox imported as history keeps the mail's dates
-// (the Date field, else the From line's), sends and tells no one although
+// (the Date field, else the From line's; a ticket is as old as its oldest
+// message, whatever the order of the archive), sends and tells no one although
 // the property acknowledges and has an agent, rebuilds threads whatever the
 // order (a parent after its reply joins it; an agent's answer joins as the
 // agent's message, its #command not run), files the tickets closed, and
@@ -133,11 +134,11 @@ func TestImportHistory(t *testing.T) {
 		t.Fatalf("tickets = %d, %v; want 2 (the reply and its parent in one)", len(tickets), err)
 	}
 	want := map[string]struct {
-		msgs    int
-		created time.Time
+		msgs             int
+		created, updated time.Time
 	}{
-		"broken":         {3, time.Date(2023, 3, 2, 10, 0, 0, 0, time.UTC)},
-		"no id, no date": {1, time.Date(2022, 1, 2, 8, 30, 0, 0, time.UTC)},
+		"broken":         {3, time.Date(2023, 3, 1, 9, 0, 0, 0, time.UTC), time.Date(2023, 3, 2, 11, 0, 0, 0, time.UTC)}, // the parent came after
+		"no id, no date": {1, time.Date(2022, 1, 2, 8, 30, 0, 0, time.UTC), time.Date(2022, 1, 2, 8, 30, 0, 0, time.UTC)},
 	}
 	for _, tk := range tickets {
 		w, ok := want[tk.Subject]
@@ -148,8 +149,9 @@ func TestImportHistory(t *testing.T) {
 		if err != nil || len(msgs) != w.msgs {
 			t.Fatalf("ticket %q: %d messages, %v; want %d", tk.Subject, len(msgs), err, w.msgs)
 		}
-		if tk.Status != ticket.StatusClosed || !tk.CreatedAt.Equal(w.created) {
-			t.Errorf("ticket %q: %s, created %v; want closed, created %v", tk.Subject, tk.Status, tk.CreatedAt, w.created)
+		if tk.Status != ticket.StatusClosed || !tk.CreatedAt.Equal(w.created) || !tk.UpdatedAt.Equal(w.updated) {
+			t.Errorf("ticket %q: %s, created %v, updated %v; want closed, created %v, updated %v",
+				tk.Subject, tk.Status, tk.CreatedAt, tk.UpdatedAt, w.created, w.updated)
 		}
 		for _, m := range msgs {
 			if !m.CreatedAt.Equal(m.Date) || m.Date.Year() < 2022 || m.Date.Year() > 2023 {

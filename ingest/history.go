@@ -172,6 +172,11 @@ func (p *Pipeline) DeliverHistory(ctx context.Context, h History, b *HistoryBatc
 			default:
 				res.Stored++
 			}
+			if !r.duplicate && r.ticket != 0 {
+				if err := tx.SpanTicket(h.Property.ID, r.ticket, m.msg.Date); err != nil {
+					return err
+				}
+			}
 		}
 		tx.SetTime(time.Time{})
 		if enqueued != 0 {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Checkpoint is how far an import of one source got: a position that the
@@ -41,4 +42,17 @@ func (s *Store) Checkpoint(ctx context.Context, propertyID int64, source string)
 		return c, false, fmt.Errorf("import checkpoint: %w", err)
 	}
 	return c, true, nil
+}
+
+// SpanTicket widens the property's ticket number's time span to include at:
+// a ticket is as old as its oldest message and as recent as its newest. An
+// import files old mail in the archive's order, which need not be the
+// order it was written in.
+func (tx *Tx) SpanTicket(propertyID, number int64, at time.Time) error {
+	_, err := tx.exec(`UPDATE tickets SET created_at = MIN(created_at, ?1), updated_at = MAX(updated_at, ?1)
+		WHERE property_id = ?2 AND number = ?3`, ms(at), propertyID, number)
+	if err != nil {
+		return fmt.Errorf("span ticket: %w", err)
+	}
+	return nil
 }
