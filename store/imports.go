@@ -50,7 +50,7 @@ func (s *Store) Checkpoint(ctx context.Context, propertyID int64, source string)
 // order it was written in.
 func (tx *Tx) SpanTicket(propertyID, number int64, at time.Time) error {
 	_, err := tx.exec(`UPDATE tickets SET created_at = MIN(created_at, ?1), updated_at = MAX(updated_at, ?1)
-		WHERE property_id = ?2 AND number = ?3`, ms(at), propertyID, number)
+		WHERE property_id = ?2 AND number = ?3 AND (created_at > ?1 OR updated_at < ?1)`, ms(at), propertyID, number)
 	if err != nil {
 		return fmt.Errorf("span ticket: %w", err)
 	}
