@@ -21,6 +21,7 @@ type delivered struct {
 	duplicate bool
 	thread    string
 	heldID    int64 // the held mail, when the mail was held
+	opened    bool  // the mail opened its ticket
 }
 
 // envelope is the SMTP envelope of a delivery, and the count of outbound
@@ -197,7 +198,7 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 	if err := q.Copies(t, m.ID, 0); err != nil {
 		return res, err
 	}
-	res.ticket, res.messageID, res.thread = t.Number, m.ID, m.Thread
+	res.ticket, res.messageID, res.thread, res.opened = t.Number, m.ID, m.Thread, isNew
 	return res, nil
 }
 

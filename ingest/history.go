@@ -172,7 +172,7 @@ func (p *Pipeline) DeliverHistory(ctx context.Context, h History, b *HistoryBatc
 			default:
 				res.Stored++
 			}
-			if !r.duplicate && r.ticket != 0 {
+			if !r.duplicate && !r.opened && r.ticket != 0 { // a ticket it opened is dated already
 				if err := tx.SpanTicket(h.Property.ID, r.ticket, m.msg.Date); err != nil {
 					return err
 				}
