@@ -200,7 +200,8 @@ func (o Options) read(ctx context.Context, src Source, out chan<- batch) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("read %s: %w", m.Where, err)
+			done, _ := src.Progress()
+			return fmt.Errorf("read at %d: %w", done, err)
 		}
 		b.position = m.Position
 		if m.TooLarge {
