@@ -139,7 +139,7 @@ func (p *Pipeline) recordBounce(tx *store.Tx, prop ticket.Property, env envelope
 		return res, unverifiedBounce(tx, b, row, linked)
 	}
 	permanent := permanentFailure(b, msg, env.from)
-	return res, p.verifiedBounce(tx, prop, b, row, permanent, env)
+	return res, p.verifiedBounce(tx, prop, b, row, permanent, env.enqueued)
 }
 
 // describeBounce reads what a bounce reports and whether it is verified:
@@ -226,7 +226,7 @@ func unverifiedBounce(tx *store.Tx, b *store.Bounce, row store.OutboxRow, linked
 // is permanent, fails the row, suppresses its recipient (an event on the
 // ticket) and tells the team, unless the row was itself a notice
 // (outbox.Queue.TellFailure).
-func (p *Pipeline) verifiedBounce(tx *store.Tx, prop ticket.Property, b *store.Bounce, row store.OutboxRow, permanent bool, env envelope) error {
+func (p *Pipeline) verifiedBounce(tx *store.Tx, prop ticket.Property, b *store.Bounce, row store.OutboxRow, permanent bool, count *int) error {
 	detail := bounceDetail(b)
 	if b.TicketID != 0 {
 		if err := tx.AddEvent(b.TicketID, "bounce", row.Rcpt, "delivery report: "+detail); err != nil {
@@ -253,8 +253,7 @@ func (p *Pipeline) verifiedBounce(tx *store.Tx, prop ticket.Property, b *store.B
 	}
 	// Not the delivery's quiet queue: the bounce is automatic, but telling
 	// the team of a failure answers nobody (and a failed notice tells no one).
-	// An imported bounce tells no one: it is history.
-	q := outbox.Queue{Keys: p.keys, Tx: tx, Prop: prop, Count: env.enqueued, Silent: env.history != nil}
+	q := outbox.Queue{Keys: p.keys, Tx: tx, Prop: prop, Count: count}
 	return q.TellFailure(row, "Delivery failed: "+row.Rcpt,
 		"Mail to "+row.Rcpt+" bounced ("+detail+").\nNo more mail goes to this address until the suppression is cleared "+
 			"(postdesk suppression clear "+row.Rcpt+").")
