@@ -270,3 +270,34 @@ func TestSisimaiMailbox(t *testing.T) {
 		t.Errorf("%d outbox rows after importing bounces, want none", n)
 	}
 }
+
+// TestImportForwarded: archived mail that the property's forwarding mailbox
+// forwarded (Outlook's "forward as attachment", From the mailbox) is filed
+// under the sender of the message it carries, with the mailbox recorded,
+// as it is when it arrives now.
+func TestImportForwarded(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if err := f.st.AddForwarding(ctx, f.prop.ID, "acme.helpdesk@outlook.example"); err != nil {
+		t.Fatal(err)
+	}
+	mbox := "From acme.helpdesk@outlook.example Mon Feb  6 10:00:00 2023\n" +
+		"From: Acme Helpdesk <acme.helpdesk@outlook.example>\nTo: support@acme.test\nDate: Mon, 06 Feb 2023 10:00:00 +0000\n" +
+		"Message-ID: <fw1@outlook.example>\nSubject: FW: my order\nMIME-Version: 1.0\n" +
+		"Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nforwarded by rule\n" +
+		"--b\nContent-Type: message/rfc822\n\nFrom: Dave <dave@example.com>\nTo: acme.helpdesk@outlook.example\nSubject: my order\n\nwhere is it\n--b--\n"
+	if sum := f.importPath(t, writeFile(t, mbox), Options{}); sum.Result.Stored != 1 {
+		t.Fatalf("import: %+v, want 1 stored", sum.Result)
+	}
+	tickets, err := f.st.Tickets(ctx, "acme", "")
+	if err != nil || len(tickets) != 1 {
+		t.Fatalf("tickets = %d, %v; want 1", len(tickets), err)
+	}
+	msgs, err := f.st.Messages(ctx, tickets[0].ID)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("messages = %d, %v; want 1", len(msgs), err)
+	}
+	if tickets[0].Requester != "dave@example.com" || !strings.HasPrefix(msgs[0].ForwardedBy, "acme.helpdesk@outlook.example") {
+		t.Errorf("ticket of %s, message forwarded by %q; want dave@example.com's, forwarded by the mailbox", tickets[0].Requester, msgs[0].ForwardedBy)
+	}
+}

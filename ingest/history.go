@@ -56,7 +56,8 @@ type historyMsg struct {
 	item   HistoryItem
 	msg    *parsed
 	member *ticket.Member
-	err    error // the mail could not be read
+	fw     forwarded // how the mail was forwarded to the property, if it was
+	err    error     // the mail could not be read
 }
 
 // HistoryResult counts what a batch did.
@@ -99,18 +100,21 @@ func (p *Pipeline) PrepareHistory(ctx context.Context, prop ticket.Property, ite
 		}()
 	}
 	wg.Wait()
+	props := []ticket.Property{prop}
 	for i := range b.msgs {
 		m := &b.msgs[i]
-		if m.err != nil || m.msg.From == nil {
+		if m.err != nil {
 			continue
 		}
-		member, ok, err := p.store.CachedMember(ctx, prop, m.msg.From.Address)
+		fws, err := p.forwardings(ctx, props, m.item.From, m.msg)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			m.member = &member
+		authors, err := p.memberAuthors(ctx, props, m.msg, fws)
+		if err != nil {
+			return nil, err
 		}
+		m.fw, m.member = fws[prop.ID], authors[prop.ID]
 	}
 	return b, nil
 }
@@ -159,7 +163,7 @@ func (p *Pipeline) DeliverHistory(ctx context.Context, h History, b *HistoryBatc
 				continue
 			}
 			tx.SetTime(m.msg.Date)
-			env := envelope{from: m.item.From, to: to, enqueued: &enqueued, member: m.member, history: &h}
+			env := envelope{from: m.item.From, to: to, enqueued: &enqueued, member: m.member, fw: m.fw, history: &h}
 			r, err := p.deliverTo(tx, h.Property, env, m.msg, m.item.Raw)
 			if err != nil {
 				return fmt.Errorf("deliver to %s: %w", h.Property.Slug, err)
