@@ -25,6 +25,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/postdesk/postdesk/ticket"
 )
 
 // TLS modes of a mailbox URL.
@@ -89,6 +91,11 @@ func ParseURL(s string) (Target, error) {
 	t.Host = u.Hostname()
 	if t.Host == "" {
 		return Target{}, fmt.Errorf("mailbox URL %q: no host", s)
+	}
+	if net.ParseIP(t.Host) == nil {
+		if err := ticket.CheckDomain(t.Host); err != nil {
+			return Target{}, fmt.Errorf("mailbox URL %q: bad host: %w", s, err)
+		}
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {

@@ -83,17 +83,17 @@ func ParseAddress(s string) (string, error) {
 	if a, err := mail.ParseAddress(s); err != nil || a.Name != "" || a.Address != s || strings.ContainsAny(local, "\" \\") {
 		return bad("the part before @ is not a plain dot-atom")
 	}
-	if err := checkDomain(domain); err != nil {
+	if err := CheckDomain(domain); err != nil {
 		return bad(err.Error())
 	}
 	return s, nil
 }
 
-// checkDomain checks a domain name: dot-separated labels of 1 to 63
+// CheckDomain checks a domain name: dot-separated labels of 1 to 63
 // characters, letters, digits and hyphens (or non-ASCII, for
 // internationalised names), no leading or trailing hyphen (RFC 1035 §2.3.1,
 // RFC 5890). Address literals ([192.0.2.1]) are not accepted.
-func checkDomain(domain string) error {
+func CheckDomain(domain string) error {
 	if domain == "" {
 		return errors.New("no domain after @")
 	}
