@@ -217,11 +217,14 @@ func (p *Pipeline) storeWithThreadIDs(tx *store.Tx, prop ticket.Property, t tick
 
 // threadInput gathers what threading looks at: every address a reply token
 // may be in, the mail's own Message-ID and its references, the subject and
-// the From address (never Reply-To: anyone may name anyone there).
+// the From address (never Reply-To: anyone may name anyone there). An
+// admin's import of history is a trusted archive whose ids thread across
+// its posters; live mail's unsigned ids thread only for participants.
 func threadInput(prop ticket.Property, env envelope, msg *parsed) threading.Input {
 	in := threading.Input{
 		PropertyID: prop.ID, InReplyTo: msg.InReplyTo, References: msg.References,
 		Subject: msg.Subject, TagFormat: prop.TagFormat, Addresses: append([]string{}, env.to...),
+		TrustUnsignedIDs: env.history != nil,
 	}
 	for _, a := range append(append([]*mail.Address{}, msg.To...), msg.Cc...) {
 		in.Addresses = append(in.Addresses, a.Address)
@@ -249,14 +252,17 @@ func (p *Pipeline) ticketFor(tx *store.Tx, prop ticket.Property, env envelope, d
 	if env.history != nil && env.history.Status != "" {
 		status = env.history.Status
 	}
+	if dec.Rule == threading.RuleNew && dec.Linked.ID != 0 {
+		return linkedTicket(tx, prop, dec.Linked, requester, msg, status)
+	}
 	if dec.Rule == threading.RuleNew {
-		t, err := newTicket(tx, prop, requester, msg, 0, status)
+		t, err := newTicket(tx, prop, requester, msg, link{}, status)
 		return t, true, err
 	}
 	t := dec.Ticket
 	effect := threading.CustomerReply(t.Status, msg.Automatic)
 	if effect.NewTicket {
-		nt, err := newTicket(tx, prop, requester, msg, t.ID, status)
+		nt, err := newTicket(tx, prop, requester, msg, link{t.ID, "opened by a reply to a deleted ticket (id " + itoa(t.ID) + ")"}, status)
 		if err != nil {
 			return nt, true, err
 		}
@@ -272,10 +278,30 @@ func (p *Pipeline) ticketFor(tx *store.Tx, prop ticket.Property, env envelope, d
 	return t, false, tx.SetStatus(&t, effect.Status, requester.Email, why)
 }
 
-func newTicket(tx *store.Tx, prop ticket.Property, requester ticket.Contact, msg *parsed, linked int64, status ticket.Status) (ticket.Ticket, error) {
+// linkedTicket opens a new ticket for mail whose unsigned ids named ticket
+// candidate, in which its sender takes no part, and records on both which
+// the other is: the team sees the conversations belong together, and no
+// one's mail goes to the other ticket's people.
+func linkedTicket(tx *store.Tx, prop ticket.Property, candidate ticket.Ticket, requester ticket.Contact, msg *parsed, status ticket.Status) (ticket.Ticket, bool, error) {
+	why := "opened by mail that references " + candidate.Ref() + ", whose sender is not a participant of it"
+	nt, err := newTicket(tx, prop, requester, msg, link{candidate.ID, why}, status)
+	if err != nil {
+		return nt, true, err
+	}
+	return nt, true, tx.AddEvent(candidate.ID, "linked", requester.Email,
+		"mail that references this ticket opened "+nt.Ref()+": its sender is not a participant of this ticket")
+}
+
+// link is the ticket a new one is linked to, and the reason recorded.
+type link struct {
+	id  int64
+	why string
+}
+
+func newTicket(tx *store.Tx, prop ticket.Property, requester ticket.Contact, msg *parsed, linked link, status ticket.Status) (ticket.Ticket, error) {
 	t := ticket.Ticket{
 		PropertyID: prop.ID, Subject: subjectOrDefault(threading.BaseSubject(msg.Subject)), Status: status,
-		Priority: ticket.PriorityNormal, RequesterID: requester.ID, Requester: requester.Email, LinkedID: linked,
+		Priority: ticket.PriorityNormal, RequesterID: requester.ID, Requester: requester.Email, LinkedID: linked.id,
 	}
 	if err := tx.CreateTicket(&t); err != nil {
 		return t, err
@@ -284,8 +310,8 @@ func newTicket(tx *store.Tx, prop ticket.Property, requester ticket.Contact, msg
 		return t, err
 	}
 	detail := "opened by inbound mail"
-	if linked != 0 {
-		detail = "opened by a reply to a deleted ticket (id " + itoa(linked) + ")"
+	if linked.id != 0 {
+		detail = linked.why
 	}
 	return t, tx.AddEvent(t.ID, "created", requester.Email, detail)
 }

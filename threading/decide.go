@@ -36,9 +36,15 @@ type Input struct {
 	Subject    string
 	TagFormat  string
 	// Senders are the From addresses, for the participant check of the
-	// subject tag. Reply-To is a wish for where answers go, not an
-	// identity, and must not be among them.
+	// subject tag and of unsigned ids. Reply-To is a wish for where
+	// answers go, not an identity, and must not be among them.
 	Senders []string
+	// TrustUnsignedIDs lets a match on an unsigned id (a stored inbound
+	// Message-ID, a ghost parent, a late parent) join its ticket whoever
+	// the sender is. Only an admin's import of an archive sets it: a
+	// mailing-list archive threads across many posters. Live mail leaves
+	// it false, since anyone can write any id into a header.
+	TrustUnsignedIDs bool
 }
 
 // Lookup is what threading asks of the store, scoped to one property. The
@@ -69,8 +75,12 @@ type Decision struct {
 	// Ignored are the In-Reply-To and References ids that UsableID
 	// rejected: they neither thread nor become ghost parents.
 	Ignored []string
-	// Choice explains which ticket was taken when several qualified.
+	// Choice explains which ticket was taken when several qualified, or
+	// why the ticket an unsigned id named was not joined.
 	Choice string
+	// Linked is the ticket an unsigned id named but the sender takes no
+	// part in (zero if none): the mail opens a new ticket linked to it.
+	Linked ticket.Ticket
 }
 
 // String describes the decision for `ticket show`.
@@ -118,7 +128,9 @@ func (r *Resolver) tagParser(format string) (*TagParser, error) {
 // Decide applies the rules in order: signed token, In-Reply-To, References
 // (newest first, direct matches before ghost ones), stored replies that
 // reference the mail's own Message-ID, subject tag from a participant, else
-// a new ticket. Ids that are not RFC 5322 msg-ids are ignored, and the
+// a new ticket. A match on an id we did not sign joins only a ticket the
+// sender takes part in, unless in.TrustUnsignedIDs; when such a match was
+// passed over, the new ticket is to be linked to it (Decision.Linked). Ids that are not RFC 5322 msg-ids are ignored, and the
 // decision says so. Nothing crosses properties: every token and lookup is
 // checked against in.PropertyID. Retransmissions are caught before Decide is
 // called.
@@ -140,7 +152,12 @@ func (r *Resolver) decide(in Input, lk Lookup) (Decision, error) {
 	if ok || err != nil {
 		return d, err
 	}
-	return r.bySubjectTag(in, lk, d.Candidates)
+	tagged, err := r.bySubjectTag(in, lk, d.Candidates)
+	if err != nil || tagged.Rule != RuleNew {
+		return tagged, err
+	}
+	tagged.Linked, tagged.Choice = d.Linked, d.Choice
+	return tagged, nil
 }
 
 func (r *Resolver) byToken(in Input, lk Lookup) (Decision, bool, error) {
@@ -168,7 +185,12 @@ func (t Token) threads() bool {
 }
 
 // byReferences tries In-Reply-To, then References newest first: first our own
-// signed ids and the direct matches, then ghost matches.
+// signed ids and the direct matches, then ghost matches, then stored replies
+// that reference the mail's own Message-ID. A signed id (one we minted)
+// joins its ticket. An unsigned id proves nothing, since anyone can write
+// any id into a header (RFC 5322 §3.6.4 makes them unique, not secret), so
+// a match on one joins only a ticket the sender takes part in; the first
+// ticket passed over is kept in Linked.
 func (r *Resolver) byReferences(in Input, lk Lookup) (Decision, bool, error) {
 	type candidate struct {
 		id   string
@@ -207,44 +229,104 @@ func (r *Resolver) byReferences(in Input, lk Lookup) (Decision, bool, error) {
 	if err != nil {
 		return Decision{}, false, err
 	}
+	j := joiner{in: in, lk: lk, cands: ids}
 	for _, c := range cands {
-		ticketID := r.ownTicket(in.PropertyID, c.id)
-		if ticketID == 0 && len(direct[c.id]) > 0 {
-			ticketID = direct[c.id][0]
+		if ticketID := r.ownTicket(in.PropertyID, c.id); ticketID != 0 {
+			if d, ok, err := found(lk, in.PropertyID, ticketID, c.rule, c.id, ids); ok || err != nil {
+				return d, ok, err
+			}
 		}
-		if d, ok, err := found(lk, in.PropertyID, ticketID, c.rule, c.id, ids); ok || err != nil {
+		if d, ok, err := j.join(direct[c.id], c.rule, c.id); ok || err != nil {
 			return d, ok, err
 		}
 	}
 	for _, c := range cands {
-		if len(ghost[c.id]) > 0 {
-			if d, ok, err := found(lk, in.PropertyID, ghost[c.id][0], RuleGhost, c.id, ids); ok || err != nil {
-				return d, ok, err
-			}
+		if d, ok, err := j.join(ghost[c.id], RuleGhost, c.id); ok || err != nil {
+			return d, ok, err
 		}
 	}
 	if own != "" && len(ghost[own]) > 0 {
-		return referencedBy(lk, in.PropertyID, own, ghost[own], ids)
+		if d, ok, err := j.referencedBy(own, ghost[own]); ok || err != nil {
+			return d, ok, err
+		}
 	}
-	return Decision{Candidates: ids}, false, nil
+	return j.passedOver(), false, nil
 }
 
-// maxReferrers bounds the tickets a late parent's decision looks at.
+// maxReferrers bounds the tickets one id's match looks at.
 const maxReferrers = 8
+
+// joiner joins the tickets that unsigned ids name, when the sender may.
+type joiner struct {
+	in     Input
+	lk     Lookup
+	cands  []string
+	passed ticket.Ticket // the first ticket the sender could not join
+	why    string        // the id and rule that named passed
+}
+
+// join returns the first of tickets (newest first) that exists and that the
+// sender may join, and remembers the first one passed over.
+func (j *joiner) join(tickets []int64, rule Rule, id string) (Decision, bool, error) {
+	if len(tickets) > maxReferrers {
+		tickets = tickets[:maxReferrers]
+	}
+	for _, ticketID := range tickets {
+		t, ok, err := j.may(ticketID, rule, id)
+		if err != nil || ok {
+			return Decision{Rule: rule, Ticket: t, Matched: id, Candidates: j.cands}, ok, err
+		}
+	}
+	return Decision{}, false, nil
+}
+
+// may looks up a ticket an unsigned id named and reports whether the sender
+// may join it: imported history may, live mail only from a participant
+// (requester, Cc'd participant or member; From alone, as for the subject
+// tag).
+func (j *joiner) may(ticketID int64, rule Rule, id string) (ticket.Ticket, bool, error) {
+	t, ok, err := j.lk.TicketByID(j.in.PropertyID, ticketID)
+	if err != nil || !ok {
+		return t, false, err
+	}
+	if j.in.TrustUnsignedIDs {
+		return t, true, nil
+	}
+	member, err := j.lk.IsParticipant(j.in.PropertyID, t.ID, j.in.Senders)
+	if err != nil || member {
+		return t, member, err
+	}
+	if j.passed.ID == 0 {
+		j.passed, j.why = t, fmt.Sprintf("%s %s", rule, id)
+	}
+	return t, false, nil
+}
+
+// passedOver is the decision when no ticket was joined: none, or a new
+// ticket linked to the first ticket the sender could not join.
+func (j *joiner) passedOver() Decision {
+	d := Decision{Candidates: j.cands}
+	if j.passed.ID != 0 {
+		d.Linked = j.passed
+		d.Choice = fmt.Sprintf("%s names #%d; sender not a participant of #%d: new ticket linked to it",
+			j.why, j.passed.Number, j.passed.Number)
+	}
+	return d
+}
 
 // referencedBy joins a parent that arrived after its replies: stored
 // messages of the tickets given (newest first) referenced its Message-ID.
-// When they are several, the newest ticket is taken, as the ghost rule
+// When the sender may join several, the newest is taken, as the ghost rule
 // does (a reply to a deleted ticket opens a newer one, which is where the
 // conversation went on), and the decision names every candidate.
-func referencedBy(lk Lookup, propertyID int64, own string, tickets []int64, cands []string) (Decision, bool, error) {
+func (j *joiner) referencedBy(own string, tickets []int64) (Decision, bool, error) {
 	if len(tickets) > maxReferrers {
 		tickets = tickets[:maxReferrers]
 	}
 	var chosen ticket.Ticket
 	var names []string
 	for _, id := range tickets {
-		t, ok, err := lk.TicketByID(propertyID, id)
+		t, ok, err := j.may(id, RuleReferenced, own)
 		if err != nil {
 			return Decision{}, false, err
 		}
@@ -257,9 +339,9 @@ func referencedBy(lk Lookup, propertyID int64, own string, tickets []int64, cand
 		names = append(names, fmt.Sprintf("#%d", t.Number))
 	}
 	if chosen.ID == 0 {
-		return Decision{Candidates: cands}, false, nil
+		return Decision{}, false, nil
 	}
-	d := Decision{Rule: RuleReferenced, Ticket: chosen, Matched: own, Candidates: cands}
+	d := Decision{Rule: RuleReferenced, Ticket: chosen, Matched: own, Candidates: j.cands}
 	if len(names) > 1 {
 		d.Choice = fmt.Sprintf("referenced from tickets %s; the newest taken", strings.Join(names, " "))
 	}

@@ -6,11 +6,13 @@ import (
 	"github.com/postdesk/postdesk/ticket"
 )
 
-// mapLookup answers Lookup from maps: tickets by id (number = id), and the
-// ghost references of each id.
+// mapLookup answers Lookup from maps: tickets by id (number = id), the
+// direct and ghost matches of each id, and each ticket's participants.
 type mapLookup struct {
-	tickets map[int64]bool
-	ghost   map[string][]int64
+	tickets      map[int64]bool
+	direct       map[string][]int64
+	ghost        map[string][]int64
+	participants map[int64][]string
 }
 
 func (l mapLookup) TicketByID(_, id int64) (ticket.Ticket, bool, error) {
@@ -20,15 +22,27 @@ func (l mapLookup) TicketByNumber(_, n int64) (ticket.Ticket, bool, error) {
 	return l.TicketByID(0, n)
 }
 func (l mapLookup) ThreadIDs(_ int64, ids []string) (direct, ghost map[string][]int64, err error) {
-	ghost = map[string][]int64{}
+	direct, ghost = map[string][]int64{}, map[string][]int64{}
 	for _, id := range ids {
+		if d := l.direct[id]; d != nil {
+			direct[id] = d
+		}
 		if g := l.ghost[id]; g != nil {
 			ghost[id] = g
 		}
 	}
-	return map[string][]int64{}, ghost, nil
+	return direct, ghost, nil
 }
-func (l mapLookup) IsParticipant(int64, int64, []string) (bool, error) { return false, nil }
+func (l mapLookup) IsParticipant(_, ticketID int64, emails []string) (bool, error) {
+	for _, p := range l.participants[ticketID] {
+		for _, e := range emails {
+			if p == e {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
 
 // TestDecideIgnoredAndReferencedBy: the pure rules for bogus ids and late
 // parents, with the decision each records.
@@ -40,7 +54,7 @@ func TestDecideIgnoredAndReferencedBy(t *testing.T) {
 	r := &Resolver{Keys: keys}
 	lk := mapLookup{tickets: map[int64]bool{1: true, 3: true}, ghost: map[string][]int64{
 		"yes": {1}, "parent@x": {1}, "late@x": {3, 2, 1},
-	}}
+	}, participants: map[int64][]string{1: {"carol@x"}, 3: {"carol@x"}}}
 	tests := []struct {
 		name string
 		in   Input
@@ -55,6 +69,7 @@ func TestDecideIgnoredAndReferencedBy(t *testing.T) {
 			`rule=referenced-by ticket=#3 matched=late@x choice="referenced from tickets #3 #1; the newest taken"`},
 	}
 	for _, tt := range tests {
+		tt.in.Senders = []string{"carol@x"} // a participant of every ticket: live mail among participants
 		d, err := r.Decide(tt.in, lk)
 		if err != nil || d.String() != tt.want {
 			t.Errorf("%s: Decide = %q, %v; want %q", tt.name, d.String(), err, tt.want)
