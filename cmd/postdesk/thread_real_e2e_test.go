@@ -52,24 +52,34 @@ func TestBogusInReplyToNeverThreads(t *testing.T) {
 
 // TestLateParentJoinsItsReplies: a reply delivered before its parent opens
 // a ticket; the parent, which carries no In-Reply-To or References, then
-// joins it because the stored reply references its Message-ID.
+// joins it because the stored reply references its Message-ID. Among one
+// customer's mails that holds in any order. A reply by another customer
+// (Dan) that arrives first opens his own ticket; Carol's mails, whose ids
+// we did not sign, do not join it, since she takes no part in it: they
+// open #2, linked to #1, and her late parent joins her #2.
 func TestLateParentJoinsItsReplies(t *testing.T) {
 	parent := "From: Carol <carol@example.com>\r\nTo: support@acme.test\r\nSubject: Broken blender\r\n" +
 		"Message-ID: <parent@example.com>\r\n\r\nIt broke.\r\n"
 	reply := "From: Carol <carol@example.com>\r\nTo: support@acme.test\r\nSubject: Re: Broken blender\r\n" +
 		"Message-ID: <reply@example.com>\r\nIn-Reply-To: <parent@example.com>\r\nReferences: <parent@example.com>\r\n\r\nStill broken.\r\n"
-	third := "From: Dan <dan@example.com>\r\nTo: support@acme.test\r\nSubject: Re: Broken blender\r\n" +
-		"Message-ID: <third@example.com>\r\nIn-Reply-To: <reply@example.com>\r\n" +
-		"References: <parent@example.com> <reply@example.com>\r\n\r\nMine too.\r\n"
+	third := func(name, addr string) string {
+		return "From: " + name + " <" + addr + ">\r\nTo: support@acme.test\r\nSubject: Re: Broken blender\r\n" +
+			"Message-ID: <third@example.com>\r\nIn-Reply-To: <reply@example.com>\r\n" +
+			"References: <parent@example.com> <reply@example.com>\r\n\r\nMine too.\r\n"
+	}
 	tests := []struct {
 		name  string
 		mails []string
-		rules []string // the decision of each message of #1, in arrival order
+		rules [][]string // per ticket (#1, #2, …), the decision of each message, in arrival order
 	}{
-		{"reply, then parent", []string{reply, parent}, []string{"rule=new", "rule=referenced-by ticket=#1 matched=parent@example.com"}},
-		{"three messages newest first", []string{third, reply, parent}, []string{"rule=new",
+		{"reply, then parent", []string{reply, parent}, [][]string{{"rule=new", "rule=referenced-by ticket=#1 matched=parent@example.com"}}},
+		{"three messages newest first", []string{third("Carol", "carol@example.com"), reply, parent}, [][]string{{"rule=new",
 			"rule=ghost-reference ticket=#1 matched=parent@example.com",
-			"rule=referenced-by ticket=#1 matched=parent@example.com"}},
+			"rule=referenced-by ticket=#1 matched=parent@example.com"}}},
+		{"another customer's reply first", []string{third("Dan", "dan@example.com"), reply, parent}, [][]string{
+			{"rule=new"},
+			{`rule=new candidates=parent@example.com choice="ghost-reference parent@example.com names #1; sender not a participant of #1: new ticket linked to it"`,
+				"rule=referenced-by ticket=#2 matched=parent@example.com"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,17 +89,19 @@ func TestLateParentJoinsItsReplies(t *testing.T) {
 			sendAll(t, srv.addr, tt.mails...)
 			var tickets []ticket.Ticket
 			cliJSON(t, data, &tickets, "ticket", "list")
-			if len(tickets) != 1 {
-				t.Fatalf("%d tickets, want 1", len(tickets))
+			if len(tickets) != len(tt.rules) {
+				t.Fatalf("%d tickets, want %d", len(tickets), len(tt.rules))
 			}
-			var v ticketView
-			cliJSON(t, data, &v, "ticket", "show", "1")
-			if len(v.Messages) != len(tt.rules) {
-				t.Fatalf("#1 holds %d messages, want %d", len(v.Messages), len(tt.rules))
-			}
-			for i, want := range tt.rules {
-				if got := v.Messages[i].Thread; !strings.HasPrefix(got, want) {
-					t.Errorf("message %d: decision %q, want %q…", i+1, got, want)
+			for n, rules := range tt.rules {
+				var v ticketView
+				cliJSON(t, data, &v, "ticket", "show", fmt.Sprint(n+1))
+				if len(v.Messages) != len(rules) {
+					t.Fatalf("#%d holds %d messages, want %d", n+1, len(v.Messages), len(rules))
+				}
+				for i, want := range rules {
+					if got := v.Messages[i].Thread; !strings.HasPrefix(got, want) {
+						t.Errorf("#%d message %d: decision %q, want %q…", n+1, i+1, got, want)
+					}
 				}
 			}
 		})
@@ -97,26 +109,42 @@ func TestLateParentJoinsItsReplies(t *testing.T) {
 }
 
 // TestLateParentAmongSeveralTickets: when replies in two tickets reference
-// the late parent, it joins the newest and the decision names both.
+// the late parent, it joins the newest its sender takes part in, and the
+// decision names every one she does. Carol, Cc'd on Dan's #2, is in both
+// and her parent joins #2; not Cc'd, she is in #1 only, and it joins #1.
 func TestLateParentAmongSeveralTickets(t *testing.T) {
-	data := t.TempDir()
-	setupAcme(t, data)
-	srv := startServer(t, data)
-	sendAll(t, srv.addr,
-		"From: Carol <carol@example.com>\r\nTo: support@acme.test\r\nSubject: Re: Blender\r\nMessage-ID: <r1@example.com>\r\n"+
-			"In-Reply-To: <p@example.com>\r\n\r\nOne.\r\n",
-		"From: Dan <dan@example.com>\r\nTo: support@acme.test\r\nSubject: Other\r\nMessage-ID: <r2@example.com>\r\n\r\nTwo.\r\n")
-	// #2 references the parent too, through a reply that continued it.
-	sendAll(t, srv.addr, "From: Dan <dan@example.com>\r\nTo: support@acme.test\r\nSubject: Re: Other\r\n"+
-		"Message-ID: <r3@example.com>\r\nIn-Reply-To: <r2@example.com>\r\nReferences: <p@example.com> <r2@example.com>\r\n\r\nThree.\r\n")
-	sendAll(t, srv.addr, "From: Carol <carol@example.com>\r\nTo: support@acme.test\r\nSubject: Blender\r\nMessage-ID: <p@example.com>\r\n\r\nParent.\r\n")
-	var v ticketView
-	cliJSON(t, data, &v, "ticket", "show", "2")
-	last := v.Messages[len(v.Messages)-1]
-	if !strings.Contains(last.Text, "Parent.") {
-		t.Fatalf("the parent did not join #2, the newest referencing ticket; #2's last message: %q", last.Text)
+	tests := []struct {
+		name   string
+		cc     string
+		ticket string
+		want   string
+	}{
+		{"Carol in both", "Cc: carol@example.com\r\n", "2",
+			`rule=referenced-by ticket=#2 matched=p@example.com choice="referenced from tickets #2 #1; the newest taken"`},
+		{"Carol in #1 only", "", "1", `rule=referenced-by ticket=#1 matched=p@example.com`},
 	}
-	if want := `rule=referenced-by ticket=#2 matched=p@example.com choice="referenced from tickets #2 #1; the newest taken"`; last.Thread != want {
-		t.Errorf("decision %q, want %q", last.Thread, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := t.TempDir()
+			setupAcme(t, data)
+			srv := startServer(t, data)
+			sendAll(t, srv.addr,
+				"From: Carol <carol@example.com>\r\nTo: support@acme.test\r\nSubject: Re: Blender\r\nMessage-ID: <r1@example.com>\r\n"+
+					"In-Reply-To: <p@example.com>\r\n\r\nOne.\r\n",
+				"From: Dan <dan@example.com>\r\nTo: support@acme.test\r\n"+tt.cc+"Subject: Other\r\nMessage-ID: <r2@example.com>\r\n\r\nTwo.\r\n")
+			// #2 references the parent too, through a reply that continued it.
+			sendAll(t, srv.addr, "From: Dan <dan@example.com>\r\nTo: support@acme.test\r\nSubject: Re: Other\r\n"+
+				"Message-ID: <r3@example.com>\r\nIn-Reply-To: <r2@example.com>\r\nReferences: <p@example.com> <r2@example.com>\r\n\r\nThree.\r\n")
+			sendAll(t, srv.addr, "From: Carol <carol@example.com>\r\nTo: support@acme.test\r\nSubject: Blender\r\nMessage-ID: <p@example.com>\r\n\r\nParent.\r\n")
+			var v ticketView
+			cliJSON(t, data, &v, "ticket", "show", tt.ticket)
+			last := v.Messages[len(v.Messages)-1]
+			if !strings.Contains(last.Text, "Parent.") {
+				t.Fatalf("the parent did not join #%s; its last message: %q", tt.ticket, last.Text)
+			}
+			if last.Thread != tt.want {
+				t.Errorf("decision %q, want %q", last.Thread, tt.want)
+			}
+		})
 	}
 }
