@@ -149,7 +149,14 @@ func dsn(path string, writer bool, busy time.Duration) string {
 	if writer {
 		q.Set("_txlock", "immediate")
 	}
-	return "file:" + path + "?" + q.Encode()
+	return "file:" + uriPath(path) + "?" + q.Encode()
+}
+
+// uriPath escapes the characters that end or alter the path of an SQLite
+// URI filename ("?" starts the query, "#" the fragment, "%" an escape), so
+// that a data directory holding them opens the file it names.
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // Close stops the writer after the transactions already submitted and closes
