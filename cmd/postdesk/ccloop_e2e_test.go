@@ -39,6 +39,7 @@ func acmeParticipants(t *testing.T, data, n string) string {
 // joins her. Alice's "#cc" naming acme's own address, beta's, her own
 // subaddress, Bob's subaddress (a member too) and Erin adds Erin alone, the
 // log says exactly that, and nothing is mailed to the gateway's addresses.
+// A stranger's mail joining by References proposes only outside addresses.
 func TestParticipantsNeverLoopBack(t *testing.T) {
 	data := t.TempDir()
 	setupAcme(t, data)
@@ -56,6 +57,15 @@ func TestParticipantsNeverLoopBack(t *testing.T) {
 		t.Errorf("#1's participants after Carol's mail = %q, want carol@customer.test dave@customer.test", got)
 	}
 	copy1 := mailWith(t, relay, "alice@acme.test", "It stopped working.")
+	ack := relay.WaitFor(t, "carol@customer.test", 1)[0]
+	joined := "From: Frank <frank@x.test>\r\nTo: support@acme.test\r\nCc: help@beta.test, alice+p@acme.test, gina@x.test\r\n" +
+		"Subject: Re: blender\r\nMessage-ID: <frank-1@x.test>\r\nReferences: " + ack.Header("Message-Id") + "\r\n\r\nMe too.\r\n"
+	if err := send(srv.addr, "frank@x.test", []string{"support@acme.test"}, []byte(joined)); err != nil {
+		t.Fatal(err)
+	}
+	if proposed := strings.Join(acmeEvents(t, data, "1", "proposed"), "\n"); !strings.Contains(proposed, "#cc gina@x.test\"") {
+		t.Errorf("the mail joining by References proposes more than gina@x.test:\n%s", proposed)
+	}
 	rcpt, reply := replyFrom(t, copy1, "Alice <alice@acme.test>",
 		"#cc support@acme.test help@beta.test alice+y@acme.test BOB+z@acme.test erin@x.test\n\nAdding Erin.")
 	if err := send(srv.addr, "alice@acme.test", []string{rcpt}, reply); err != nil {
