@@ -64,8 +64,7 @@ type Worker struct {
 func New(opts Options) *Worker {
 	w := &Worker{store: opts.Store, keys: opts.Keys, transport: opts.Transport, instanceID: opts.InstanceID,
 		dkim: opts.DKIM, log: opts.Logger, now: opts.Now, workers: opts.Workers, poll: opts.Poll, maxAge: opts.MaxAge,
-		grace: opts.ShutdownGrace,
-		kick:  make(chan struct{}, 1), html: customerHTMLPolicy()}
+		grace: opts.ShutdownGrace, kick: make(chan struct{}, 1), html: customerHTMLPolicy()}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
