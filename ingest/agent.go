@@ -135,8 +135,9 @@ func (p *Pipeline) agentMail(tx *store.Tx, prop ticket.Property, member ticket.M
 		return res, err
 	}
 	body := fmt.Sprintf("A mail with your address in From was held and not posted, because it was not a reply "+
-		"to a copy postdesk sent you.\n\nSubject: %s\nEnvelope sender: %s\n\nIf you wrote it, reply to the "+
-		"ticket's copy in your mailbox instead. If you did not, someone is sending mail in your name.", msg.Subject, env.from)
+		"to a copy postdesk sent you.\n\nSubject: %s\nEnvelope sender: %s\n%s\nIf you wrote it, reply to the "+
+		"ticket's copy in your mailbox instead. If you did not, someone is sending mail in your name.", msg.Subject, env.from,
+		commandsCarried(msg.Text))
 	return res, p.queue(tx, prop, env).Notice(0, member, "Held: a mail in your name", body)
 }
 
@@ -164,9 +165,9 @@ func (p *Pipeline) otherAddress(tx *store.Tx, prop ticket.Property, member ticke
 		sender = msg.From.Address
 	}
 	body := fmt.Sprintf("A mail sent to your reply address from %s, not from your address %s, was held and not "+
-		"posted.\n\nSubject: %s\n\nIf you wrote it, send it again from %s: only mail from your own address "+
+		"posted.\n\nSubject: %s\n%s\nIf you wrote it, send it again from %s: only mail from your own address "+
 		"speaks for you. An admin can also release it: postdesk held release %d", sender, member.Email, msg.Subject,
-		member.Email, res.heldID)
+		commandsCarried(msg.Text), member.Email, res.heldID)
 	return res, p.queue(tx, prop, env).Notice(0, member, "Held: a reply from another address", body)
 }
 
@@ -209,6 +210,9 @@ func (p *Pipeline) postAsMember(tx *store.Tx, prop ticket.Property, member ticke
 	}
 	t := dec.Ticket
 	cmds, body := splitCommands(msg.Text)
+	if len(cmds) > 0 && env.release != nil && !env.release.withCommands {
+		return p.postUnappliedCommands(tx, prop, member, dec, msg, raw, body)
+	}
 	pl, cmdErr := planCommands(cmds, member, func(email string) (ticket.Member, bool, error) {
 		return tx.MemberByEmail(prop.ID, email)
 	})
@@ -239,6 +243,26 @@ func (p *Pipeline) postAsMember(tx *store.Tx, prop ticket.Property, member ticke
 				"\n\nFix the command and send the reply again.")
 	}
 	return res, p.postAgentMail(tx, q, &t, m, pl, member)
+}
+
+// postUnappliedCommands posts released member mail that carries command
+// lines, released without --with-commands: the mail may be forged (it was
+// held for not authenticating), so it is kept as an internal note that
+// sends, queues and changes nothing, and the ticket's log names the
+// commands that were not applied.
+func (p *Pipeline) postUnappliedCommands(tx *store.Tx, prop ticket.Property, member ticket.Member, dec threading.Decision, msg *parsed, raw []byte, body string) (delivered, error) {
+	t := dec.Ticket
+	lines := strings.Join(CommandLines(msg.Text), "; ")
+	m := memberMessage(prop, t, member, dec, msg, raw, body)
+	m.Kind = ticket.KindNote
+	m.Warnings = append(m.Warnings, "released without --with-commands: kept as an internal note, sent to nobody; commands not applied: "+lines)
+	if err := p.storeWithThreadIDs(tx, prop, t, m, msg, raw); err != nil {
+		return delivered{}, err
+	}
+	if err := tx.AddEvent(t.ID, "note", member.Email, "released mail kept as an internal note; commands not applied: "+lines); err != nil {
+		return delivered{}, err
+	}
+	return delivered{property: prop.Slug, ticket: t.Number, messageID: m.ID, thread: m.Thread}, nil
 }
 
 // postNote stores a member's mail as an internal note on its ticket and

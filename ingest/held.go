@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
@@ -13,8 +14,9 @@ import (
 // release marks a delivery as the release of held mail: the rule that held
 // it (its reason) lets it pass this time.
 type release struct {
-	held store.HeldMail
-	by   string
+	held         store.HeldMail
+	by           string
+	withCommands bool // a member's mail may apply its command lines
 }
 
 // released reports whether this delivery releases mail held for reason.
@@ -37,10 +39,55 @@ func (p *Pipeline) hold(tx *store.Tx, prop ticket.Property, env envelope, msg *p
 	if msg.From != nil {
 		sender = msg.From.Address
 	}
-	body := fmt.Sprintf("A mail was accepted but not posted.\n\nFrom: %s\nSubject: %s\nReason: %s\n\n"+
+	body := fmt.Sprintf("A mail was accepted but not posted.\n\nFrom: %s\nSubject: %s\nReason: %s\n%s\n"+
 		"postdesk held show %d      read it\npostdesk held release %d   run it through postdesk as if it had just arrived\n"+
-		"postdesk held discard %d   keep it out for good", sender, msg.Subject, reason, res.heldID, res.heldID, res.heldID)
+		"postdesk held discard %d   keep it out for good", sender, msg.Subject, reason, memberCommands(reason, msg),
+		res.heldID, res.heldID, res.heldID)
 	return res, p.queue(tx, prop, env).TellAdmins("Held mail: "+reason, body)
+}
+
+// commandsCarried lists the command lines a held mail carries, for the
+// notices that tell of it, with a blank line before; "" when it carries
+// none. Whoever decides on a mail in a member's name sees what releasing
+// it would do.
+func commandsCarried(text string) string {
+	lines := CommandLines(text)
+	if len(lines) == 0 {
+		return ""
+	}
+	return "\nIt carries these command lines, which a release applies only with --with-commands:\n  " +
+		strings.Join(lines, "\n  ") + "\n"
+}
+
+// memberCommands is commandsCarried for mail held for speaking for a
+// member without proof (the only held mail whose commands a release can
+// apply), "" for any other.
+func memberCommands(reason string, msg *parsed) string {
+	if reason != reasonNoToken && reason != reasonOtherAddress {
+		return ""
+	}
+	return commandsCarried(msg.Text)
+}
+
+// CommandLines returns the command lines at the top of a mail's text (see
+// splitCommands), as written.
+func CommandLines(text string) []string {
+	cmds, _ := splitCommands(text)
+	lines := make([]string, len(cmds))
+	for i, c := range cmds {
+		lines[i] = c.line
+	}
+	return lines
+}
+
+// HeldCommands returns the command lines the text of a held mail's raw
+// bytes carries, read as the pipeline reads it.
+func HeldCommands(raw []byte) ([]string, error) {
+	msg, err := newParser().parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("read held mail: %w", err)
+	}
+	return CommandLines(msg.Text), nil
 }
 
 // holdQuietly keeps a mail that is accepted but not posted, telling nobody.
@@ -96,12 +143,24 @@ func (p *Pipeline) quiet(prop ticket.Property, env envelope, msg *parsed) string
 // the rule that held it lets it pass, but another one holds it.
 var ErrHeldAgain = errors.New("the mail would be held again")
 
+// ReleaseOptions says who releases held mail and how.
+type ReleaseOptions struct {
+	By string // recorded as having released it
+	// WithCommands lets a member's mail apply the command lines it
+	// carries (#cc, #close, ...). Without it, a released member's mail
+	// that carries any is kept as an internal note and changes nothing:
+	// mail held for not authenticating may be forged, and its commands
+	// were never the member's to vouch for.
+	WithCommands bool
+}
+
 // Release runs held mail through the pipeline as if it had just arrived,
 // with the envelope it came with, in its property only. The rule that held
-// it lets it pass this time; the mail is marked released by the given
-// person, and the ticket it reaches records who released it. Everything
-// commits together, or nothing does.
-func (p *Pipeline) Release(ctx context.Context, prop ticket.Property, h store.HeldMail, by string) (ticketNumber int64, err error) {
+// it lets it pass this time; the mail is marked released by opts.By, and
+// the ticket it reaches records who released it. Everything commits
+// together, or nothing does.
+func (p *Pipeline) Release(ctx context.Context, prop ticket.Property, h store.HeldMail, opts ReleaseOptions) (ticketNumber int64, err error) {
+	by := opts.By
 	raw, err := p.store.Blob(ctx, h.RawSHA256)
 	if err != nil {
 		return 0, fmt.Errorf("release held mail %d: %w", h.ID, err)
@@ -126,7 +185,7 @@ func (p *Pipeline) Release(ctx context.Context, prop ticket.Property, h store.He
 	enqueued := 0
 	err = p.store.Update(ctx, func(tx *store.Tx) error {
 		enqueued, ticketNumber = 0, 0
-		env := envelope{from: from, to: to, enqueued: &enqueued, member: authors[prop.ID], fw: fws[prop.ID], release: &release{held: h, by: by}}
+		env := envelope{from: from, to: to, enqueued: &enqueued, member: authors[prop.ID], fw: fws[prop.ID], release: &release{held: h, by: by, withCommands: opts.WithCommands}}
 		res, err := p.deliverTo(tx, prop, env, msg, raw)
 		if err != nil {
 			return err

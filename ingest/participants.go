@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"strings"
 
+	"github.com/postdesk/postdesk/outbox"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
 	"github.com/postdesk/postdesk/ticket"
@@ -42,15 +43,15 @@ func outsideAddresses(tx *store.Tx, prop ticket.Property, t ticket.Ticket, msg *
 	}
 	for _, a := range append(append([]*mail.Address{}, msg.To...), msg.Cc...) {
 		email := strings.ToLower(a.Address)
-		if skip[email] || prop.Owns(email) {
+		if skip[email] {
 			continue
 		}
 		skip[email] = true
-		_, member, err := tx.MemberByEmail(prop.ID, email)
+		own, err := loopsBack(tx, prop, email)
 		if err != nil {
 			return nil, false, err
 		}
-		if member {
+		if own {
 			continue
 		}
 		if len(addrs) == limit {
@@ -59,6 +60,21 @@ func outsideAddresses(tx *store.Tx, prop ticket.Property, t ticket.Ticket, msg *
 		addrs = append(addrs, a)
 	}
 	return addrs, false, nil
+}
+
+// loopsBack reports whether mail to addr would come back to this gateway,
+// so that addr must never be a participant: an address of any property it
+// serves (help@beta.test is as much ours as support@acme.test), or one of
+// prop's members, each with any RFC 5233 subaddress detail removed
+// (alice+x@acme.test is alice@acme.test, who would get customers' replies).
+func loopsBack(tx *store.Tx, prop ticket.Property, addr string) (bool, error) {
+	if prop.Owns(addr) {
+		return true, nil
+	}
+	if _, member, err := tx.MemberByEmail(prop.ID, addr); err != nil || member {
+		return member, err
+	}
+	return tx.OwnAddress(prop.ID, outbox.BaseAddress(addr))
 }
 
 // addParticipants makes addrs Cc'd participants of a ticket, creating
@@ -118,19 +134,38 @@ func parseCc(arg string) ([]*mail.Address, error) {
 }
 
 // addCc carries out an agent's #cc: the addresses become participants, and
-// the ticket's log says who added them.
+// the ticket's log says exactly which were added, and which were left out
+// because mail to them would come back to this gateway (see loopsBack).
 func addCc(tx *store.Tx, prop ticket.Property, t ticket.Ticket, addrs []*mail.Address, actor string) error {
-	var added []string
+	var add []*mail.Address
+	var added, ours []string
+	seen := map[string]bool{}
 	for _, a := range addrs {
-		if prop.Owns(a.Address) {
+		email := strings.ToLower(a.Address)
+		if seen[email] {
 			continue
 		}
-		added = append(added, strings.ToLower(a.Address))
+		seen[email] = true
+		own, err := loopsBack(tx, prop, email)
+		if err != nil {
+			return err
+		}
+		if own {
+			ours = append(ours, email)
+			continue
+		}
+		add = append(add, a)
+		added = append(added, email)
 	}
-	if len(added) == 0 {
+	if len(ours) > 0 {
+		if err := tx.AddEvent(t.ID, "participants", actor, "not added by #cc, addresses of this gateway: "+strings.Join(ours, ", ")); err != nil {
+			return err
+		}
+	}
+	if len(add) == 0 {
 		return nil
 	}
-	if err := addParticipants(tx, prop, t.ID, addrs); err != nil {
+	if err := addParticipants(tx, prop, t.ID, add); err != nil {
 		return err
 	}
 	return tx.AddEvent(t.ID, "participants", actor, "added by #cc: "+strings.Join(added, ", "))

@@ -37,6 +37,10 @@ type Options struct {
 	Workers    int           // concurrent deliveries, each with its own connection [4]
 	Poll       time.Duration // how often to look for due rows without a Kick [1s]
 	MaxAge     time.Duration // how long to retry a temporary failure [120h]
+	// ShutdownGrace is how long the deliveries in flight may still take
+	// once Run's context is cancelled; then their connections are closed
+	// and their rows retried later [30s].
+	ShutdownGrace time.Duration
 }
 
 // Worker delivers outbox rows.
@@ -51,6 +55,7 @@ type Worker struct {
 	workers    int
 	poll       time.Duration
 	maxAge     time.Duration
+	grace      time.Duration
 	kick       chan struct{}
 	html       *bluemonday.Policy // sanitises customer HTML in members' copies
 }
@@ -59,7 +64,7 @@ type Worker struct {
 func New(opts Options) *Worker {
 	w := &Worker{store: opts.Store, keys: opts.Keys, transport: opts.Transport, instanceID: opts.InstanceID,
 		dkim: opts.DKIM, log: opts.Logger, now: opts.Now, workers: opts.Workers, poll: opts.Poll, maxAge: opts.MaxAge,
-		kick: make(chan struct{}, 1), html: customerHTMLPolicy()}
+		grace: opts.ShutdownGrace, kick: make(chan struct{}, 1), html: customerHTMLPolicy()}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
@@ -75,6 +80,9 @@ func New(opts Options) *Worker {
 	if w.maxAge <= 0 {
 		w.maxAge = 5 * 24 * time.Hour
 	}
+	if w.grace <= 0 {
+		w.grace = 30 * time.Second
+	}
 	return w
 }
 
@@ -88,10 +96,22 @@ func (w *Worker) Kick() {
 
 // Run delivers due rows until ctx is cancelled, then waits for the
 // deliveries in progress to finish: a mail being handed to the relay is
-// not cut off (the transport's own timeouts bound it). It returns nil once
-// stopped.
+// not cut off at once. After the grace period (Options.ShutdownGrace) the
+// ones still running are: their connections are closed, and their rows,
+// never marked sent without the relay's 250, are retried later. It
+// returns nil once stopped.
 func (w *Worker) Run(ctx context.Context) error {
 	w.log.Info("outbound worker started", "transport", w.transport.String(), "workers", w.workers)
+	deliverCtx, cutOff := context.WithCancel(context.WithoutCancel(ctx))
+	defer cutOff()
+	stopGrace := context.AfterFunc(ctx, func() {
+		timer := time.AfterFunc(w.grace, func() {
+			w.log.Warn("deliveries still running after the grace period: cut off, to be retried", "grace", w.grace)
+			cutOff()
+		})
+		context.AfterFunc(deliverCtx, func() { timer.Stop() })
+	})
+	defer stopGrace()
 	jobs := make(chan dueRow)
 	done := make(chan int64, w.workers)
 	var wg sync.WaitGroup
@@ -99,7 +119,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.deliverLoop(context.WithoutCancel(ctx), jobs, done)
+			w.deliverLoop(deliverCtx, jobs, done)
 		}()
 	}
 	w.dispatch(ctx, jobs, done)

@@ -162,8 +162,9 @@ func (r *Relay) String() string { return r.display }
 func (r *Relay) Open() Sender { return &relaySender{r: r} }
 
 type relaySender struct {
-	r *Relay
-	c *smtp.Client
+	r    *Relay
+	c    *smtp.Client
+	conn net.Conn // c's connection, closed to cut a transaction off
 }
 
 // connect opens a connection to the relay, with TLS as the mode asks, and
@@ -237,6 +238,8 @@ func (s *relaySender) dial(ctx context.Context, startTLS bool) (*smtp.Client, er
 		conn.Close()
 		return nil, fmt.Errorf("connect %s: %w", s.r.addr, err)
 	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
 	var c *smtp.Client
 	if startTLS {
 		if c, err = smtp.NewClientStartTLS(conn, s.r.tlsConfig); err != nil {
@@ -254,9 +257,14 @@ func (s *relaySender) dial(ctx context.Context, startTLS bool) (*smtp.Client, er
 		return nil, fmt.Errorf("connect %s: %w", s.r.addr, err)
 	}
 	c.CommandTimeout, c.SubmissionTimeout = s.r.timeout, s.r.timeout
+	s.conn = conn
 	return c, nil
 }
 
+// Send hands one message to the relay. When ctx ends before the relay has
+// answered, the connection is closed: the message counts as not sent (RFC
+// 5321 §4.1.1.4: it is the relay's reply to the end of DATA that takes
+// responsibility for it), and the error is a temporary one.
 func (s *relaySender) Send(ctx context.Context, from string, to []string, msg []byte) error {
 	from, to, err := envelopePaths(from, to)
 	if err != nil {
@@ -267,7 +275,12 @@ func (s *relaySender) Send(ctx context.Context, from string, to []string, msg []
 			return err
 		}
 	}
+	conn := s.conn
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	err = s.transaction(from, to, msg)
+	if !stop() && err != nil {
+		err = fmt.Errorf("cut off after the shutdown grace period: %w", err)
+	}
 	if err != nil {
 		// A refusal leaves the connection usable after RSET; anything
 		// else (a dropped connection) means a fresh one next time.

@@ -72,3 +72,18 @@ func (s *Store) SeenMessageIDs(ctx context.Context, ticketID, contactID, beforeR
 		return id, r.Scan(&id)
 	})
 }
+
+// OwnAddress reports whether base, an address with its RFC 5233 detail
+// removed, is one this gateway receives mail at or answers from: an
+// address of any of its properties, or the address of a member of
+// property propertyID. Such an address is never a participant: mail to it
+// would come straight back in.
+func (tx *Tx) OwnAddress(propertyID int64, base string) (bool, error) {
+	base = strings.ToLower(base)
+	found, err := tx.exists(`SELECT 1 FROM property_addresses WHERE address = ?
+		UNION ALL SELECT 1 FROM members WHERE property_id = ? AND email = ? LIMIT 1`, base, propertyID, base)
+	if err != nil {
+		return false, fmt.Errorf("own address check: %w", err)
+	}
+	return found, nil
+}

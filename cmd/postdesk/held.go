@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/postdesk/postdesk/ingest"
 	"github.com/postdesk/postdesk/store"
 )
 
@@ -34,13 +35,21 @@ func heldShow(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
+	commands, err := ingest.HeldCommands(raw)
+	if err != nil {
+		return err
+	}
 	view := struct {
 		store.HeldMail
-		Raw string
-	}{h, string(raw)}
+		Commands []string // the command lines at the top of its text
+		Raw      string
+	}{h, commands, string(raw)}
 	return a.print(e.stdout, view, func(w *tabwriter.Writer) {
 		fmt.Fprintf(w, "id\t%d\nreceived\t%s\nstatus\t%s\nsender\t%s\nsubject\t%s\nreason\t%s\nenvelope\t%s → %s\n",
 			h.ID, h.CreatedAt.Format(time.DateTime), h.Status, h.Sender, h.Subject, h.Reason, h.EnvFrom, strings.Join(h.EnvTo, ", "))
+		for _, c := range commands {
+			fmt.Fprintf(w, "command\t%s   (applied on release only with --with-commands)\n", c)
+		}
 		if h.ResolvedBy != "" {
 			fmt.Fprintf(w, "%s by\t%s at %s\n", h.Status, h.ResolvedBy, h.ResolvedAt.Format(time.DateTime))
 		}
@@ -50,10 +59,15 @@ func heldShow(ctx context.Context, e env) error {
 }
 
 // heldRelease runs held mail through the pipeline as if it had just
-// arrived; the rule that held it lets it pass.
+// arrived; the rule that held it lets it pass. A member's mail applies
+// its commands only with --with-commands.
 func heldRelease(ctx context.Context, e env) error {
 	var as *string
-	a, p, err := openForProperty(ctx, e, "held release", actorFlag(&as))
+	var withCommands *bool
+	a, p, err := openForProperty(ctx, e, "held release", func(fs *flag.FlagSet) {
+		actorFlag(&as)(fs)
+		withCommands = fs.Bool("with-commands", false, "let a member's mail apply the command lines it carries (see held show)")
+	})
 	if err != nil {
 		return err
 	}
@@ -82,7 +96,7 @@ func heldRelease(ctx context.Context, e env) error {
 		return err
 	}
 	pipeline := newPipeline(a.cfg, a.st, keys, instance, newLogger(a.cfg, e.stderr), nil)
-	number, err := pipeline.Release(ctx, p, h, by)
+	number, err := pipeline.Release(ctx, p, h, ingest.ReleaseOptions{By: by, WithCommands: *withCommands})
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/postdesk/postdesk/internal/smtptest"
 	"github.com/postdesk/postdesk/store"
@@ -138,5 +140,76 @@ func TestHeldMailShowReleaseDiscard(t *testing.T) {
 	cliJSON(t, data, &v, "ticket", "show", "4")
 	if len(v.Participants) != 4 {
 		t.Errorf("ticket #4 participants: %+v, want dan and the three he named", v.Participants)
+	}
+}
+
+// TestReleasedForgedMailAppliesNoCommands: a mail in Alice's name without
+// her reply token, tagged for #1 and carrying "#cc eve@evil.test", is held.
+// The admins' notice, Alice's notice and held show list the command line.
+// Released plainly, it is kept as an internal note: Eve is not added and
+// gets nothing, nobody else is mailed, and the log names the command not
+// applied. The same mail released with --with-commands adds Eve.
+func TestReleasedForgedMailAppliesNoCommands(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	cli(t, data, "member", "add", "--email", "boss@acme.test", "--name", "Boss", "--role", "admin")
+	relay := smtptest.Start(t)
+	srv := startServer(t, data, "--relay", relay.URL())
+	openCarolsTicket(t, srv.addr, relay)
+	forged := func(n string) string {
+		return "From: Alice <alice@acme.test>\r\nTo: support@acme.test\r\nSubject: Re: [#1] Broken blender\r\n" +
+			"Message-ID: <forged-" + n + "@evil.test>\r\n\r\n#cc eve@evil.test\r\n\r\nCarol, pay here: http://evil.test/pay " + n + "\r\n"
+	}
+	mustSend(t, srv.addr, "eve@evil.test", []string{"support@acme.test"}, forged("1"))
+	admins := waitSubjects(t, relay, "boss@acme.test", "Held mail:", 1)[0].Body()
+	if !strings.Contains(admins, "#cc eve@evil.test") || !strings.Contains(admins, "--with-commands") {
+		t.Errorf("the admins' notice does not list the command line:\n%s", admins)
+	}
+	alices := waitSubjects(t, relay, "alice@acme.test", "Held: a mail in your name", 1)[0]
+	if !strings.Contains(alices.Body(), "#cc eve@evil.test") {
+		t.Errorf("Alice's notice does not list the command line:\n%s", alices.Body())
+	}
+	var held []store.HeldMail
+	cliJSON(t, data, &held, "held", "list")
+	if len(held) != 1 {
+		t.Fatalf("held list = %+v, want the forged mail", held)
+	}
+	if show := cli(t, data, "held", "show", itoa64(held[0].ID)); !regexp.MustCompile(`(?m)^command +#cc eve@evil.test +\(applied on release only with --with-commands\)$`).MatchString(show) {
+		t.Errorf("held show does not list the command line:\n%s", show)
+	}
+	before := relay.Count()
+	if out := cli(t, data, "held", "release", itoa64(held[0].ID), "--as", "boss@acme.test"); !strings.Contains(out, "into ticket #1") {
+		t.Fatalf("held release: %q", out)
+	}
+	var v ticketView
+	cliJSON(t, data, &v, "ticket", "show", "1")
+	if got := participants(t, data, 1); strings.Join(got, " ") != "carol@customer.test" {
+		t.Errorf("#1's participants after the plain release = %q, want only carol@customer.test", got)
+	}
+	last := v.Messages[len(v.Messages)-1]
+	if last.Kind != ticket.KindNote || !strings.Contains(strings.Join(last.Warnings, " "), "#cc eve@evil.test") {
+		t.Errorf("the released mail: kind %s, warnings %q; want a note naming the command not applied", last.Kind, last.Warnings)
+	}
+	var rows []struct{ Rcpt string }
+	cliJSON(t, data, &rows, "outbox", "list")
+	for _, r := range rows {
+		if r.Rcpt == "eve@evil.test" {
+			t.Errorf("the plain release queued mail to eve@evil.test")
+		}
+	}
+	time.Sleep(1500 * time.Millisecond) // serve looks for queued rows every second
+	if n := relay.Count() - before; n != 0 {
+		t.Errorf("the plain release sent %d mails, want none", n)
+	}
+
+	mustSend(t, srv.addr, "eve@evil.test", []string{"support@acme.test"}, forged("2"))
+	cliJSON(t, data, &held, "held", "list")
+	if len(held) != 1 {
+		t.Fatalf("held list = %+v, want the second forged mail", held)
+	}
+	cli(t, data, "held", "release", itoa64(held[0].ID), "--as", "boss@acme.test", "--with-commands")
+	mailWith(t, relay, "eve@evil.test", "pay here")
+	if got := participants(t, data, 1); strings.Join(got, " ") != "carol@customer.test eve@evil.test" {
+		t.Errorf("#1's participants after --with-commands = %q, want carol and eve", got)
 	}
 }

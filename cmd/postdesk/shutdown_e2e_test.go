@@ -231,3 +231,47 @@ func TestSIGTERMLetsOutboundFinish(t *testing.T) {
 		t.Errorf("outbox after shutdown: %+v, want the acknowledgement sent", rows)
 	}
 }
+
+// TestSIGTERMCutsOffStalledOutbound: SIGTERM arrives while the relay has
+// the acknowledgement's bytes and never answers. The delivery gets the
+// 30-second grace period, then its connection is closed; the row stays
+// queued with the attempt and the reason recorded, to be retried later
+// (never marked sent without the relay's 250), and the process exits 0.
+func TestSIGTERMCutsOffStalledOutbound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the 30-second shutdown grace period")
+	}
+	data := t.TempDir()
+	cli(t, data, "property", "add", "--slug", "acme", "--name", "Acme", "--address", "support@acme.test")
+	relay := startStallingRelay(t)
+	t.Cleanup(func() { close(relay.reply) })
+	srv := startServer(t, data, "--relay", "smtp://"+relay.addr+"?tls=none", "--outbound-workers", "1")
+	if err := send(srv.addr, "bob@example.com", []string{"support@acme.test"},
+		[]byte("From: bob@example.com\r\nSubject: ack me\r\n\r\nx\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-relay.received:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the acknowledgement did not reach the relay")
+	}
+	start := time.Now()
+	srv.cmd.Process.Signal(syscall.SIGTERM)
+	if code := srv.exitCode(t, 40*time.Second); code != 0 {
+		t.Errorf("exit code %d after SIGTERM, want 0", code)
+	}
+	if took := time.Since(start); took < 25*time.Second {
+		t.Errorf("exited %v after SIGTERM: the delivery in flight did not get its grace period", took)
+	}
+	var rows []struct {
+		Status      string
+		Attempts    int
+		LastError   string
+		NextAttempt time.Time
+	}
+	cliJSON(t, data, &rows, "outbox", "list")
+	if len(rows) != 1 || rows[0].Status != "queued" || rows[0].Attempts != 1 ||
+		!strings.Contains(rows[0].LastError, "grace period") || !rows[0].NextAttempt.After(time.Now()) {
+		t.Errorf("outbox after shutdown: %+v, want the acknowledgement queued for a later retry, its attempt recorded", rows)
+	}
+}

@@ -53,6 +53,7 @@ type Relay struct {
 	fail     *smtp.SMTPError
 	hook     func(Mail)
 	attempts int
+	stall    <-chan struct{} // when set, each reply to DATA waits for it to close
 	refuse   map[string]*smtp.SMTPError
 	auths    []Auth
 	wire     bytes.Buffer
@@ -222,6 +223,16 @@ func (r *Relay) OnMail(hook func(Mail)) {
 	r.mu.Unlock()
 }
 
+// Stall makes the relay read each message whole, count it in Attempts and
+// then hold its reply to the end of DATA until release is closed, as a
+// relay that has stalled does; then it answers as it otherwise would. The
+// caller closes release before the test ends.
+func (r *Relay) Stall(release <-chan struct{}) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stall = release
+}
+
 // Attempts counts the DATA commands the relay answered, accepted or not.
 func (r *Relay) Attempts() int {
 	r.mu.Lock()
@@ -277,6 +288,11 @@ func (s *relaySession) Data(rd io.Reader) error {
 	}
 	s.r.mu.Lock()
 	s.r.attempts++
+	if stall := s.r.stall; stall != nil {
+		s.r.mu.Unlock()
+		<-stall
+		s.r.mu.Lock()
+	}
 	if s.r.fail != nil {
 		s.r.mu.Unlock()
 		return s.r.fail
