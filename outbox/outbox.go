@@ -135,7 +135,7 @@ func (q Queue) enqueue(r *store.OutboxRow, tok threading.Token) error {
 		}
 		return err
 	}
-	r.PropertyID = q.Prop.ID
+	r.PropertyID, r.RcptBase = q.Prop.ID, BaseAddress(r.Rcpt)
 	r.MsgID = q.Keys.MessageID(tok, rand.Text()[:12], ticket.Domain(q.Prop.FromAddress))
 	if err := q.Tx.Enqueue(r); err != nil {
 		return err
@@ -194,23 +194,23 @@ func (q Queue) Acknowledge(t ticket.Ticket, requester ticket.Contact, automatic 
 	if !q.Prop.AckEnabled || automatic || q.Prop.Owns(requester.Email) {
 		return nil
 	}
-	recent, err := q.Tx.RecipientsSince(q.Prop.ID, store.OutAck, q.Tx.Now().Add(-time.Hour))
+	n, err := q.Tx.CountRecent(q.Prop.ID, store.OutAck, BaseAddress(requester.Email), q.Tx.Now().Add(-time.Hour), q.AcksPerHour)
 	if err != nil {
 		return err
-	}
-	if q.AckCeiling > 0 && len(recent) >= q.AckCeiling {
-		return q.Tx.AddEvent(t.ID, "ack-limited", requester.Email,
-			"no acknowledgement: the property sent its hourly ceiling of acknowledgements")
-	}
-	base, n := BaseAddress(requester.Email), 0
-	for _, r := range recent {
-		if BaseAddress(r) == base {
-			n++
-		}
 	}
 	if n >= q.AcksPerHour {
 		return q.Tx.AddEvent(t.ID, "ack-limited", requester.Email,
 			"no acknowledgement: this address had its hourly limit of automatic replies")
+	}
+	if q.AckCeiling > 0 {
+		total, err := q.Tx.CountThisHour(q.Prop.ID, store.OutAck)
+		if err != nil {
+			return err
+		}
+		if total > q.AckCeiling {
+			return q.Tx.AddEvent(t.ID, "ack-limited", requester.Email,
+				"no acknowledgement: the property sent its ceiling of acknowledgements this hour")
+		}
 	}
 	return q.ToContact(store.OutAck, t, 0, requester)
 }

@@ -38,6 +38,7 @@ type OutboxRow struct {
 	MessageID   int64 // the ticket message sent or copied; 0 for acks and notices
 	Kind        string
 	Rcpt        string
+	RcptBase    string // Rcpt as the rate limits count it (outbox.BaseAddress); set by the queue
 	RcptKind    string // "contact" or "member"
 	RcptID      int64
 	MsgID       string // the Message-ID this mail carries, fixed at enqueue
@@ -69,9 +70,9 @@ func (tx *Tx) Enqueue(r *OutboxRow) error {
 	now := tx.Now()
 	r.Status, r.CreatedAt, r.NextAttempt = OutQueued, now, now
 	r.Rcpt = strings.ToLower(r.Rcpt)
-	err := tx.queryRow(`INSERT INTO outbox (property_id, ticket_id, message_id, kind, rcpt, rcpt_kind,
-		rcpt_id, msg_id, subject, body, topic, status, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		r.PropertyID, nullID(r.TicketID), nullID(r.MessageID), r.Kind, r.Rcpt, r.RcptKind, r.RcptID, r.MsgID,
+	err := tx.queryRow(`INSERT INTO outbox (property_id, ticket_id, message_id, kind, rcpt, rcpt_base, rcpt_kind,
+		rcpt_id, msg_id, subject, body, topic, status, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.PropertyID, nullID(r.TicketID), nullID(r.MessageID), r.Kind, r.Rcpt, r.RcptBase, r.RcptKind, r.RcptID, r.MsgID,
 		r.Subject, r.Body, r.Topic, r.Status, ms(now), ms(now)).Scan(&r.ID)
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
@@ -79,28 +80,36 @@ func (tx *Tx) Enqueue(r *OutboxRow) error {
 	return nil
 }
 
-// CountSent counts outbox rows of a kind to rcpt in the property since a time,
-// for rate limits on automatic mail.
-func (tx *Tx) CountSent(propertyID int64, rcpt, kind string, since time.Time) (int, error) {
+// CountRecent counts a property's outbox rows of a kind created since a
+// time, to one base address (see OutboxRow.RcptBase) or, when base is
+// empty, to anyone; it stops counting at atMost, which is all a limit needs
+// to know, so the cost stays bounded however much mail the hour held.
+func (tx *Tx) CountRecent(propertyID int64, kind, base string, since time.Time, atMost int) (int, error) {
+	q, args := `SELECT 1 FROM outbox WHERE property_id = ? AND kind = ? AND created_at >= ?`, []any{propertyID, kind, ms(since)}
+	if base != "" {
+		q, args = `SELECT 1 FROM outbox WHERE property_id = ? AND kind = ? AND rcpt_base = ? AND created_at >= ?`,
+			[]any{propertyID, kind, base, ms(since)}
+	}
 	var n int
-	err := tx.queryRow(`SELECT COUNT(*) FROM outbox WHERE property_id = ? AND rcpt = ? AND kind = ? AND created_at >= ?`,
-		propertyID, strings.ToLower(rcpt), kind, ms(since)).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count outbox: %w", err)
+	if err := tx.queryRow(`SELECT COUNT(*) FROM (`+q+` LIMIT ?)`, append(args, atMost)...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count recent outbox rows: %w", err)
 	}
 	return n, nil
 }
 
-// RecipientsSince lists the recipients of a property's outbox rows of a
-// kind since a time, one entry per row, for limits that group addresses
-// (acknowledgements per base address and per property).
-func (tx *Tx) RecipientsSince(propertyID int64, kind string, since time.Time) ([]string, error) {
-	rows, err := tx.query(`SELECT rcpt FROM outbox WHERE property_id = ? AND kind = ? AND created_at >= ?`,
-		propertyID, kind, ms(since))
-	return collect("recent recipients", rows, err, func(r scanner) (string, error) {
-		var rcpt string
-		return rcpt, r.Scan(&rcpt)
-	})
+// CountThisHour counts one more of what (e.g. "ack") for the property in
+// the current clock hour and returns the count so far, this one included.
+func (tx *Tx) CountThisHour(propertyID int64, what string) (int, error) {
+	hour := tx.Now().Unix() / 3600
+	var n int
+	err := tx.queryRow(`INSERT INTO hourly_counts (property_id, what, hour, n) VALUES (?, ?, ?, 1)
+		ON CONFLICT (property_id, what) DO UPDATE SET
+		n = CASE WHEN hour = excluded.hour THEN n + 1 ELSE 1 END, hour = excluded.hour
+		RETURNING n`, propertyID, what, hour).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count this hour: %w", err)
+	}
+	return n, nil
 }
 
 // CountNewTicket counts one more new ticket from a sender (the caller

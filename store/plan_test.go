@@ -24,6 +24,8 @@ func TestThreadLookupsUseIndexes(t *testing.T) {
 		"ticket by no.":  `SELECT ` + ticketColumns + ticketJoins + ` WHERE t.property_id = 1 AND t.number = 2`,
 		"participant": `SELECT 1 FROM ticket_participants tp JOIN contacts c ON c.id = tp.contact_id WHERE tp.ticket_id = 1 AND c.email IN ('a')
 			UNION ALL SELECT 1 FROM members WHERE property_id = 1 AND email IN ('a') LIMIT 1`,
+		"acks in the hour":    `SELECT 1 FROM outbox WHERE property_id = 1 AND kind = 'ack' AND created_at >= 5 LIMIT 200`,
+		"acks to an address":  `SELECT 1 FROM outbox WHERE property_id = 1 AND kind = 'ack' AND rcpt_base = 'a@b' AND created_at >= 5 LIMIT 10`,
 		"property by address": `SELECT id FROM properties WHERE id = (SELECT property_id FROM property_addresses WHERE address = 'a@b')`,
 	}
 	for name, q := range queries {
@@ -45,6 +47,9 @@ func TestThreadLookupsUseIndexes(t *testing.T) {
 			if strings.HasPrefix(step, "SCAN ") {
 				t.Errorf("%s scans a table: %s\n%s", name, step, strings.Join(plan, "\n"))
 			}
+		}
+		if strings.HasPrefix(name, "acks") && !strings.Contains(strings.Join(plan, " "), "COVERING INDEX") {
+			t.Errorf("%s is not index-only:\n%s", name, strings.Join(plan, "\n"))
 		}
 		if name == "thread ids" && !strings.Contains(strings.Join(plan, " "), "COVERING INDEX thread_ids_lookup") {
 			t.Errorf("thread lookup is not index-only:\n%s", strings.Join(plan, "\n"))
