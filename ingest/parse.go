@@ -195,9 +195,12 @@ func (m *parsed) utf8(body, what string) string {
 
 // headerOnly builds an envelope from the header alone, the body kept as
 // plain text with a warning naming the MIME error. It fails only when not
-// even a header can be read.
+// even a header can be read. A header past MaxHeaderBytes or MaxHeaderLines
+// is read up to the limit only (cutHeader), with a warning; the raw
+// message keeps the rest.
 func headerOnly(raw []byte, mimeErr error) (*enmime.Envelope, error) {
 	header, body := splitHeader(raw)
+	header, cut := cutHeader(header)
 	root := enmime.NewPart("text/plain")
 	env, err := enmime.EnvelopeFromPart(root)
 	if err != nil {
@@ -214,6 +217,10 @@ func headerOnly(raw []byte, mimeErr error) (*enmime.Envelope, error) {
 	}
 	env.Text = string(body)
 	env.Errors = append(env.Errors, &enmime.Error{Name: "Malformed MIME", Detail: mimeErr.Error(), Severe: true})
+	if cut {
+		env.Errors = append(env.Errors, &enmime.Error{Name: "Malformed header", Severe: true,
+			Detail: fmt.Sprintf("header read up to its first %d bytes only; the raw message holds the rest", len(header))})
+	}
 	return env, nil
 }
 
@@ -452,16 +459,33 @@ func splitHeader(raw []byte) (header, body []byte) {
 }
 
 // unfold joins folded header lines (RFC 5322 §2.2.3) and drops line ends.
+// Each field is built once, in time linear in its length however many
+// lines it is folded over.
 func unfold(header []byte) []string {
-	var out []string
-	for _, line := range strings.Split(strings.ReplaceAll(string(header), "\r\n", "\n"), "\n") {
-		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') && len(out) > 0 {
-			out[len(out)-1] += " " + strings.TrimSpace(line)
-			continue
+	var (
+		out []string
+		cur []byte // the field being joined
+		has bool   // cur holds a line
+	)
+	for rest := header; ; {
+		line := rest
+		i := bytes.IndexByte(rest, '\n')
+		if i >= 0 {
+			line, rest = bytes.TrimSuffix(rest[:i], []byte("\r")), rest[i+1:]
 		}
-		out = append(out, line)
+		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') && has {
+			cur = append(append(cur, ' '), bytes.TrimSpace(line)...)
+		} else {
+			if has {
+				out = append(out, string(cur))
+			}
+			cur, has = append(cur[:0], line...), true
+		}
+		if i < 0 {
+			break
+		}
 	}
-	return out
+	return append(out, string(cur))
 }
 
 func sha256Hex(b []byte) string {
