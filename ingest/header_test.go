@@ -75,3 +75,27 @@ func TestUnfold(t *testing.T) {
 		}
 	}
 }
+
+// TestOneLineHeaders: a Subject or display name whose encoded words
+// (RFC 2047) decode to CR, LF, tab or other controls is stored as one line
+// (RFC 5322 §3.2.5), the controls turned into spaces.
+func TestOneLineHeaders(t *testing.T) {
+	raw := "From: =?utf-8?q?Eve=0D=0AAdmin?= <eve@example.com>\r\n" +
+		"Subject: =?utf-8?q?hello=0A#99_____closed____urgent=09ceo@acme.test=C2=85x=1B[2J?=\r\n" +
+		"Message-ID: <nl@example.com>\r\n\r\nbody\r\n"
+	m, err := newParser().parse([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "hello #99     closed    urgent ceo@acme.test x [2J"; m.Subject != want {
+		t.Errorf("Subject = %q, want %q", m.Subject, want)
+	}
+	if m.From == nil || m.From.Name != "Eve  Admin" {
+		t.Errorf("From = %v, want the name \"Eve  Admin\"", m.From)
+	}
+	for _, s := range []string{"plain", "tab\there", "a\r\nb", "c1 \u0085 \u009b", "del \x7f"} {
+		if got := oneLine(s); strings.ContainsFunc(got, func(r rune) bool { return r < ' ' || r >= 0x7f && r <= 0x9f }) {
+			t.Errorf("oneLine(%q) = %q, still with controls", s, got)
+		}
+	}
+}

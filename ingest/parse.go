@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -250,7 +251,7 @@ func (m *parsed) readHeaders(env *enmime.Envelope) {
 	m.ReplyTo = m.mailboxes("Reply-To", m.addresses(env, "Reply-To"))
 	m.To = m.mailboxes("To", m.addresses(env, "To"))
 	m.Cc = m.mailboxes("Cc", m.addresses(env, "Cc"))
-	m.Subject = decodeWords(env.GetHeader("Subject"))
+	m.Subject = oneLine(decodeWords(env.GetHeader("Subject")))
 	if d, err := env.Date(); err == nil {
 		m.Date = d.UTC()
 	} else if env.GetHeader("Date") != "" {
@@ -265,6 +266,21 @@ func (m *parsed) readHeaders(env *enmime.Envelope) {
 	}
 	m.InReplyTo = threading.ParseIDList(strings.Join(env.GetHeaderValues("In-Reply-To"), " "))
 	m.References = threading.ParseIDList(strings.Join(env.GetHeaderValues("References"), " "))
+}
+
+// oneLine returns decoded unstructured header text (a Subject, a display
+// name) as the one line it is once unfolded (RFC 5322 §3.2.5, §2.2.3):
+// each CR, LF, tab and other C0 or C1 control character, which only an
+// encoded word (RFC 2047) can have put there, becomes a space. Left in, a
+// newline in a subject forges rows in the CLI's tables and lines in the
+// notices that quote it.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 func (m *parsed) firstAddress(env *enmime.Envelope, key string) *mail.Address {
@@ -326,10 +342,13 @@ func (m *parsed) readParts(env *enmime.Envelope) {
 			Inline: inline, Content: p.Content, SHA256: hex.EncodeToString(sum[:]),
 		})
 	}
+	// Files unpacked from winmail.dat count against MaxAttachments with
+	// the MIME parts, which mimeShape has bounded already.
+	t := tnefBudget{left: MaxAttachments - len(env.Attachments) - len(env.Inlines) - len(env.OtherParts)}
 	for _, p := range env.Attachments {
 		add(p, false)
 		if isTNEF(p) {
-			m.unpackTNEF(p)
+			m.unpackTNEF(p, &t)
 		}
 	}
 	for _, p := range env.Inlines {
@@ -337,6 +356,10 @@ func (m *parsed) readParts(env *enmime.Envelope) {
 	}
 	for _, p := range env.OtherParts {
 		add(p, p.ContentID != "")
+	}
+	if t.packed > 0 {
+		m.warn("%d winmail.dat attachments left packed: the message would have more than %d attachments (MaxAttachments)",
+			t.packed, MaxAttachments)
 	}
 }
 
