@@ -72,7 +72,19 @@ type composer struct {
 	// fromName is the From display name; finish writes From and
 	// Reply-To itself so that long or non-ASCII names fold.
 	fromName string
+	// attachments are those of msg the mail carries (pickAttachments).
+	attachments []ticket.Attachment
 }
+
+// Bounds on the attachments one copy or reply carries. A message may hold
+// up to ingest's MaxAttachments (1,000) files, and every copy renders them
+// all in memory for each member; past either bound the rest are left out
+// and the mail says how many, the ticket keeping them all. 20 MiB stays
+// under the 25 MB most providers accept, base64 included.
+const (
+	maxMailAttachments     = 100
+	maxMailAttachmentBytes = 20 << 20
+)
 
 func (c *composer) compose(ctx context.Context) error {
 	fromName, subject, text, htmlPart := c.prop.FromName, "", "", ""
@@ -96,6 +108,12 @@ func (c *composer) compose(ctx context.Context) error {
 	default:
 		return fmt.Errorf("render: unknown outbox kind %q", c.row.Kind)
 	}
+	if note := c.pickAttachments(); note != "" {
+		text += "\n" + note + "\n"
+		if htmlPart != "" {
+			htmlPart += textToHTML(note)
+		}
+	}
 	if htmlPart == "" {
 		htmlPart = textToHTML(text)
 	}
@@ -105,12 +123,32 @@ func (c *composer) compose(ctx context.Context) error {
 	return c.attach(ctx)
 }
 
-// attach adds the message's attachments (copies and replies only).
-func (c *composer) attach(ctx context.Context) error {
+// pickAttachments chooses the attachments of a copy or reply, in order,
+// up to maxMailAttachments and maxMailAttachmentBytes, and returns a line
+// saying how many were left out, or "".
+func (c *composer) pickAttachments() string {
 	if c.msg == nil || (c.row.Kind != store.OutCopy && c.row.Kind != store.OutReply) {
-		return nil
+		return ""
 	}
+	var size, leftOut, leftBytes int64
 	for _, a := range c.msg.Attachments {
+		if len(c.attachments) < maxMailAttachments && size+a.Size <= maxMailAttachmentBytes {
+			c.attachments = append(c.attachments, a)
+			size += a.Size
+			continue
+		}
+		leftOut, leftBytes = leftOut+1, leftBytes+a.Size
+	}
+	if leftOut == 0 {
+		return ""
+	}
+	return fmt.Sprintf("[%d of the %d attachments (%d bytes) are not in this mail: too many or too large for one; ticket %s keeps them all.]",
+		leftOut, len(c.msg.Attachments), leftBytes, c.t.Ref())
+}
+
+// attach adds the attachments pickAttachments chose.
+func (c *composer) attach(ctx context.Context) error {
+	for _, a := range c.attachments {
 		content, err := c.w.store.Blob(ctx, a.SHA256)
 		if err != nil {
 			return err
