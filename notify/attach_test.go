@@ -35,7 +35,7 @@ func TestCopyAttachmentsBounded(t *testing.T) {
 		err := f.st.Update(ctx, func(tx *store.Tx) error {
 			m := ticket.Message{PropertyID: f.prop.ID, TicketID: f.tk.ID, Direction: ticket.Inbound, Kind: ticket.KindEmail,
 				AuthorID: f.tk.RequesterID, AuthorEmail: "carol@example.com", Subject: "Files",
-				MessageID: tt.name + "@example.com", Text: "files", ContentHash: tt.name}
+				MessageID: tt.name + "@example.com", Text: "files", HTML: "<p>files</p>", ContentHash: tt.name}
 			for i := range tt.n {
 				data := bytes.Repeat([]byte{byte(i)}, tt.size)
 				data = append(data, fmt.Sprint(i)...)

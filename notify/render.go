@@ -88,6 +88,7 @@ const (
 
 func (c *composer) compose(ctx context.Context) error {
 	fromName, subject, text, htmlPart := c.prop.FromName, "", "", ""
+	note := c.pickAttachments()
 	switch c.row.Kind {
 	case store.OutAck:
 		subject, text = c.ackText()
@@ -95,24 +96,18 @@ func (c *composer) compose(ctx context.Context) error {
 	case store.OutReply:
 		fromName = nonEmpty(c.msg.AuthorName, c.prop.FromName)
 		subject = "Re: " + c.tagged(c.t.Subject)
-		text = strings.TrimSpace(c.msg.Text) + c.quoteLast(ticket.Inbound) + "\n"
+		text = strings.TrimSpace(c.msg.Text) + note + c.quoteLast(ticket.Inbound) + "\n"
 	case store.OutCopy:
 		fromName = nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail) + " via " + c.prop.Name
 		subject = c.tagged(nonEmpty(c.msg.Subject, c.t.Subject))
 		body, folded := c.copyBody()
-		text, htmlPart = c.copyText(body), c.copyHTML(body, folded)
+		text, htmlPart = c.copyText(body+note), c.copyHTML(body+note, folded, note)
 		c.b = c.b.Header("Auto-Submitted", "auto-generated").Header("X-Auto-Response-Suppress", "All")
 	case store.OutNotice:
 		subject, text = c.row.Subject, c.row.Body+"\n\n-- \npostdesk, for "+c.prop.Name+"\n"
 		c.b = c.b.Header("Auto-Submitted", "auto-generated").Header("X-Auto-Response-Suppress", "All")
 	default:
 		return fmt.Errorf("render: unknown outbox kind %q", c.row.Kind)
-	}
-	if note := c.pickAttachments(); note != "" {
-		text += "\n" + note + "\n"
-		if htmlPart != "" {
-			htmlPart += textToHTML(note)
-		}
 	}
 	if htmlPart == "" {
 		htmlPart = textToHTML(text)
@@ -124,8 +119,8 @@ func (c *composer) compose(ctx context.Context) error {
 }
 
 // pickAttachments chooses the attachments of a copy or reply, in order,
-// up to maxMailAttachments and maxMailAttachmentBytes, and returns a line
-// saying how many were left out, or "".
+// up to maxMailAttachments and maxMailAttachmentBytes, and returns a
+// paragraph saying how many were left out, or "".
 func (c *composer) pickAttachments() string {
 	if c.msg == nil || (c.row.Kind != store.OutCopy && c.row.Kind != store.OutReply) {
 		return ""
@@ -142,7 +137,7 @@ func (c *composer) pickAttachments() string {
 	if leftOut == 0 {
 		return ""
 	}
-	return fmt.Sprintf("[%d of the %d attachments (%d bytes) are not in this mail: too many or too large for one; ticket %s keeps them all.]",
+	return fmt.Sprintf("\n\n[%d of the %d attachments (%d bytes) are not in this mail: too many or too large for one; ticket %s keeps them all.]",
 		leftOut, len(c.msg.Attachments), leftBytes, c.t.Ref())
 }
 
