@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jhillyerd/enmime/v2"
+
 	"github.com/postdesk/postdesk/internal/smtptest"
 	tw "github.com/postdesk/postdesk/internal/tneftest"
 )
@@ -71,17 +73,6 @@ func hostileMails() []hostileCase {
 				"Message-ID: <f@x.test>\r\n\r\nbody\r\n")
 		}},
 		{"winmail.dat of zero-size multi-values", func() []byte { return tnefMail(zeroSizeValueStream(640 << 10)) }},
-		{"winmail.dat × 100 of 500 files each", func() []byte {
-			w := tw.New()
-			for i := range 500 {
-				w.Attachment(tw.Attachment{Title: fmt.Sprintf("F%d.TXT", i), Data: []byte{}})
-			}
-			streams := make([][]byte, 100)
-			for i := range streams {
-				streams[i] = w.Bytes()
-			}
-			return tnefMail(streams...)
-		}},
 	}
 }
 
@@ -98,6 +89,53 @@ func zeroSizeValueStream(size int) []byte {
 	}
 	return tw.New().Attachment(tw.Attachment{Title: "A.TXT", Data: []byte("a")}).
 		Attribute(tw.LevelAttachment, tw.AttAttachment, list).Bytes()
+}
+
+// manyFilesMail is the review's winmail.dat mail, smaller: parts
+// winmail.dat attachments of 500 empty files each.
+func manyFilesMail(parts int) []byte {
+	w := tw.New()
+	for i := range 500 {
+		w.Attachment(tw.Attachment{Title: fmt.Sprintf("F%d.TXT", i), Data: []byte{}})
+	}
+	streams := make([][]byte, parts)
+	for i := range streams {
+		streams[i] = w.Bytes()
+	}
+	return tnefMail(streams...)
+}
+
+// TestWinmailFilesCapped: 100 winmail.dat attachments of 500 files each
+// make a message of 1,000 attachments (ingest.MaxAttachments), the rest
+// left packed with a warning, not 50,100; the agent's copy carries the
+// first 100 and says how many it leaves out.
+func TestWinmailFilesCapped(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	relay := smtptest.Start(t)
+	srv := startServer(t, data, "--relay", relay.URL())
+	c, err := dialSMTP(srv.addr, 60*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.send("mallory@example.com", []string{"support@acme.test"}, manyFilesMail(100)); err != nil {
+		t.Fatal(err)
+	}
+	var v ticketView
+	cliJSON(t, data, &v, "ticket", "show", "1")
+	if len(v.Messages) != 1 || len(v.Messages[0].Attachments) != 1000 ||
+		!strings.Contains(strings.Join(v.Messages[0].Warnings, "\n"), "MaxAttachments") {
+		t.Fatalf("ticket 1: %d messages; want one of 1000 attachments with a warning naming MaxAttachments", len(v.Messages))
+	}
+	copy1 := relay.WaitFor(t, "alice@acme.test", 1)[0]
+	env, err := enmime.ReadEnvelope(bytes.NewReader(copy1.Raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(env.Attachments) != 100 || !strings.Contains(env.Text, "[900 of the 1000 attachments") {
+		t.Errorf("the copy carries %d attachments, text %q; want 100 and a line saying 900 were left out", len(env.Attachments), env.Text)
+	}
 }
 
 // tnefMail is a mail with one winmail.dat attachment per stream.
