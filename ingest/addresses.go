@@ -3,7 +3,6 @@ package ingest
 import (
 	"net/mail"
 	"strings"
-	"unicode"
 
 	"github.com/postdesk/postdesk/ticket"
 )
@@ -32,12 +31,7 @@ func (m *parsed) mailboxes(key string, l []*mail.Address) []*mail.Address {
 			continue
 		}
 		a.Address = addr
-		a.Name = strings.Map(func(r rune) rune {
-			if unicode.IsControl(r) {
-				return -1
-			}
-			return r
-		}, a.Name)
+		a.Name = oneLine(a.Name)
 		out = append(out, a)
 	}
 	if len(out) == 0 {

@@ -32,12 +32,23 @@ const (
 	// seconds, and admits a 25 MiB attachment three levels down
 	// (multipart/mixed > alternative > related) with room to spare.
 	MaxMIMENestedBytes = 128 << 20
+
+	// MaxHeaderBytes bounds one header section, of the message or of a
+	// MIME part, lines and line ends included. Postfix keeps at most
+	// 100 KiB (header_size_limit), so no mail that passed it comes near;
+	// a folded field of megabytes is an attack on the header readers.
+	MaxHeaderBytes = 256 << 10
+	// MaxHeaderLines bounds the lines of one header section, folded
+	// continuation lines included: a few hundred is a long real header
+	// (Received chains, signatures).
+	MaxHeaderLines = 10_000
 )
 
 // mimeShape scans raw once, line by line, for the nesting depth and the
 // number of MIME parts (RFC 2046 §5.1.1), and returns an error naming the
-// limit when the mail exceeds MaxMIMEDepth, MaxMIMEParts or
-// MaxMIMENestedBytes. It runs before
+// limit when the mail exceeds MaxMIMEDepth, MaxMIMEParts,
+// MaxMIMENestedBytes, or has a header section (the message's or a part's)
+// of more than MaxHeaderBytes or MaxHeaderLines. It runs before
 // enmime, in time linear in len(raw) times the open depth (at most
 // MaxMIMEDepth+1), and keeps only a stack of the open boundaries.
 //
@@ -56,6 +67,8 @@ func mimeShape(raw []byte) error {
 		inHeader = true
 		parts    int
 		nested   int64 // bytes × the levels they are nested in, so far
+		hdrBytes int   // bytes of the header section being read
+		hdrLines int   // lines of the header section being read
 	)
 	for rest := raw; len(rest) > 0; {
 		line := rest
@@ -66,6 +79,12 @@ func mimeShape(raw []byte) error {
 		}
 		if nested += int64(len(line)+1) * int64(len(stack)); nested > MaxMIMENestedBytes {
 			return fmt.Errorf("more than %d MiB of nested MIME content (MaxMIMENestedBytes: bytes times their depth): the body is kept unparsed", MaxMIMENestedBytes>>20)
+		}
+		if inHeader {
+			if err := headerWithin(hdrBytes+len(line)+1, hdrLines+1); err != nil {
+				return err
+			}
+			hdrBytes, hdrLines = hdrBytes+len(line)+1, hdrLines+1
 		}
 		line = bytes.TrimRight(line, "\r")
 		if inHeader {
@@ -110,7 +129,7 @@ func mimeShape(raw []byte) error {
 			if parts++; parts > MaxMIMEParts {
 				return fmt.Errorf("more than %d MIME parts (MaxMIMEParts): the body is kept unparsed", MaxMIMEParts)
 			}
-			inHeader = true
+			inHeader, hdrBytes, hdrLines = true, 0, 0
 			break
 		}
 	}
@@ -130,4 +149,35 @@ func boundaryOf(ctype []byte) []byte {
 		return nil
 	}
 	return []byte("--" + params["boundary"])
+}
+
+// headerWithin returns an error naming the limit when a header section of
+// n bytes and lines lines is past MaxHeaderBytes or MaxHeaderLines.
+func headerWithin(n, lines int) error {
+	if n > MaxHeaderBytes {
+		return fmt.Errorf("a header section of more than %d KiB (MaxHeaderBytes): the body is kept unparsed", MaxHeaderBytes>>10)
+	}
+	if lines > MaxHeaderLines {
+		return fmt.Errorf("a header section of more than %d lines (MaxHeaderLines): the body is kept unparsed", MaxHeaderLines)
+	}
+	return nil
+}
+
+// cutHeader returns the lines of header that fit MaxHeaderBytes and
+// MaxHeaderLines, cut at a line end, and whether anything was cut. A folded
+// field cut between its lines is still a field (RFC 5322 §2.2.3), shorter.
+func cutHeader(header []byte) ([]byte, bool) {
+	n, lines := 0, 0
+	for n < len(header) {
+		i := bytes.IndexByte(header[n:], '\n')
+		end := len(header)
+		if i >= 0 {
+			end = n + i + 1
+		}
+		if headerWithin(end, lines+1) != nil {
+			return header[:n], true
+		}
+		n, lines = end, lines+1
+	}
+	return header, false
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -195,9 +196,12 @@ func (m *parsed) utf8(body, what string) string {
 
 // headerOnly builds an envelope from the header alone, the body kept as
 // plain text with a warning naming the MIME error. It fails only when not
-// even a header can be read.
+// even a header can be read. A header past MaxHeaderBytes or MaxHeaderLines
+// is read up to the limit only (cutHeader), with a warning; the raw
+// message keeps the rest.
 func headerOnly(raw []byte, mimeErr error) (*enmime.Envelope, error) {
 	header, body := splitHeader(raw)
+	header, cut := cutHeader(header)
 	root := enmime.NewPart("text/plain")
 	env, err := enmime.EnvelopeFromPart(root)
 	if err != nil {
@@ -214,6 +218,10 @@ func headerOnly(raw []byte, mimeErr error) (*enmime.Envelope, error) {
 	}
 	env.Text = string(body)
 	env.Errors = append(env.Errors, &enmime.Error{Name: "Malformed MIME", Detail: mimeErr.Error(), Severe: true})
+	if cut {
+		env.Errors = append(env.Errors, &enmime.Error{Name: "Malformed header", Severe: true,
+			Detail: fmt.Sprintf("header read up to its first %d bytes only; the raw message holds the rest", len(header))})
+	}
 	return env, nil
 }
 
@@ -243,7 +251,7 @@ func (m *parsed) readHeaders(env *enmime.Envelope) {
 	m.ReplyTo = m.mailboxes("Reply-To", m.addresses(env, "Reply-To"))
 	m.To = m.mailboxes("To", m.addresses(env, "To"))
 	m.Cc = m.mailboxes("Cc", m.addresses(env, "Cc"))
-	m.Subject = decodeWords(env.GetHeader("Subject"))
+	m.Subject = oneLine(decodeWords(env.GetHeader("Subject")))
 	if d, err := env.Date(); err == nil {
 		m.Date = d.UTC()
 	} else if env.GetHeader("Date") != "" {
@@ -258,6 +266,21 @@ func (m *parsed) readHeaders(env *enmime.Envelope) {
 	}
 	m.InReplyTo = threading.ParseIDList(strings.Join(env.GetHeaderValues("In-Reply-To"), " "))
 	m.References = threading.ParseIDList(strings.Join(env.GetHeaderValues("References"), " "))
+}
+
+// oneLine returns decoded unstructured header text (a Subject, a display
+// name) as the one line it is once unfolded (RFC 5322 §3.2.5, §2.2.3):
+// each CR, LF, tab and other C0 or C1 control character, which only an
+// encoded word (RFC 2047) can have put there, becomes a space. Left in, a
+// newline in a subject forges rows in the CLI's tables and lines in the
+// notices that quote it.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 func (m *parsed) firstAddress(env *enmime.Envelope, key string) *mail.Address {
@@ -319,10 +342,13 @@ func (m *parsed) readParts(env *enmime.Envelope) {
 			Inline: inline, Content: p.Content, SHA256: hex.EncodeToString(sum[:]),
 		})
 	}
+	// Files unpacked from winmail.dat count against MaxAttachments with
+	// the MIME parts, which mimeShape has bounded already.
+	t := tnefBudget{left: MaxAttachments - len(env.Attachments) - len(env.Inlines) - len(env.OtherParts)}
 	for _, p := range env.Attachments {
 		add(p, false)
 		if isTNEF(p) {
-			m.unpackTNEF(p)
+			m.unpackTNEF(p, &t)
 		}
 	}
 	for _, p := range env.Inlines {
@@ -330,6 +356,10 @@ func (m *parsed) readParts(env *enmime.Envelope) {
 	}
 	for _, p := range env.OtherParts {
 		add(p, p.ContentID != "")
+	}
+	if t.packed > 0 {
+		m.warn("%d winmail.dat attachments left packed: the message would have more than %d attachments (MaxAttachments)",
+			t.packed, MaxAttachments)
 	}
 }
 
@@ -452,16 +482,33 @@ func splitHeader(raw []byte) (header, body []byte) {
 }
 
 // unfold joins folded header lines (RFC 5322 §2.2.3) and drops line ends.
+// Each field is built once, in time linear in its length however many
+// lines it is folded over.
 func unfold(header []byte) []string {
-	var out []string
-	for _, line := range strings.Split(strings.ReplaceAll(string(header), "\r\n", "\n"), "\n") {
-		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') && len(out) > 0 {
-			out[len(out)-1] += " " + strings.TrimSpace(line)
-			continue
+	var (
+		out []string
+		cur []byte // the field being joined
+		has bool   // cur holds a line
+	)
+	for rest := header; ; {
+		line := rest
+		i := bytes.IndexByte(rest, '\n')
+		if i >= 0 {
+			line, rest = bytes.TrimSuffix(rest[:i], []byte("\r")), rest[i+1:]
 		}
-		out = append(out, line)
+		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') && has {
+			cur = append(append(cur, ' '), bytes.TrimSpace(line)...)
+		} else {
+			if has {
+				out = append(out, string(cur))
+			}
+			cur, has = append(cur[:0], line...), true
+		}
+		if i < 0 {
+			break
+		}
 	}
-	return out
+	return append(out, string(cur))
 }
 
 func sha256Hex(b []byte) string {

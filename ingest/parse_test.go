@@ -52,6 +52,7 @@ func seedCorpus(f *testing.F) {
 		}}).Bytes()))
 	f.Add(nestedMIME(MaxMIMEDepth + 1)) // past the limits of mimeShape
 	f.Add(flatMIME(MaxMIMEParts + 1))
+	f.Add(foldedSubject(MaxHeaderLines + 1)) // past the header limits
 	paths, _ := filepath.Glob("testdata/*.eml")
 	filepath.WalkDir("../../shared/corpora", func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".eml") || strings.HasSuffix(path, ".raw")) {

@@ -48,13 +48,16 @@ func customerHTMLPolicy() *bluemonday.Policy {
 // there (a customer can write "Your answer goes to: …" in her mail, but
 // only below it). Then the customer's HTML, sanitised, or the text, and the
 // instructions.
-func (c *composer) copyHTML(body string, folded int) string {
+func (c *composer) copyHTML(body string, folded int, note string) string {
 	var b strings.Builder
 	b.WriteString(`<div style="border:1px solid #999;background:#f2f2f2;padding:6px 10px;margin:0 0 14px 0">`)
 	b.WriteString(textToHTML(strings.TrimRight(c.recipientsText(), "\n")))
 	b.WriteString(`<div style="color:#555;white-space:pre-wrap">` + html.EscapeString(c.attribution()) + `</div></div>`)
 	if c.msg.HTML != "" && folded == 0 {
 		b.WriteString(`<div>` + c.w.html.Sanitize(c.msg.HTML) + `</div>`)
+		if note != "" {
+			b.WriteString(textToHTML(strings.TrimSpace(note)))
+		}
 	} else {
 		b.WriteString(textToHTML(body))
 	}

@@ -72,10 +72,23 @@ type composer struct {
 	// fromName is the From display name; finish writes From and
 	// Reply-To itself so that long or non-ASCII names fold.
 	fromName string
+	// attachments are those of msg the mail carries (pickAttachments).
+	attachments []ticket.Attachment
 }
+
+// Bounds on the attachments one copy or reply carries. A message may hold
+// up to ingest's MaxAttachments (1,000) files, and every copy renders them
+// all in memory for each member; past either bound the rest are left out
+// and the mail says how many, the ticket keeping them all. 20 MiB stays
+// under the 25 MB most providers accept, base64 included.
+const (
+	maxMailAttachments     = 100
+	maxMailAttachmentBytes = 20 << 20
+)
 
 func (c *composer) compose(ctx context.Context) error {
 	fromName, subject, text, htmlPart := c.prop.FromName, "", "", ""
+	note := c.pickAttachments()
 	switch c.row.Kind {
 	case store.OutAck:
 		subject, text = c.ackText()
@@ -83,12 +96,12 @@ func (c *composer) compose(ctx context.Context) error {
 	case store.OutReply:
 		fromName = nonEmpty(c.msg.AuthorName, c.prop.FromName)
 		subject = "Re: " + c.tagged(c.t.Subject)
-		text = strings.TrimSpace(c.msg.Text) + c.quoteLast(ticket.Inbound) + "\n"
+		text = strings.TrimSpace(c.msg.Text) + note + c.quoteLast(ticket.Inbound) + "\n"
 	case store.OutCopy:
 		fromName = nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail) + " via " + c.prop.Name
 		subject = c.tagged(nonEmpty(c.msg.Subject, c.t.Subject))
 		body, folded := c.copyBody()
-		text, htmlPart = c.copyText(body), c.copyHTML(body, folded)
+		text, htmlPart = c.copyText(body+note), c.copyHTML(body+note, folded, note)
 		c.b = c.b.Header("Auto-Submitted", "auto-generated").Header("X-Auto-Response-Suppress", "All")
 	case store.OutNotice:
 		subject, text = c.row.Subject, c.row.Body+"\n\n-- \npostdesk, for "+c.prop.Name+"\n"
@@ -105,12 +118,32 @@ func (c *composer) compose(ctx context.Context) error {
 	return c.attach(ctx)
 }
 
-// attach adds the message's attachments (copies and replies only).
-func (c *composer) attach(ctx context.Context) error {
+// pickAttachments chooses the attachments of a copy or reply, in order,
+// up to maxMailAttachments and maxMailAttachmentBytes, and returns a
+// paragraph saying how many were left out, or "".
+func (c *composer) pickAttachments() string {
 	if c.msg == nil || (c.row.Kind != store.OutCopy && c.row.Kind != store.OutReply) {
-		return nil
+		return ""
 	}
+	var size, leftOut, leftBytes int64
 	for _, a := range c.msg.Attachments {
+		if len(c.attachments) < maxMailAttachments && size+a.Size <= maxMailAttachmentBytes {
+			c.attachments = append(c.attachments, a)
+			size += a.Size
+			continue
+		}
+		leftOut, leftBytes = leftOut+1, leftBytes+a.Size
+	}
+	if leftOut == 0 {
+		return ""
+	}
+	return fmt.Sprintf("\n\n[%d of the %d attachments (%d bytes) are not in this mail: too many or too large for one; ticket %s keeps them all.]",
+		leftOut, len(c.msg.Attachments), leftBytes, c.t.Ref())
+}
+
+// attach adds the attachments pickAttachments chose.
+func (c *composer) attach(ctx context.Context) error {
+	for _, a := range c.attachments {
 		content, err := c.w.store.Blob(ctx, a.SHA256)
 		if err != nil {
 			return err

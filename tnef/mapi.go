@@ -40,9 +40,10 @@ var errShort = errors.New("property list ends early")
 
 // reader reads little-endian values, failing once the input runs out.
 type reader struct {
-	b   []byte
-	off int
-	err error
+	b      []byte
+	off    int
+	err    error
+	values uint64 // values read so far in the stream, against MaxValues
 }
 
 func (r *reader) bytes(n uint64) []byte {
@@ -85,8 +86,11 @@ func (r *reader) padded(n uint64) []byte {
 }
 
 // readProperties reads an attAttachment property list (§2.1.3.5) into f.
-func readProperties(data []byte, f *file) error {
-	r := &reader{b: data}
+// values counts the values read from the stream so far, over its property
+// lists, and is updated.
+func readProperties(data []byte, f *file, values *uint64) error {
+	r := &reader{b: data, values: *values}
+	defer func() { *values = r.values }()
 	count := r.u32()
 	if uint64(count) > uint64(len(data))/4 {
 		return fmt.Errorf("%d properties in %d bytes", count, len(data))
@@ -119,8 +123,20 @@ func skipName(r *reader) {
 	}
 }
 
+// MaxValues bounds the values read from one TNEF stream, over all its
+// property lists. Outlook writes a handful of properties per attachment; a
+// stream of more values is hostile or broken, and reading stops there.
+const MaxValues = 100_000
+
 // readValues reads the values of one property: one, or a counted list for
 // multi-valued types; variable-size values are each counted and padded.
+//
+// The count is checked against the bytes that remain before anything is
+// read, so the work is linear in the input: n values of a fixed size need
+// n×size bytes, n variable-size values at least 4 bytes each (their
+// length), and a multi-valued type whose values take no bytes (PtypNull,
+// [MS-OXCDATA] §2.11.1 defines no multi-valued form of it) is refused, as
+// its count could not be checked at all.
 func readValues(r *reader, typ uint16) [][]byte {
 	base := typ &^ ptypMultiple
 	n := uint32(1)
@@ -128,13 +144,24 @@ func readValues(r *reader, typ uint16) [][]byte {
 	if typ&ptypMultiple != 0 || variable {
 		n = r.u32()
 	}
-	if r.err != nil || uint64(n) > uint64(len(r.b)-r.off) {
+	size, fixed := fixedSize[base]
+	switch {
+	case r.err != nil:
+		return nil
+	case !variable && !fixed:
+		r.err = fmt.Errorf("unknown property type %#x", typ)
+		return nil
+	case fixed && size == 0 && typ&ptypMultiple != 0:
+		r.err = fmt.Errorf("multi-valued property type %#x of values without size", typ)
+		return nil
+	}
+	remaining := uint64(len(r.b) - r.off)
+	if variable && uint64(n) > remaining/4 || fixed && uint64(n)*uint64(size) > remaining {
 		r.err = errShort
 		return nil
 	}
-	size, fixed := fixedSize[base]
-	if !variable && !fixed {
-		r.err = fmt.Errorf("unknown property type %#x", typ)
+	if r.values += uint64(n); r.values > MaxValues {
+		r.err = fmt.Errorf("more than %d property values", MaxValues)
 		return nil
 	}
 	out := make([][]byte, 0, min(n, 16))

@@ -96,7 +96,8 @@ func checksum(data []byte) uint16 {
 // decoder collects attachments as their attributes go by. An attachment
 // starts with attAttachRendData; attributes seen before any start one too.
 type decoder struct {
-	files []*file
+	files  []*file
+	values uint64 // MAPI property values read, against MaxValues
 }
 
 type file struct {
@@ -122,7 +123,7 @@ func (d *decoder) attribute(id uint16, data []byte) error {
 		f := d.current()
 		f.data, f.hasData = data, true
 	case attAttachment:
-		return readProperties(data, d.current())
+		return readProperties(data, d.current(), &d.values)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tw "github.com/postdesk/postdesk/internal/tneftest"
 )
@@ -93,6 +94,7 @@ func FuzzDecode(f *testing.F) {
 			f.Add(s.b)
 		}
 	}
+	f.Add(zeroSizeValues(4 << 10))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		atts, _ := Decode(b)
 		total := 0
@@ -106,4 +108,64 @@ func FuzzDecode(f *testing.F) {
 			t.Errorf("%d bytes of attachments from %d bytes", total, len(b))
 		}
 	})
+}
+
+// zeroSizeValues is a stream with one file whose attAttachment property
+// list of about size bytes holds entries [u16 0x1001][u16 id][u32 n], n
+// the bytes remaining after the entry: multi-valued PtypNull, values that
+// take no bytes, so an unchecked count costs n steps per entry and the list
+// costs the square of its size (a security review measured 640 KB at 65 s).
+func zeroSizeValues(size int) []byte {
+	k := (size - 4) / 8
+	list := binary.LittleEndian.AppendUint32(nil, uint32(k))
+	total := 4 + 8*k
+	for i := range k {
+		list = binary.LittleEndian.AppendUint16(list, 0x1001)
+		list = binary.LittleEndian.AppendUint16(list, 0x0001)
+		list = binary.LittleEndian.AppendUint32(list, uint32(total-4-8*(i+1)))
+	}
+	return tw.New().Attachment(tw.Attachment{Title: "A.TXT", Data: []byte("a")}).
+		Attribute(tw.LevelAttachment, tw.AttAttachment, list).Bytes()
+}
+
+// TestDecodeValueCounts: a value count is checked against the bytes left
+// before any value is read, so hostile counts cost time linear in the
+// input: multi-valued zero-size types are refused, fixed-size lists need
+// n×size bytes, variable-size lists 4 bytes a value.
+func TestDecodeValueCounts(t *testing.T) {
+	start := time.Now()
+	atts, err := Decode(zeroSizeValues(256 << 10))
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("Decode(256 KiB of zero-size multi-values) took %v, want well under 1 s", took)
+	}
+	if err == nil || len(atts) != 1 {
+		t.Errorf("Decode(zero-size multi-values) = %q, %v; want the file and an error", describe(atts), err)
+	}
+	for _, c := range []struct {
+		name string
+		typ  uint16
+		n    uint32
+		tail int // bytes after the count
+	}{
+		{"PtypInteger32 list longer than its bytes", 0x1003, 3, 8},
+		{"PtypInteger64 list longer than its bytes", 0x1014, 2, 12},
+		{"PtypBinary list of more counts than 4-byte lengths", 0x1102, 3, 8},
+		{"multi-valued PtypNull", 0x1001, 0, 8},
+	} {
+		list := binary.LittleEndian.AppendUint32(nil, 1)
+		list = binary.LittleEndian.AppendUint16(list, c.typ)
+		list = binary.LittleEndian.AppendUint16(list, 0x3701)
+		list = binary.LittleEndian.AppendUint32(list, c.n)
+		list = append(list, make([]byte, c.tail)...)
+		b := tw.New().Attachment(tw.Attachment{Title: "A.TXT", Data: []byte("a")}).
+			Attribute(tw.LevelAttachment, tw.AttAttachment, list).Bytes()
+		if _, err := Decode(b); err == nil {
+			t.Errorf("%s: Decode accepted it", c.name)
+		}
+	}
+	ok := tw.New().Attachment(tw.Attachment{Title: "A.TXT", Data: []byte("a"),
+		Props: []tw.Prop{tw.MultiLong(0x6000, 1, 2, 3)}}).Bytes()
+	if atts, err := Decode(ok); err != nil || len(atts) != 1 {
+		t.Errorf("Decode(an honest PtypMultipleInteger32) = %q, %v; want one file, no error", describe(atts), err)
+	}
 }

@@ -24,8 +24,8 @@ func bounceList(ctx context.Context, e env) error {
 		fmt.Fprintln(w, "ID\tRECEIVED\tKIND\tVERIFIED\tRECIPIENT\tACTION\tSTATUS\tTICKET\tOUTBOX\tDIAGNOSTIC")
 		for _, b := range bounces {
 			fmt.Fprintf(w, "%d\t%s\t%s\t%v\t%s\t%s\t%s\t%s\t%s\t%.60s\n", b.ID, b.CreatedAt.Format(time.DateTime), b.Kind,
-				b.Verified, orDash(b.Recipient), orDash(b.Action), orDash(b.Status), idOrDash(b.TicketID),
-				idOrDash(b.OutboxID), b.Diagnostic)
+				b.Verified, cell(orDash(b.Recipient)), cell(orDash(b.Action)), cell(orDash(b.Status)), idOrDash(b.TicketID),
+				idOrDash(b.OutboxID), cell(b.Diagnostic))
 		}
 	})
 }
@@ -45,7 +45,7 @@ func suppressionList(ctx context.Context, e env) error {
 		fmt.Fprintln(w, "ADDRESS\tSINCE\tTICKET\tBOUNCE\tREASON")
 		for _, s := range list {
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Address, s.CreatedAt.Format(time.DateTime), idOrDash(s.TicketID),
-				idOrDash(s.BounceID), s.Reason)
+				idOrDash(s.BounceID), cell(s.Reason))
 		}
 	})
 }

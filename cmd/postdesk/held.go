@@ -46,9 +46,9 @@ func heldShow(ctx context.Context, e env) error {
 	}{h, commands, string(raw)}
 	return a.print(e.stdout, view, func(w *tabwriter.Writer) {
 		fmt.Fprintf(w, "id\t%d\nreceived\t%s\nstatus\t%s\nsender\t%s\nsubject\t%s\nreason\t%s\nenvelope\t%s → %s\n",
-			h.ID, h.CreatedAt.Format(time.DateTime), h.Status, h.Sender, h.Subject, h.Reason, h.EnvFrom, strings.Join(h.EnvTo, ", "))
+			h.ID, h.CreatedAt.Format(time.DateTime), h.Status, cell(h.Sender), cell(h.Subject), cell(h.Reason), cell(h.EnvFrom), cell(strings.Join(h.EnvTo, ", ")))
 		for _, c := range commands {
-			fmt.Fprintf(w, "command\t%s   (applied on release only with --with-commands)\n", c)
+			fmt.Fprintf(w, "command\t%s   (applied on release only with --with-commands)\n", cell(c))
 		}
 		if h.ResolvedBy != "" {
 			fmt.Fprintf(w, "%s by\t%s at %s\n", h.Status, h.ResolvedBy, h.ResolvedAt.Format(time.DateTime))

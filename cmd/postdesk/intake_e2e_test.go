@@ -174,8 +174,15 @@ func TestHostileAddressesNeverReachTheEnvelope(t *testing.T) {
 		if strings.ContainsAny(out, "\x1b\x07\r") {
 			t.Errorf("postdesk %s printed control characters raw: %q", strings.Join(args, " "), out)
 		}
-		if !strings.Contains(out, `\x1b[31m`) {
-			t.Errorf("postdesk %s does not show the escape sequence escaped: %q", strings.Join(args, " "), out)
+		// Intake makes a subject one line (RFC 5322 §3.2.5): its ESC is
+		// stored as a space. The raw mail `held show` prints still holds
+		// it, and prints it escaped.
+		want := " [31m"
+		if args[1] == "show" && args[0] == "held" {
+			want = `\x1b[31m`
+		}
+		if !strings.Contains(out, want) {
+			t.Errorf("postdesk %s does not show the escape sequence neutralised (%q): %q", strings.Join(args, " "), want, out)
 		}
 	}
 }

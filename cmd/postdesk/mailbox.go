@@ -114,7 +114,7 @@ func mailboxList(ctx context.Context, e env) error {
 	return a.print(e.stdout, nonNil(list), func(w *tabwriter.Writer) {
 		fmt.Fprintln(w, "ID\tURL\tPASSWORD\tMOVE-TO\tIMPORTED\tLAST ERROR")
 		for _, m := range list {
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\n", m.ID, m.URL, passwordSource(m), orDash(m.MoveTo), m.Imported, orDash(m.LastError))
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\n", m.ID, m.URL, passwordSource(m), orDash(m.MoveTo), m.Imported, cell(orDash(m.LastError)))
 		}
 	})
 }

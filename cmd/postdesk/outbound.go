@@ -26,7 +26,7 @@ func heldList(ctx context.Context, e env) error {
 	return a.print(e.stdout, nonNil(held), func(w *tabwriter.Writer) {
 		fmt.Fprintln(w, "ID\tRECEIVED\tSTATUS\tSENDER\tSUBJECT\tREASON")
 		for _, h := range held {
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.CreatedAt.Format(time.DateTime), h.Status, h.Sender, h.Subject, h.Reason)
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.CreatedAt.Format(time.DateTime), h.Status, cell(h.Sender), cell(h.Subject), cell(h.Reason))
 		}
 	})
 }
@@ -52,8 +52,8 @@ func outboxList(ctx context.Context, e env) error {
 	return a.print(e.stdout, nonNil(rows), func(w *tabwriter.Writer) {
 		fmt.Fprintln(w, "ID\tSTATUS\tKIND\tTO\tATTEMPTS\tNEXT\tLAST ERROR")
 		for _, r := range rows {
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Status, r.Kind, r.Rcpt, r.Attempts,
-				r.NextAttempt.Format(time.DateTime), r.LastError)
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Status, r.Kind, cell(r.Rcpt), r.Attempts,
+				r.NextAttempt.Format(time.DateTime), cell(r.LastError))
 		}
 	})
 }

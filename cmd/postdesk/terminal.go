@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -65,4 +66,31 @@ func (t *terminalWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// cell returns s for one cell of a table or one line of a record (a
+// subject, a name, a reason): newlines, CRs and tabs are written as the
+// escapes \n, \r and \t, so text from mail cannot start a row or a line of
+// its own, nor shift the columns. terminal leaves those three alone, as
+// they lay out what is printed; it escapes every other control character.
+// Mail stored before intake made subjects one line (ingest's oneLine) may
+// still hold them.
+func cell(s string) string {
+	if !strings.ContainsAny(s, "\r\n\t") {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -35,3 +35,17 @@ func TestTerminalEscapes(t *testing.T) {
 		t.Errorf("split writes gave %q, want %q", got, want)
 	}
 }
+
+// TestCell: a table cell or one-line field cannot start a row or a line,
+// nor shift columns: newlines, CRs and tabs in it are written as escapes.
+func TestCell(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"plain ✓", "plain ✓"},
+		{"hello\n#99  closed", `hello\n#99  closed`},
+		{"a\r\nb\tc", `a\r\nb\tc`},
+	} {
+		if got := cell(tt.in); got != tt.want {
+			t.Errorf("cell(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

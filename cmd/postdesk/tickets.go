@@ -36,8 +36,8 @@ func ticketList(ctx context.Context, e env) error {
 	return a.print(e.stdout, nonNil(tickets), func(w *tabwriter.Writer) {
 		fmt.Fprintln(w, "TICKET\tSTATUS\tPRIORITY\tREQUESTER\tASSIGNEE\tUPDATED\tSUBJECT")
 		for _, t := range tickets {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Ref(), t.Status, t.Priority, t.Requester,
-				orDash(t.Assignee), t.UpdatedAt.Format(time.DateTime), t.Subject)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Ref(), t.Status, t.Priority, cell(t.Requester),
+				cell(orDash(t.Assignee)), t.UpdatedAt.Format(time.DateTime), cell(t.Subject))
 		}
 	})
 }
@@ -91,9 +91,9 @@ func ticketShow(ctx context.Context, e env) error {
 // its author, attachments and threading decision, and the event log.
 func writeTicket(w io.Writer, v ticketView) {
 	t := v.Ticket
-	fmt.Fprintf(w, "Ticket %s  %s\n", t.Ref(), t.Subject)
+	fmt.Fprintf(w, "Ticket %s  %s\n", t.Ref(), cell(t.Subject))
 	fmt.Fprintf(w, "Status: %s  Priority: %s  Requester: %s  Assignee: %s  Department: %s\n",
-		t.Status, t.Priority, t.Requester, orDash(t.Assignee), orDash(t.Department))
+		t.Status, t.Priority, cell(t.Requester), cell(orDash(t.Assignee)), cell(orDash(t.Department)))
 	if t.LinkedID != 0 {
 		fmt.Fprintf(w, "Continues: ticket id %d\n", t.LinkedID)
 	}
@@ -104,27 +104,27 @@ func writeTicket(w io.Writer, v ticketView) {
 	}
 	fmt.Fprintf(w, "Answers go to: %s\n", orDash(strings.Join(emails, ", ")))
 	for _, m := range v.Messages {
-		fmt.Fprintf(w, "\n--- message %d · %s %s · %s <%s> · %s\n", m.ID, m.Direction, m.Kind, m.AuthorName,
-			m.AuthorEmail, m.CreatedAt.Format(time.DateTime))
-		fmt.Fprintf(w, "Subject: %s\nMessage-ID: <%s>%s\n", m.Subject, m.MessageID, map[bool]string{true: " (synthetic)"}[m.Synthetic])
+		fmt.Fprintf(w, "\n--- message %d · %s %s · %s <%s> · %s\n", m.ID, m.Direction, m.Kind, cell(m.AuthorName),
+			cell(m.AuthorEmail), m.CreatedAt.Format(time.DateTime))
+		fmt.Fprintf(w, "Subject: %s\nMessage-ID: <%s>%s\n", cell(m.Subject), cell(m.MessageID), map[bool]string{true: " (synthetic)"}[m.Synthetic])
 		if m.OriginalTo != "" {
-			fmt.Fprintf(w, "First sent to: %s\n", m.OriginalTo)
+			fmt.Fprintf(w, "First sent to: %s\n", cell(m.OriginalTo))
 		}
 		if m.ForwardedBy != "" {
-			fmt.Fprintf(w, "Forwarded by: %s\n", m.ForwardedBy)
+			fmt.Fprintf(w, "Forwarded by: %s\n", cell(m.ForwardedBy))
 		}
 		if m.Thread != "" {
-			fmt.Fprintf(w, "Threading: %s\n", m.Thread)
+			fmt.Fprintf(w, "Threading: %s\n", cell(m.Thread))
 		}
 		for _, warning := range m.Warnings {
-			fmt.Fprintf(w, "Warning: %s\n", warning)
+			fmt.Fprintf(w, "Warning: %s\n", cell(warning))
 		}
 		for _, at := range m.Attachments {
 			kind := "attachment"
 			if at.Inline {
 				kind = "inline"
 			}
-			fmt.Fprintf(w, "%s: %s (%s, %d bytes, sha256 %s…)%s\n", kind, at.Filename, at.ContentType, at.Size,
+			fmt.Fprintf(w, "%s: %s (%s, %d bytes, sha256 %s…)%s\n", kind, cell(at.Filename), cell(at.ContentType), at.Size,
 				at.SHA256[:12], cid(at.ContentID))
 		}
 		fmt.Fprintf(w, "\n%s\n", strings.TrimRight(bodyText(m), "\n"))
@@ -133,13 +133,13 @@ func writeTicket(w io.Writer, v ticketView) {
 		fmt.Fprintf(w, "\n--- bounces\n")
 		for _, b := range v.Bounces {
 			fmt.Fprintf(w, "%s  %-4s %s %s %s %s  %s\n", b.CreatedAt.Format(time.DateTime), b.Kind,
-				map[bool]string{true: "verified", false: "unverified"}[b.Verified], orDash(b.Recipient),
-				orDash(b.Action), orDash(b.Status), b.Diagnostic)
+				map[bool]string{true: "verified", false: "unverified"}[b.Verified], cell(orDash(b.Recipient)),
+				cell(orDash(b.Action)), cell(orDash(b.Status)), cell(b.Diagnostic))
 		}
 	}
 	fmt.Fprintf(w, "\n--- events\n")
 	for _, ev := range v.Events {
-		fmt.Fprintf(w, "%s  %-10s %s  %s\n", ev.CreatedAt.Format(time.DateTime), ev.Kind, ev.Actor, ev.Detail)
+		fmt.Fprintf(w, "%s  %-10s %s  %s\n", ev.CreatedAt.Format(time.DateTime), ev.Kind, cell(ev.Actor), cell(ev.Detail))
 	}
 }
 
