@@ -65,17 +65,10 @@ func deliver(ctx context.Context, e env) error {
 		return tempFail(err)
 	}
 	defer st.Close()
-	keys, err := threadKeys(ctx, cfg, st)
+	pipeline, err := commandPipeline(ctx, cfg, st, log)
 	if err != nil {
 		return tempFail(err)
 	}
-	instance, err := instanceID(ctx, cfg, st)
-	if err != nil {
-		return tempFail(err)
-	}
-	// serve's outbound worker and digester poll the outbox, so what this
-	// delivery queues is sent by them; nothing here needs waking.
-	pipeline := newPipeline(cfg, st, keys, instance, log, nil)
 	if err := pipeline.CheckRecipient(ctx, *rcpt); err != nil {
 		return deliveryExit(err)
 	}

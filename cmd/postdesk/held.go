@@ -87,15 +87,10 @@ func heldRelease(ctx context.Context, e env) error {
 	if h.Status != store.HeldWaiting {
 		return fmt.Errorf("held mail %d was %s by %s", id, h.Status, h.ResolvedBy)
 	}
-	keys, err := threadKeys(ctx, a.cfg, a.st)
+	pipeline, err := commandPipeline(ctx, a.cfg, a.st, newLogger(a.cfg, e.stderr))
 	if err != nil {
 		return err
 	}
-	instance, err := instanceID(ctx, a.cfg, a.st)
-	if err != nil {
-		return err
-	}
-	pipeline := newPipeline(a.cfg, a.st, keys, instance, newLogger(a.cfg, e.stderr), nil)
 	number, err := pipeline.Release(ctx, p, h, ingest.ReleaseOptions{By: by, WithCommands: *withCommands})
 	if err != nil {
 		return err

@@ -36,20 +36,16 @@ func importHistory(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	keys, err := threadKeys(ctx, a.cfg, a.st)
-	if err != nil {
-		return err
-	}
-	instance, err := instanceID(ctx, a.cfg, a.st)
+	log := newLogger(a.cfg, e.stderr)
+	pipeline, err := commandPipeline(ctx, a.cfg, a.st, log)
 	if err != nil {
 		return err
 	}
 	debug.SetGCPercent(a.cfg.GCPercent) // as serve: the import is as busy
 	debug.SetMemoryLimit(a.cfg.MemoryLimit)
-	log := newLogger(a.cfg, e.stderr)
 	pr := newProgress(e.stderr, time.Now)
 	sum, err := history.Import(ctx, path, history.Options{
-		Pipeline: newPipeline(a.cfg, a.st, keys, instance, log, nil), Store: a.st, Property: p,
+		Pipeline: pipeline, Store: a.st, Property: p,
 		Status: ticket.Status(*status), BatchSize: *batch, MaxMessageSize: a.cfg.MaxMessageBytes,
 		Progress: pr.update, Logger: log.With("component", "import"),
 	})

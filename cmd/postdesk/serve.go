@@ -114,6 +114,22 @@ func newPipeline(cfg config.Config, st *store.Store, keys *threading.Keys, insta
 		Logger: log.With("component", "ingest")})
 }
 
+// commandPipeline builds the inbound pipeline for a command that delivers
+// beside serve (deliver, import, held release). serve's outbound worker and
+// digester poll the outbox, so what such a delivery queues is sent by them;
+// nothing here needs waking.
+func commandPipeline(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) (*ingest.Pipeline, error) {
+	keys, err := threadKeys(ctx, cfg, st)
+	if err != nil {
+		return nil, err
+	}
+	instance, err := instanceID(ctx, cfg, st)
+	if err != nil {
+		return nil, err
+	}
+	return newPipeline(cfg, st, keys, instance, log, nil), nil
+}
+
 // outboundTransport is the configured relay, or the local Maildir.
 func outboundTransport(cfg config.Config) (notify.Transport, error) {
 	if cfg.Relay == "" {
