@@ -22,3 +22,8 @@ CREATE TABLE hourly_counts (
     n           INTEGER NOT NULL,
     PRIMARY KEY (property_id, what)
 ) WITHOUT ROWID;
+-- Mail to a customer references only what that customer has seen
+-- (store.SeenMessageIDs): our mail to them on the ticket is found by this
+-- index, not by walking the outbox up to the row being rendered (which made
+-- rendering cost grow with the whole outbox).
+CREATE INDEX outbox_ticket_rcpt ON outbox(ticket_id, rcpt_kind, rcpt_id, id);
