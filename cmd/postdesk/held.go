@@ -72,11 +72,7 @@ func heldRelease(ctx context.Context, e env) error {
 		return err
 	}
 	defer a.st.Close()
-	id, err := heldID(a.pos)
-	if err != nil {
-		return err
-	}
-	by, err := actor(*as, e)
+	id, by, err := heldAction(a.pos, *as, e)
 	if err != nil {
 		return err
 	}
@@ -111,11 +107,7 @@ func heldDiscard(ctx context.Context, e env) error {
 		return err
 	}
 	defer a.st.Close()
-	id, err := heldID(a.pos)
-	if err != nil {
-		return err
-	}
-	by, err := actor(*as, e)
+	id, by, err := heldAction(a.pos, *as, e)
 	if err != nil {
 		return err
 	}
@@ -124,6 +116,17 @@ func heldDiscard(ctx context.Context, e env) error {
 	}
 	fmt.Fprintf(terminal(e.stdout), "discarded held mail %d\n", id)
 	return nil
+}
+
+// heldAction reads what release and discard both take: the held mail's id
+// and who acts.
+func heldAction(pos []string, as string, e env) (int64, string, error) {
+	id, err := heldID(pos)
+	if err != nil {
+		return 0, "", err
+	}
+	by, err := actor(as, e)
+	return id, by, err
 }
 
 func actorFlag(as **string) func(*flag.FlagSet) {
