@@ -41,9 +41,7 @@ func TestAcknowledgementQuotesNothing(t *testing.T) {
 	cli(t, data, "property", "add", "--slug", "acme", "--name", "Acme Support", "--address", "support@acme.test")
 	relay := smtptest.Start(t)
 	srv := startServer(t, data, "--relay", relay.URL())
-	if err := send(srv.addr, "deals@spammer.test", []string{"support@acme.test"}, spam(1, "victim@example.org")); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "deals@spammer.test", []string{"support@acme.test"}, string(spam(1, "victim@example.org")))
 	ack := relay.WaitFor(t, "victim@example.org", 1)[0]
 	env, err := enmime.ReadEnvelope(bytes.NewReader(ack.Raw))
 	if err != nil {
@@ -77,19 +75,13 @@ func TestAckLimitCountsBaseAddress(t *testing.T) {
 	// where the acknowledgement limits are under test.
 	srv := startServer(t, data, "--relay", relay.URL(), "--ack-ceiling", "15", "--new-ticket-limit", "1000")
 	for i := 1; i <= 14; i++ {
-		if err := send(srv.addr, "deals@spammer.test", []string{"support@acme.test"}, spam(i, fmt.Sprintf("Victim+%d@Example.org", i))); err != nil {
-			t.Fatal(err)
-		}
+		mustSend(t, srv.addr, "deals@spammer.test", []string{"support@acme.test"}, string(spam(i, fmt.Sprintf("Victim+%d@Example.org", i))))
 	}
 	for i := 1; i <= 14; i++ {
-		if err := send(srv.addr, "deals@spammer.test", []string{"support@acme.test"}, spam(100+i, fmt.Sprintf("victim+%d@example.org", i))); err != nil {
-			t.Fatal(err)
-		}
+		mustSend(t, srv.addr, "deals@spammer.test", []string{"support@acme.test"}, string(spam(100+i, fmt.Sprintf("victim+%d@example.org", i))))
 	}
 	for i := 1; i <= 10; i++ {
-		if err := send(srv.addr, "deals@spammer.test", []string{"support@acme.test"}, spam(200+i, fmt.Sprintf("other%d@example.net", i))); err != nil {
-			t.Fatal(err)
-		}
+		mustSend(t, srv.addr, "deals@spammer.test", []string{"support@acme.test"}, string(spam(200+i, fmt.Sprintf("other%d@example.net", i))))
 	}
 	settle(t, relay, time.Second, 20*time.Second)
 	victim, other := 0, 0

@@ -101,9 +101,7 @@ func TestForgedDeliveryReports(t *testing.T) {
 	relay := smtptest.Start(t)
 	srv := startServer(t, data, "--relay", relay.URL())
 	first := "From: carol@example.com\r\nTo: support@acme.test\r\nSubject: hi\r\nMessage-ID: <c1@example.com>\r\n\r\nhello\r\n"
-	if err := send(srv.addr, "carol@example.com", []string{"support@acme.test"}, []byte(first)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "carol@example.com", []string{"support@acme.test"}, first)
 	ack := relay.WaitFor(t, "carol@example.com", 1)[0]
 	relay.WaitFor(t, "alice@acme.test", 1) // her copy
 	st := openTestStore(t, data)
@@ -112,13 +110,9 @@ func TestForgedDeliveryReports(t *testing.T) {
 
 	// The attacks: to the support address, and to carol's bounce address.
 	forged := dsnReport("alice@acme.test", "failed", "5.1.1", ackID)
-	if err := send(srv.addr, "", []string{"support@acme.test"}, forged); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "", []string{"support@acme.test"}, string(forged))
 	forged = dsnReport("alice@acme.test", "failed", "5.1.1", ackID)
-	if err := send(srv.addr, "", []string{ack.From}, forged); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "", []string{ack.From}, string(forged))
 	if n, _ := st.Count(context.Background(), "suppressions"); n != 0 {
 		t.Errorf("%d suppressions after forged reports, want 0", n)
 	}
@@ -136,15 +130,11 @@ func TestForgedDeliveryReports(t *testing.T) {
 	// Alice still gets mail: carol's reply is copied to her.
 	reply := "From: carol@example.com\r\nTo: support@acme.test\r\nSubject: Re: hi\r\nMessage-ID: <c2@example.com>\r\n" +
 		"In-Reply-To: " + ackID + "\r\n\r\nanything?\r\n"
-	if err := send(srv.addr, "carol@example.com", []string{"support@acme.test"}, []byte(reply)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "carol@example.com", []string{"support@acme.test"}, reply)
 	relay.WaitFor(t, "alice@acme.test", 2)
 
 	// The genuine report: at the acknowledgement's bounce address, naming carol.
-	if err := send(srv.addr, "", []string{ack.From}, dsnReport("Carol@Example.com", "failed", "5.1.1", ackID)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "", []string{ack.From}, string(dsnReport("Carol@Example.com", "failed", "5.1.1", ackID)))
 	if r := outboxRow(t, st, "carol@example.com", store.OutAck); r.Status != store.OutFailed {
 		t.Errorf("the acknowledgement is %s after its genuine bounce, want %s", r.Status, store.OutFailed)
 	}
@@ -182,35 +172,25 @@ func TestAutomaticRepliesChangeNothing(t *testing.T) {
 	srv := startServer(t, data, "--relay", relay.URL())
 	first := "From: Carol <carol@example.com>\r\nTo: support@acme.test\r\nSubject: Broken blender\r\n" +
 		"Message-ID: <carol-1@example.com>\r\n\r\nIt stopped working.\r\n"
-	if err := send(srv.addr, "carol@example.com", []string{"support@acme.test"}, []byte(first)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "carol@example.com", []string{"support@acme.test"}, first)
 	copy1 := relay.WaitFor(t, "alice@acme.test", 1)[0]
 	rcpt, answer := replyFrom(t, copy1, "alice@acme.test", "Please send it in.")
-	if err := send(srv.addr, "alice@acme.test", []string{rcpt}, answer); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(answer))
 	got := relay.WaitFor(t, "carol@example.com", 2)[1] // the acknowledgement, then alice's answer
 	id := got.Header("Message-Id")
 	vacation := "From: carol@example.com\r\nTo: support@acme.test\r\nSubject: Auto: Re: Broken blender\r\n" +
 		"Message-ID: <vac-1@example.com>\r\nIn-Reply-To: " + id + "\r\nReferences: " + id + "\r\n" +
 		"Auto-Submitted: auto-replied (vacation)\r\nPrecedence: bulk\r\n\r\nI am away until Monday.\r\n"
-	if err := send(srv.addr, "", []string{got.From}, []byte(vacation)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "", []string{got.From}, vacation)
 	// A vacation reply without threading headers threads by the bounce address alone.
 	bare := "From: carol@example.com\r\nTo: support@acme.test\r\nSubject: Out of office\r\n" +
 		"Message-ID: <vac-2@example.com>\r\nAuto-Submitted: auto-replied\r\n\r\nAway.\r\n"
-	if err := send(srv.addr, "", []string{got.From}, []byte(bare)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "", []string{got.From}, bare)
 	ooo := "From: Carol <carol@example.com>\r\nTo: Acme Support <" + got.Header("Reply-To") + ">\r\n" +
 		"Subject: Automatic reply: Re: Broken blender\r\nMessage-ID: <ooo-1@example.com>\r\nIn-Reply-To: " + id + "\r\n" +
 		"Auto-Submitted: auto-replied\r\nX-Auto-Response-Suppress: All\r\n\r\nI am out of the office.\r\n"
 	replyTo := strings.Trim(got.Header("Reply-To")[strings.LastIndex(got.Header("Reply-To"), "<")+1:], "<> ")
-	if err := send(srv.addr, "carol@example.com", []string{replyTo}, []byte(ooo)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "carol@example.com", []string{replyTo}, ooo)
 	st := openTestStore(t, data)
 	ctx := context.Background()
 	for _, table := range []string{"bounces", "suppressions", "held"} {
@@ -249,14 +229,10 @@ func TestNullSenderMailIsVisible(t *testing.T) {
 	srv := startServer(t, data, "--relay", relay.URL())
 	person := "From: Dave <dave@example.org>\r\nTo: support@acme.test\r\nSubject: Question about my invoice\r\n" +
 		"Message-ID: <dave-1@example.org>\r\n\r\nWhy was I charged twice?\r\n"
-	if err := send(srv.addr, "", []string{"support@acme.test"}, []byte(person)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "", []string{"support@acme.test"}, person)
 	notice := "From: MAILER-DAEMON@mx.example.net\r\nTo: support@acme.test\r\nSubject: failure notice\r\n" +
 		"Message-ID: <qmail-1@mx.example.net>\r\n\r\nHi. This is the qmail-send program.\r\n<nobody@example.net>:\r\nSorry, no mailbox here.\r\n"
-	if err := send(srv.addr, "", []string{"support@acme.test"}, []byte(notice)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "", []string{"support@acme.test"}, notice)
 	relay.WaitFor(t, "alice@acme.test", 1) // the copy of dave's ticket
 	var tickets []ticket.Ticket
 	cliJSON(t, data, &tickets, "ticket", "list")

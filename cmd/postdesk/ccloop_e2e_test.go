@@ -50,9 +50,7 @@ func TestParticipantsNeverLoopBack(t *testing.T) {
 	first := "From: Carol <carol@customer.test>\r\nTo: support@acme.test\r\n" +
 		"Cc: help@beta.test, Alice <alice+x@acme.test>, dave@customer.test\r\nSubject: Broken blender\r\n" +
 		"Message-ID: <carol-1@customer.test>\r\n\r\nIt stopped working.\r\n"
-	if err := send(srv.addr, "carol@customer.test", []string{"support@acme.test"}, []byte(first)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "carol@customer.test", []string{"support@acme.test"}, first)
 	if got := acmeParticipants(t, data, "1"); got != "carol@customer.test dave@customer.test" {
 		t.Errorf("#1's participants after Carol's mail = %q, want carol@customer.test dave@customer.test", got)
 	}
@@ -60,17 +58,13 @@ func TestParticipantsNeverLoopBack(t *testing.T) {
 	ack := relay.WaitFor(t, "carol@customer.test", 1)[0]
 	joined := "From: Frank <frank@x.test>\r\nTo: support@acme.test\r\nCc: help@beta.test, alice+p@acme.test, gina@x.test\r\n" +
 		"Subject: Re: blender\r\nMessage-ID: <frank-1@x.test>\r\nReferences: " + ack.Header("Message-Id") + "\r\n\r\nMe too.\r\n"
-	if err := send(srv.addr, "frank@x.test", []string{"support@acme.test"}, []byte(joined)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "frank@x.test", []string{"support@acme.test"}, joined)
 	if proposed := strings.Join(acmeEvents(t, data, "1", "proposed"), "\n"); !strings.Contains(proposed, "#cc gina@x.test\"") {
 		t.Errorf("the mail joining by References proposes more than gina@x.test:\n%s", proposed)
 	}
 	rcpt, reply := replyFrom(t, copy1, "Alice <alice@acme.test>",
 		"#cc support@acme.test help@beta.test alice+y@acme.test BOB+z@acme.test erin@x.test\n\nAdding Erin.")
-	if err := send(srv.addr, "alice@acme.test", []string{rcpt}, reply); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(reply))
 	mailWith(t, relay, "erin@x.test", "Adding Erin.")
 	if got := acmeParticipants(t, data, "1"); got != "carol@customer.test dave@customer.test erin@x.test" {
 		t.Errorf("#1's participants after #cc = %q, want carol, dave and erin", got)

@@ -91,9 +91,7 @@ func TestSIGKILLAfter250(t *testing.T) {
 	srv := startServer(t, data)
 	for i := 0; i < 5; i++ {
 		msg := []byte("From: k@example.com\r\nSubject: crash " + itoa64(int64(i)) + "\r\n\r\nbody\r\n")
-		if err := send(srv.addr, "k@example.com", []string{"support@acme.test"}, msg); err != nil {
-			t.Fatal(err)
-		}
+		mustSend(t, srv.addr, "k@example.com", []string{"support@acme.test"}, string(msg))
 	}
 	// SIGKILL right after the last 250: no clean shutdown, no chance to flush.
 	if err := srv.cmd.Process.Kill(); err != nil {

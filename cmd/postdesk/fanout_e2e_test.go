@@ -44,9 +44,7 @@ func TestFanOutHeld(t *testing.T) {
 	setupAcme(t, data)
 	relay := smtptest.Start(t)
 	srv := startServer(t, data, "--relay", relay.URL())
-	if err := send(srv.addr, "carol@customer.test", []string{"support@acme.test"}, ccMail(100, "crowd one")); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "carol@customer.test", []string{"support@acme.test"}, string(ccMail(100, "crowd one")))
 	var held []store.HeldMail
 	cliJSON(t, data, &held, "held", "list")
 	if len(held) != 1 || !strings.Contains(held[0].Reason, "more than 20 new participants") {
@@ -75,17 +73,13 @@ func TestAnswerRecipientLimit(t *testing.T) {
 	setupAcme(t, data)
 	relay := smtptest.Start(t)
 	srv := startServer(t, data, "--relay", relay.URL(), "--answer-recipient-limit", "10")
-	if err := send(srv.addr, "carol@customer.test", []string{"support@acme.test"}, ccMail(15, "crowd two")); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "carol@customer.test", []string{"support@acme.test"}, string(ccMail(15, "crowd two")))
 	if got := participants(t, data, 1); len(got) != 16 {
 		t.Fatalf("#1 has %d participants, want 16", len(got))
 	}
 	copy1 := mailWith(t, relay, "alice@acme.test", "Hello all.")
 	rcpt, reply := replyFrom(t, copy1, "Alice <alice@acme.test>", "Hello everybody.")
-	if err := send(srv.addr, "alice@acme.test", []string{rcpt}, reply); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(reply))
 	notice := mailWith(t, relay, "alice@acme.test", "more than the limit of 10 per answer")
 	if !strings.Contains(notice.Header("Subject"), "Not sent") {
 		t.Errorf("notice subject %q", notice.Header("Subject"))
@@ -99,9 +93,7 @@ func TestAnswerRecipientLimit(t *testing.T) {
 	if n := len(relay.To("carol@customer.test")); n != 1 {
 		t.Errorf("carol received %d mails, want only the acknowledgement", n)
 	}
-	if err := send(srv.addr, "carol@customer.test", []string{"support@acme.test"}, ccMail(21, "crowd three")); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "carol@customer.test", []string{"support@acme.test"}, string(ccMail(21, "crowd three")))
 	var held []store.HeldMail
 	cliJSON(t, data, &held, "held", "list")
 	if len(held) != 1 {
@@ -109,9 +101,7 @@ func TestAnswerRecipientLimit(t *testing.T) {
 	}
 	srv.stop(t)
 	srv = startServer(t, data, "--relay", relay.URL(), "--participant-limit", "30")
-	if err := send(srv.addr, "carol@customer.test", []string{"support@acme.test"}, ccMail(21, "crowd four")); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "carol@customer.test", []string{"support@acme.test"}, string(ccMail(21, "crowd four")))
 	if got := participants(t, data, 2); len(got) != 22 {
 		t.Errorf("21 Cc under participant-limit 30: #2 has %d participants, want 22", len(got))
 	}

@@ -25,9 +25,7 @@ func TestDatabaseBusy(t *testing.T) {
 	msg := func(i int) []byte {
 		return []byte(fmt.Sprintf("From: b%d@example.com\r\nTo: support@acme.test\r\nSubject: busy %d\r\n\r\nx\r\n", i, i))
 	}
-	if err := send(srv.addr, "b@example.com", []string{"support@acme.test"}, msg(0)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "b@example.com", []string{"support@acme.test"}, string(msg(0)))
 	// Another process (this test) takes the write lock and keeps it.
 	other, err := store.Open(context.Background(), store.Options{Path: filepath.Join(data, "postdesk.db")})
 	if err != nil {
@@ -74,9 +72,7 @@ func TestDiskFull(t *testing.T) {
 	msg := func(i int) []byte {
 		return []byte(fmt.Sprintf("From: d%d@example.com\r\nTo: support@acme.test\r\nSubject: disk %d\r\n\r\n%s", i, i, body))
 	}
-	if err := send(srv.addr, "d@example.com", []string{"support@acme.test"}, msg(0)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "d@example.com", []string{"support@acme.test"}, string(msg(0)))
 	filler := filepath.Join(dir, "filler")
 	fill(t, filler)
 	deferred := 0

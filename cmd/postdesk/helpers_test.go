@@ -170,6 +170,14 @@ func send(addr, from string, to []string, raw []byte) error {
 	return smtp.SendMail(addr, nil, from, to, raw)
 }
 
+// mustSend sends raw over SMTP and ends the test if it is not accepted.
+func mustSend(t *testing.T, addr, from string, to []string, raw string) {
+	t.Helper()
+	if err := send(addr, from, to, []byte(raw)); err != nil {
+		t.Fatalf("sending from %s: %v", from, err)
+	}
+}
+
 func readTestdata(t *testing.T, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)

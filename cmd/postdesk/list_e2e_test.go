@@ -45,12 +45,8 @@ func TestSameMailThroughList(t *testing.T) {
 	relay := smtptest.Start(t)
 	srv := startServer(t, data, "--relay", relay.URL())
 	rcpts := []string{"support@acme.test", "help@globex.test"}
-	if err := send(srv.addr, "zoe@customer.test", rcpts, []byte(listOriginal)); err != nil {
-		t.Fatal(err)
-	}
-	if err := send(srv.addr, "users-bounces@lists.example.org", rcpts, []byte(listCopy())); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "zoe@customer.test", rcpts, listOriginal)
+	mustSend(t, srv.addr, "users-bounces@lists.example.org", rcpts, listCopy())
 	settle(t, relay, time.Second, 15*time.Second)
 	for _, agent := range []string{"alice@acme.test", "gary@globex.test"} {
 		if n := len(relay.To(agent)); n != 1 {

@@ -46,9 +46,7 @@ func TestPropertiesAcknowledgingEachOther(t *testing.T) {
 	srv := startServer(t, data, "--relay", relay.URL())
 	relay.OnMail(func(m smtptest.Mail) { send(srv.addr, m.From, m.To, m.Raw) }) // the relay is the world's MX
 	first := "From: help@b.test\r\nTo: help@a.test\r\nSubject: hello A\r\nMessage-ID: <b-to-a@b.test>\r\n\r\nhi\r\n"
-	if err := send(srv.addr, "help@b.test", []string{"help@a.test"}, []byte(first)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "help@b.test", []string{"help@a.test"}, first)
 	n := settle(t, relay, time.Second, 15*time.Second)
 	if n > 2 {
 		t.Errorf("%d mails crossed the relay, want the loop stopped at once", n)
@@ -73,9 +71,7 @@ func TestAutoResponderStorm(t *testing.T) {
 		send(srv.addr, "bot@responder.test", []string{"support@acme.test"}, []byte(reply))
 	})
 	first := "From: bot@responder.test\r\nTo: support@acme.test\r\nSubject: hello\r\nMessage-ID: <bot-0@responder.test>\r\n\r\nhi\r\n"
-	if err := send(srv.addr, "bot@responder.test", []string{"support@acme.test"}, []byte(first)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "bot@responder.test", []string{"support@acme.test"}, first)
 	settle(t, relay, 1500*time.Millisecond, 30*time.Second)
 	if n := len(relay.To("bot@responder.test")); n != 10 {
 		t.Errorf("the auto-responder received %d acknowledgements, want the cap of 10", n)
@@ -109,9 +105,7 @@ func TestBouncesToVERP(t *testing.T) {
 	relay := smtptest.Start(t)
 	srv := startServer(t, data, "--relay", relay.URL())
 	first := "From: carol@example.com\r\nTo: support@acme.test\r\nSubject: hi\r\nMessage-ID: <c1@example.com>\r\n\r\nhello\r\n"
-	if err := send(srv.addr, "carol@example.com", []string{"support@acme.test"}, []byte(first)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "carol@example.com", []string{"support@acme.test"}, first)
 	ack := relay.WaitFor(t, "carol@example.com", 1)[0]
 	verp := ack.From
 	if !strings.HasPrefix(verp, "support+") || !strings.HasSuffix(verp, "@acme.test") {
@@ -221,9 +215,7 @@ func TestOutboxSurvivesKill(t *testing.T) {
 	srv := startServer(t, data, "--relay", "smtp://"+hung+"?tls=none")
 	for i := 0; i < 5; i++ {
 		msg := fmt.Sprintf("From: c%d@example.com\r\nTo: support@acme.test\r\nSubject: m%d\r\nMessage-ID: <k%d@example.com>\r\n\r\nx\r\n", i, i, i)
-		if err := send(srv.addr, fmt.Sprintf("c%d@example.com", i), []string{"support@acme.test"}, []byte(msg)); err != nil {
-			t.Fatal(err)
-		}
+		mustSend(t, srv.addr, fmt.Sprintf("c%d@example.com", i), []string{"support@acme.test"}, msg)
 	}
 	time.Sleep(200 * time.Millisecond) // the worker is now stuck on the hung relay
 	srv.cmd.Process.Kill()
@@ -275,14 +267,10 @@ func TestOutboundParsesInPython(t *testing.T) {
 	relay := smtptest.Start(t)
 	srv := startServer(t, data, "--relay", relay.URL())
 	raw := readTestdata(t, "../../ingest/testdata/inline-pdf.eml")
-	if err := send(srv.addr, "carol@example.com", []string{"support@acme.test"}, raw); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "carol@example.com", []string{"support@acme.test"}, string(raw))
 	copy1 := relay.WaitFor(t, "alice@acme.test", 1)[0]
 	rcpt, reply := replyFrom(t, copy1, "alice@acme.test", "Here is the answer, Café crème included.")
-	if err := send(srv.addr, "alice@acme.test", []string{rcpt}, reply); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(reply))
 	answer := relay.WaitFor(t, "carol@example.com", 2)
 	dir := t.TempDir()
 	for i, m := range append(answer, copy1) {

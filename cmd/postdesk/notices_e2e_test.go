@@ -51,13 +51,6 @@ func waitSubjects(t *testing.T, relay *smtptest.Relay, rcpt, prefix string, n in
 	return nil
 }
 
-func mustSend(t *testing.T, addr, from string, to []string, raw string) {
-	t.Helper()
-	if err := send(addr, from, to, []byte(raw)); err != nil {
-		t.Fatalf("sending from %s: %v", from, err)
-	}
-}
-
 // TestFailedAcknowledgementsDoNotStormTheTeam: 40 customers' addresses all
 // fail. Each member of the department gets one "delivery failed" notice at
 // once and one digest of the other 39 when the window has passed, not 40

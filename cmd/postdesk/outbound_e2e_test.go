@@ -49,9 +49,7 @@ func TestAgentWorksFromMailClient(t *testing.T) {
 	srv := startServer(t, data, "--relay", relay.URL())
 	first := "From: Carol <carol@example.com>\r\nTo: support@acme.test\r\nSubject: Broken blender\r\n" +
 		"Message-ID: <carol-1@example.com>\r\n\r\nIt stopped working.\r\n"
-	if err := send(srv.addr, "carol@example.com", []string{"support@acme.test"}, []byte(first)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "carol@example.com", []string{"support@acme.test"}, first)
 	ack := relay.WaitFor(t, "carol@example.com", 1)[0]
 	if ack.Header("Auto-Submitted") != "auto-replied" || !strings.Contains(ack.Header("Subject"), "[#1]") {
 		t.Errorf("acknowledgement: Auto-Submitted %q, Subject %q", ack.Header("Auto-Submitted"), ack.Header("Subject"))
@@ -85,9 +83,7 @@ func TestAgentWorksFromMailClient(t *testing.T) {
 	}
 
 	rcpt, again := replyFrom(t, answer, "Carol <carol@example.com>", "That fixed it, thanks!")
-	if err := send(srv.addr, "carol@example.com", []string{rcpt}, again); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "carol@example.com", []string{rcpt}, string(again))
 	copy2 := relay.WaitFor(t, "alice@acme.test", 2)[1]
 	if !strings.Contains(copy2.Body(), "That fixed it") {
 		t.Errorf("the agent's second copy lacks the customer's reply:\n%s", copy2.Body())
@@ -116,22 +112,16 @@ func TestForgedAgentMailIsHeld(t *testing.T) {
 	relay := smtptest.Start(t)
 	srv := startServer(t, data, "--relay", relay.URL())
 	first := "From: carol@example.com\r\nTo: support@acme.test\r\nSubject: Refund\r\nMessage-ID: <carol-r@example.com>\r\n\r\nI want a refund.\r\n"
-	if err := send(srv.addr, "carol@example.com", []string{"support@acme.test"}, []byte(first)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "carol@example.com", []string{"support@acme.test"}, first)
 	copyToBob := relay.WaitFor(t, "bob@acme.test", 1)[0]
 	relay.WaitFor(t, "carol@example.com", 1)
 	// Mallory forges Alice's From, replying through Bob's reply address:
 	// a token, but not Alice's.
 	rcpt, forged := replyFrom(t, copyToBob, "Alice <alice@acme.test>", "#close\n\nRefund approved, send your bank details to mallory@evil.example")
-	if err := send(srv.addr, "mallory@evil.example", []string{rcpt}, forged); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "mallory@evil.example", []string{rcpt}, string(forged))
 	// And once more with no token at all.
 	plain := "From: Alice <alice@acme.test>\r\nTo: support@acme.test\r\nSubject: Re: [#1] Refund\r\nMessage-ID: <forged-2@evil.example>\r\n\r\n#close\r\n\r\nApproved.\r\n"
-	if err := send(srv.addr, "mallory@evil.example", []string{"support@acme.test"}, []byte(plain)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "mallory@evil.example", []string{"support@acme.test"}, plain)
 	// Alice, in the department, got the customer's copy; then the notice of
 	// the first forged mail (the second waits for the hourly digest) and,
 	// as the only member of a property without admins, its held-mail notice.

@@ -20,14 +20,10 @@ func TestAnswerReferencesOnlyWhatTheCustomerSaw(t *testing.T) {
 	copy1 := openCarolsTicket(t, srv.addr, relay)
 	ack := relay.To("carol@customer.test")[0]
 	rcpt, note := replyFrom(t, copy1, "Alice <alice@acme.test>", "#note\n\nShe bought it at the outlet store.")
-	if err := send(srv.addr, "alice@acme.test", []string{rcpt}, note); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(note))
 	copy1 = mailWith(t, relay, "alice@acme.test", "It stopped working.")
 	rcpt, reply := replyFrom(t, copy1, "Alice <alice@acme.test>", "Hello Carol, hold the button.")
-	if err := send(srv.addr, "alice@acme.test", []string{rcpt}, reply); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(reply))
 	answer := mailWith(t, relay, "carol@customer.test", "Hello Carol, hold the button.")
 	refs, parent := answer.Header("References"), answer.Header("In-Reply-To")
 	if strings.Contains(refs+parent, "mua.test") {

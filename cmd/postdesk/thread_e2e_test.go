@@ -19,9 +19,7 @@ func TestReplyThreadsOverSMTP(t *testing.T) {
 	srv := startServer(t, data, "--thread-keys", "7:"+secret)
 	first := "From: Carol <carol@example.com>\r\nTo: support@acme.test\r\nSubject: Broken blender\r\n" +
 		"Message-ID: <e2e-first@example.com>\r\n\r\nIt broke.\r\n"
-	if err := send(srv.addr, "carol@example.com", []string{"support@acme.test"}, []byte(first)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "carol@example.com", []string{"support@acme.test"}, first)
 	var v ticketView
 	cliJSON(t, data, &v, "ticket", "show", "1")
 	keys, err := threading.NewKeys(7, map[uint8][]byte{7: []byte(secret)})

@@ -36,9 +36,7 @@ func TestInlineAnswersAndFoldedHistory(t *testing.T) {
 	srv := startServer(t, data, "--relay", relay.URL())
 	first := "From: Zoe Smith <zoe@customer.test>\r\nTo: support@acme.test\r\nSubject: Two questions\r\n" +
 		"Message-ID: <zoe-1@customer.test>\r\n\r\nCan I export as CSV?\r\nAnd why does it fail with error 500?\r\n"
-	if err := send(srv.addr, "zoe@customer.test", []string{"support@acme.test"}, []byte(first)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "zoe@customer.test", []string{"support@acme.test"}, first)
 	copy1 := relay.WaitFor(t, "alice@acme.test", 1)[0]
 	to, _ := mail.ParseAddress(copy1.Header("Reply-To"))
 	inline := fmt.Sprintf("From: Alice <alice@acme.test>\r\nTo: %s\r\nSubject: Re: %s\r\nMessage-ID: <alice-1@mua.test>\r\n"+
@@ -47,9 +45,7 @@ func TestInlineAnswersAndFoldedHistory(t *testing.T) {
 		"Yes: Reports > Export, then pick CSV.\r\n\r\n> And why does it fail with error 500?\r\n\r\n"+
 		"We deployed a fix at 11:00; please try again.\r\n\r\nAlice\r\n",
 		to.Address, copy1.Header("Subject"), copy1.Header("Message-Id"), time.Now().Format(time.RFC1123Z))
-	if err := send(srv.addr, "alice@acme.test", []string{to.Address}, []byte(inline)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "alice@acme.test", []string{to.Address}, inline)
 	answer := relay.WaitFor(t, "zoe@customer.test", 2)[1]
 	text := decoded(t, answer).Text
 	for _, want := range []string{"Hi Zoe,", "Yes: Reports > Export, then pick CSV.", "We deployed a fix at 11:00", "> And why does it fail"} {
@@ -64,9 +60,7 @@ func TestInlineAnswersAndFoldedHistory(t *testing.T) {
 		"Hi Zoe,\r\n> Can I export as CSV?\r\nYes: Reports > Export, then pick CSV.\r\n"
 	again := fmt.Sprintf("From: Zoe Smith <zoe@customer.test>\r\nTo: %s\r\nSubject: RE: %s\r\nMessage-ID: <zoe-2@customer.test>\r\n"+
 		"In-Reply-To: %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s", zoeTo.Address, answer.Header("Subject"), answer.Header("Message-Id"), history)
-	if err := send(srv.addr, "zoe@customer.test", []string{zoeTo.Address}, []byte(again)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "zoe@customer.test", []string{zoeTo.Address}, again)
 	copy2 := decoded(t, relay.WaitFor(t, "alice@acme.test", 2)[1])
 	for what, s := range map[string]string{"text": copy2.Text, "HTML": copy2.HTML} {
 		if !strings.Contains(s, "Thanks, the export works now.") || !strings.Contains(s, "quoted history folded away") ||

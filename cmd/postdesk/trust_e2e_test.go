@@ -43,9 +43,7 @@ func openCarolsTicket(t *testing.T, addr string, relay *smtptest.Relay) smtptest
 	t.Helper()
 	first := "From: Carol <carol@customer.test>\r\nTo: support@acme.test\r\nSubject: Broken blender\r\n" +
 		"Message-ID: <carol-1@customer.test>\r\n\r\nIt stopped working.\r\n"
-	if err := send(addr, "carol@customer.test", []string{"support@acme.test"}, []byte(first)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, addr, "carol@customer.test", []string{"support@acme.test"}, first)
 	relay.WaitFor(t, "carol@customer.test", 1)
 	return mailWith(t, relay, "alice@acme.test", "It stopped working.")
 }
@@ -62,9 +60,7 @@ func TestBorrowedReplyToJoinsNothing(t *testing.T) {
 	copy1 := openCarolsTicket(t, srv.addr, relay)
 	attack := "From: \"Carol\" <evil@evil.test>\r\nReply-To: carol@customer.test\r\nTo: support@acme.test\r\n" +
 		"Cc: spy@evil.test\r\nSubject: Re: [#1] Broken blender\r\nMessage-ID: <evil-1@evil.test>\r\n\r\nStranger's text.\r\n"
-	if err := send(srv.addr, "evil@evil.test", []string{"support@acme.test"}, []byte(attack)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "evil@evil.test", []string{"support@acme.test"}, attack)
 	if got := participants(t, data, 1); strings.Join(got, " ") != "carol@customer.test" {
 		t.Errorf("#1's participants after the attack = %q, want only carol@customer.test", got)
 	}
@@ -74,9 +70,7 @@ func TestBorrowedReplyToJoinsNothing(t *testing.T) {
 		t.Errorf("the stranger's mail joined #1 (%d messages, decision %q)", len(v.Messages), v.Messages[len(v.Messages)-1].Thread)
 	}
 	rcpt, reply := replyFrom(t, copy1, "Alice <alice@acme.test>", "Hello Carol, hold the button.")
-	if err := send(srv.addr, "alice@acme.test", []string{rcpt}, reply); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(reply))
 	answer := mailWith(t, relay, "carol@customer.test", "Hello Carol, hold the button.")
 	if strings.Contains(answer.Body(), "Stranger's text.") {
 		t.Errorf("Carol's answer quotes the stranger:\n%s", answer.Body())
@@ -103,9 +97,7 @@ func TestForwardedAckProposesOnly(t *testing.T) {
 	ack := relay.To("carol@customer.test")[0]
 	attack := fmt.Sprintf("From: Mallory <evil@evil.test>\r\nTo: support@acme.test\r\nCc: Spy <spy@evil.test>\r\n"+
 		"Subject: Fwd: something\r\nMessage-ID: <evil-2@evil.test>\r\nReferences: %s\r\n\r\nStranger's text.\r\n", ack.Header("Message-Id"))
-	if err := send(srv.addr, "evil@evil.test", []string{"support@acme.test"}, []byte(attack)); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "evil@evil.test", []string{"support@acme.test"}, attack)
 	var v ticketView
 	cliJSON(t, data, &v, "ticket", "show", "1")
 	if len(v.Messages) != 2 || !strings.HasPrefix(v.Messages[1].Thread, "rule=references") {
@@ -126,9 +118,7 @@ func TestForwardedAckProposesOnly(t *testing.T) {
 	}
 	copy2 := mailWith(t, relay, "alice@acme.test", "Stranger's text.")
 	rcpt, reply := replyFrom(t, copy2, "Alice <alice@acme.test>", "Who is this?")
-	if err := send(srv.addr, "alice@acme.test", []string{rcpt}, reply); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(reply))
 	answer := mailWith(t, relay, "carol@customer.test", "Who is this?")
 	if strings.Contains(answer.Body(), "Stranger's text.") {
 		t.Errorf("Carol's answer quotes the stranger:\n%s", answer.Body())
@@ -138,9 +128,7 @@ func TestForwardedAckProposesOnly(t *testing.T) {
 		t.Fatalf("the spy received %d mails before any member added it", n)
 	}
 	rcpt, reply = replyFrom(t, copy2, "Alice <alice@acme.test>", "#cc spy@evil.test\n\nWelcome aboard.")
-	if err := send(srv.addr, "alice@acme.test", []string{rcpt}, reply); err != nil {
-		t.Fatal(err)
-	}
+	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(reply))
 	if m := mailWith(t, relay, "spy@evil.test", "Welcome aboard."); strings.Contains(m.Body(), "#cc") {
 		t.Errorf("the command reached the customer:\n%s", m.Body())
 	}
