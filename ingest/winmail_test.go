@@ -1,8 +1,6 @@
 package ingest
 
 import (
-	"bytes"
-	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -13,20 +11,7 @@ import (
 // winmailParts is a mail with a text part and one winmail.dat attachment
 // per stream.
 func winmailParts(streams ...[]byte) []byte {
-	var b bytes.Buffer
-	b.WriteString("From: carol@example.com\r\nTo: support@acme.test\r\nSubject: many\r\nMessage-ID: <tnefs@example.com>\r\n" +
-		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B0\r\n\r\n--B0\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n")
-	for _, s := range streams {
-		b.WriteString("--B0\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\n" +
-			"Content-Disposition: attachment; filename=winmail.dat\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-		enc := base64.StdEncoding.EncodeToString(s)
-		for ; len(enc) > 76; enc = enc[76:] {
-			b.WriteString(enc[:76] + "\r\n")
-		}
-		b.WriteString(enc + "\r\n")
-	}
-	b.WriteString("--B0--\r\n")
-	return b.Bytes()
+	return tw.Mail("From: carol@example.com\r\nTo: support@acme.test\r\nSubject: many\r\nMessage-ID: <tnefs@example.com>\r\n", streams...)
 }
 
 // emptyFiles is a TNEF stream of n empty files.

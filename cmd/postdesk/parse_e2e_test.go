@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/base64"
 	bin "encoding/binary"
 	"fmt"
 	"strings"
@@ -142,20 +141,7 @@ func TestWinmailFilesCapped(t *testing.T) {
 
 // tnefMail is a mail with one winmail.dat attachment per stream.
 func tnefMail(streams ...[]byte) []byte {
-	var b bytes.Buffer
-	b.WriteString("From: mallory@example.com\r\nTo: support@acme.test\r\nSubject: files\r\nMIME-Version: 1.0\r\n" +
-		"Content-Type: multipart/mixed; boundary=B0\r\n\r\n--B0\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n")
-	for _, s := range streams {
-		b.WriteString("--B0\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\n" +
-			"Content-Disposition: attachment; filename=winmail.dat\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-		enc := base64.StdEncoding.EncodeToString(s)
-		for ; len(enc) > 76; enc = enc[76:] {
-			b.WriteString(enc[:76] + "\r\n")
-		}
-		b.WriteString(enc + "\r\n")
-	}
-	b.WriteString("--B0--\r\n")
-	return b.Bytes()
+	return tw.Mail("From: mallory@example.com\r\nTo: support@acme.test\r\nSubject: files\r\n", streams...)
 }
 
 // TestHostileMailLiveness: while two hostile mails of one kind are being

@@ -8,6 +8,8 @@
 package tneftest
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"unicode/utf16"
 )
@@ -274,4 +276,24 @@ func utf16z(s string) []byte {
 		b = binary.LittleEndian.AppendUint16(b, c)
 	}
 	return append(b, 0, 0)
+}
+
+// Mail is a mail with the given header fields (each ending in CRLF), a text
+// part, and one winmail.dat attachment (application/ms-tnef, base64) per
+// stream, as Outlook sends it.
+func Mail(header string, streams ...[]byte) []byte {
+	var b bytes.Buffer
+	b.WriteString(header + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B0\r\n\r\n" +
+		"--B0\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n")
+	for _, s := range streams {
+		b.WriteString("--B0\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\n" +
+			"Content-Disposition: attachment; filename=winmail.dat\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+		enc := base64.StdEncoding.EncodeToString(s)
+		for ; len(enc) > 76; enc = enc[76:] {
+			b.WriteString(enc[:76] + "\r\n")
+		}
+		b.WriteString(enc + "\r\n")
+	}
+	b.WriteString("--B0--\r\n")
+	return b.Bytes()
 }
