@@ -301,7 +301,7 @@ type link struct {
 func newTicket(tx *store.Tx, prop ticket.Property, requester ticket.Contact, msg *parsed, linked link, status ticket.Status) (ticket.Ticket, error) {
 	t := ticket.Ticket{
 		PropertyID: prop.ID, Subject: subjectOrDefault(threading.BaseSubject(msg.Subject)), Status: status,
-		Priority: ticket.PriorityNormal, RequesterID: requester.ID, Requester: requester.Email, LinkedID: linked.id,
+		Priority: ticket.PriorityMedium, RequesterID: requester.ID, Requester: requester.Email, LinkedID: linked.id,
 	}
 	if err := tx.CreateTicket(&t); err != nil {
 		return t, err

@@ -89,7 +89,7 @@ func TestRenderedHeaderLinesWithinLimits(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		tk := ticket.Ticket{PropertyID: f.prop.ID, Subject: subject, Status: ticket.StatusOpen, Priority: ticket.PriorityNormal, RequesterID: dave.ID}
+		tk := ticket.Ticket{PropertyID: f.prop.ID, Subject: subject, Status: ticket.StatusOpen, Priority: ticket.PriorityMedium, RequesterID: dave.ID}
 		if err := tx.CreateTicket(&tk); err != nil {
 			return err
 		}

@@ -105,7 +105,7 @@ func newFixture(t *testing.T) *fixture {
 		if err != nil {
 			return err
 		}
-		f.tk = ticket.Ticket{PropertyID: prop.ID, Subject: "Broken", Status: ticket.StatusOpen, Priority: ticket.PriorityNormal, RequesterID: carol.ID}
+		f.tk = ticket.Ticket{PropertyID: prop.ID, Subject: "Broken", Status: ticket.StatusOpen, Priority: ticket.PriorityMedium, RequesterID: carol.ID}
 		if err := tx.CreateTicket(&f.tk); err != nil {
 			return err
 		}

@@ -125,62 +125,6 @@ func (s *Store) propertyAddresses(ctx context.Context, id int64) ([]string, erro
 	return queryStrings(ctx, s, `SELECT address FROM property_addresses WHERE property_id = ? ORDER BY address`, id)
 }
 
-// AddMember adds an agent or admin to the property with the given slug, and
-// to the property's default department.
-func (s *Store) AddMember(ctx context.Context, slug string, m ticket.Member) (ticket.Member, error) {
-	p, err := s.Property(ctx, slug)
-	if err != nil {
-		return m, fmt.Errorf("add member: %w", err)
-	}
-	if err := m.Validate(); err != nil {
-		return m, fmt.Errorf("add member: %w", err)
-	}
-	m.PropertyID = p.ID
-	m.Email = strings.ToLower(strings.TrimSpace(m.Email))
-	m.CreatedAt = s.now().UTC()
-	err = s.Update(ctx, func(tx *Tx) error {
-		found, err := tx.exists(`SELECT 1 FROM members WHERE property_id = ? AND email = ?`, p.ID, m.Email)
-		if err != nil || found {
-			return existsErr(err, fmt.Errorf("member %s: %w", m.Email, ErrExists))
-		}
-		err = tx.queryRow(`INSERT INTO members (property_id, email, name, role, created_at)
-			VALUES (?, ?, ?, ?, ?) RETURNING id`, p.ID, m.Email, m.Name, string(m.Role), ms(m.CreatedAt)).Scan(&m.ID)
-		if err != nil {
-			return err
-		}
-		_, err = tx.exec(`INSERT INTO department_members (department_id, member_id)
-			SELECT id, ? FROM departments WHERE property_id = ? AND is_default = 1`, m.ID, p.ID)
-		return err
-	})
-	s.cache.clear()
-	if err != nil {
-		return m, fmt.Errorf("add member: %w", err)
-	}
-	return m, nil
-}
-
-// Members lists the members of a property.
-func (s *Store) Members(ctx context.Context, slug string) ([]ticket.Member, error) {
-	rows, err := s.query(ctx, `SELECT m.id, m.property_id, m.email, m.name, m.role, m.created_at
-		FROM members m JOIN properties p ON p.id = m.property_id WHERE p.slug = ? ORDER BY m.id`, slug)
-	if err != nil {
-		return nil, fmt.Errorf("list members: %w", err)
-	}
-	defer rows.Close()
-	var out []ticket.Member
-	for rows.Next() {
-		var m ticket.Member
-		var created int64
-		var role string
-		if err := rows.Scan(&m.ID, &m.PropertyID, &m.Email, &m.Name, &role, &created); err != nil {
-			return nil, fmt.Errorf("list members: %w", err)
-		}
-		m.Role, m.CreatedAt = ticket.Role(role), fromMS(created)
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
 // AddDepartment creates a department of the property with the given members
 // (by email). Making it the default takes that role from the previous one.
 func (s *Store) AddDepartment(ctx context.Context, slug string, d ticket.Department) (ticket.Department, error) {

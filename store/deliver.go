@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/postdesk/postdesk/ticket"
@@ -46,21 +45,6 @@ func (tx *Tx) Retransmission(propertyID int64, messageID, contentHash string) (O
 		return o, false, fmt.Errorf("find retransmission: %w", err)
 	}
 	return o, true, nil
-}
-
-// Contact returns the property's contact with this address, creating it if it
-// does not exist. A name is filled in when the contact had none.
-func (tx *Tx) Contact(propertyID int64, email, name string) (ticket.Contact, error) {
-	c := ticket.Contact{PropertyID: propertyID, Email: strings.ToLower(email)}
-	var created int64
-	err := tx.queryRow(`INSERT INTO contacts (property_id, email, name, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (property_id, email) DO UPDATE SET name = CASE WHEN contacts.name = '' THEN excluded.name ELSE contacts.name END
-		RETURNING id, name, created_at`, propertyID, c.Email, name, ms(tx.Now())).Scan(&c.ID, &c.Name, &created)
-	if err != nil {
-		return c, fmt.Errorf("contact: %w", err)
-	}
-	c.CreatedAt = fromMS(created)
-	return c, nil
 }
 
 // CreateTicket gives t the property's next number and its default department

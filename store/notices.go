@@ -58,12 +58,12 @@ func (s *Store) DueNoticeGroups(ctx context.Context, since time.Time) ([]NoticeG
 // Admins returns the admins of a property; a property without admins has
 // every member returned, so that what is meant for admins reaches someone.
 func (tx *Tx) Admins(propertyID int64) ([]ticket.Member, error) {
-	admins, err := tx.members(`SELECT id, property_id, email, name, role, created_at FROM members
-		WHERE property_id = ? AND role = ? ORDER BY id`, propertyID, string(ticket.RoleAdmin))
+	admins, err := tx.members(`SELECT `+memberColumns+` FROM members m
+		WHERE m.property_id = ? AND m.role = ? ORDER BY m.id`, propertyID, string(ticket.RoleAdmin))
 	if err != nil || len(admins) > 0 {
 		return admins, err
 	}
-	return tx.members(`SELECT id, property_id, email, name, role, created_at FROM members WHERE property_id = ? ORDER BY id`, propertyID)
+	return tx.members(`SELECT `+memberColumns+` FROM members m WHERE m.property_id = ? ORDER BY m.id`, propertyID)
 }
 
 // PendingNotices returns a group's pending notices, oldest first.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/postdesk/postdesk/ticket"
 )
 
 // Proposed is an address a mail named in To or Cc that was not made a
@@ -37,20 +36,6 @@ func (s *Store) ProposedParticipants(ctx context.Context, messageID int64) ([]Pr
 	return collect("proposed participants", rows, err, func(r scanner) (Proposed, error) {
 		var p Proposed
 		return p, r.Scan(&p.Email, &p.Name)
-	})
-}
-
-// TicketParticipants returns the requester and Cc'd participants of a
-// ticket: everyone an agent's answer goes to.
-func (s *Store) TicketParticipants(ctx context.Context, ticketID int64) ([]ticket.Contact, error) {
-	rows, err := s.query(ctx, `SELECT c.id, c.property_id, c.email, c.name, c.created_at FROM ticket_participants tp
-		JOIN contacts c ON c.id = tp.contact_id WHERE tp.ticket_id = ? ORDER BY tp.role DESC, c.id`, ticketID)
-	return collect("participants", rows, err, func(r scanner) (ticket.Contact, error) {
-		var c ticket.Contact
-		var created int64
-		err := r.Scan(&c.ID, &c.PropertyID, &c.Email, &c.Name, &created)
-		c.CreatedAt = fromMS(created)
-		return c, err
 	})
 }
 

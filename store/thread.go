@@ -115,7 +115,7 @@ func (tx *Tx) IsParticipant(propertyID, ticketID int64, emails []string) (bool, 
 
 // MemberByEmail returns the property's member with this address.
 func (tx *Tx) MemberByEmail(propertyID int64, email string) (ticket.Member, bool, error) {
-	return tx.memberWhere(`property_id = ? AND email = ?`, propertyID, strings.ToLower(email))
+	return tx.memberWhere(`m.property_id = ? AND m.email = ?`, propertyID, strings.ToLower(email))
 }
 
 // SetStatus changes a ticket's status and records the change in its log.

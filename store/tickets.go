@@ -12,20 +12,25 @@ import (
 
 const ticketColumns = `t.id, t.property_id, t.number, t.subject, t.status, t.priority, t.requester_id,
 	c.email, COALESCE(t.assignee_id, 0), COALESCE(a.email, ''), COALESCE(t.department_id, 0),
-	COALESCE(d.name, ''), COALESCE(t.linked_id, 0), t.tags, t.snoozed_until, t.created_at, t.updated_at`
+	COALESCE(d.name, ''), COALESCE(t.linked_id, 0), t.tags, COALESCE(t.topic_id, 0), COALESCE(tp.name, ''),
+	t.snoozed_until, t.first_response_due, t.resolution_due, t.first_response_at, t.overdue_at,
+	t.closed_reason, t.closed_by, t.closed_at, COALESCE(t.merged_into, 0), t.created_at, t.updated_at`
 
 const ticketJoins = ` FROM tickets t JOIN contacts c ON c.id = t.requester_id
-	LEFT JOIN members a ON a.id = t.assignee_id LEFT JOIN departments d ON d.id = t.department_id`
+	LEFT JOIN members a ON a.id = t.assignee_id LEFT JOIN departments d ON d.id = t.department_id
+	LEFT JOIN topics tp ON tp.id = t.topic_id`
 
 func scanTicket(row scanner) (ticket.Ticket, error) {
 	var t ticket.Ticket
-	var status, prio string
-	var created, updated, snoozed int64
-	var tags string
+	var status, prio, tags, reason string
+	var created, updated, snoozed, frDue, resDue, frAt, overdue, closed int64
 	err := row.Scan(&t.ID, &t.PropertyID, &t.Number, &t.Subject, &status, &prio, &t.RequesterID, &t.Requester,
-		&t.AssigneeID, &t.Assignee, &t.DepartmentID, &t.Department, &t.LinkedID, &tags, &snoozed, &created, &updated)
+		&t.AssigneeID, &t.Assignee, &t.DepartmentID, &t.Department, &t.LinkedID, &tags, &t.TopicID, &t.Topic,
+		&snoozed, &frDue, &resDue, &frAt, &overdue, &reason, &t.ClosedBy, &closed, &t.MergedInto, &created, &updated)
 	t.Tags, t.SnoozedUntil = splitList(tags), fromMS(snoozed)
-	t.Status, t.Priority = ticket.Status(status), ticket.Priority(prio)
+	t.Status, t.Priority, t.ClosedReason = ticket.Status(status), ticket.Priority(prio), ticket.CloseReason(reason)
+	t.FirstResponseDue, t.ResolutionDue, t.FirstResponseAt = fromMS(frDue), fromMS(resDue), fromMS(frAt)
+	t.OverdueAt, t.ClosedAt = fromMS(overdue), fromMS(closed)
 	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
 	return t, err
 }

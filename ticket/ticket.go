@@ -36,21 +36,64 @@ func ParseStatus(s string) (Status, error) {
 // Priority orders tickets by urgency.
 type Priority string
 
-// The priorities a ticket can have; PriorityNormal is the default.
+// The five priorities a ticket can have, lowest first; PriorityMedium is
+// the default.
 const (
-	PriorityLow    Priority = "low"
-	PriorityNormal Priority = "normal"
-	PriorityHigh   Priority = "high"
-	PriorityUrgent Priority = "urgent"
+	PriorityLowest  Priority = "lowest"
+	PriorityLow     Priority = "low"
+	PriorityMedium  Priority = "medium"
+	PriorityHigh    Priority = "high"
+	PriorityHighest Priority = "highest"
 )
 
-// ParsePriority validates s as a Priority.
+// Priorities lists the priorities, lowest first.
+func Priorities() []Priority {
+	return []Priority{PriorityLowest, PriorityLow, PriorityMedium, PriorityHigh, PriorityHighest}
+}
+
+// ParsePriority validates s as a Priority. The words of the four priorities
+// postdesk had before (normal, urgent) are accepted as medium and highest.
 func ParsePriority(s string) (Priority, error) {
 	switch p := Priority(strings.ToLower(strings.TrimSpace(s))); p {
-	case PriorityLow, PriorityNormal, PriorityHigh, PriorityUrgent:
+	case PriorityLowest, PriorityLow, PriorityMedium, PriorityHigh, PriorityHighest:
 		return p, nil
+	case "normal":
+		return PriorityMedium, nil
+	case "urgent":
+		return PriorityHighest, nil
 	}
-	return "", fmt.Errorf("unknown priority %q (want low, normal, high or urgent)", s)
+	return "", fmt.Errorf("unknown priority %q (want lowest, low, medium, high or highest)", s)
+}
+
+// Rank orders priorities: 1 for lowest up to 5 for highest, 0 for none.
+func (p Priority) Rank() int {
+	for i, q := range Priorities() {
+		if p == q {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// CloseReason says why a ticket was closed: a guide teams follow says to
+// close as resolved or cancelled rather than delete.
+type CloseReason string
+
+// The reasons to close a ticket.
+const (
+	ClosedResolved  CloseReason = "resolved"
+	ClosedCancelled CloseReason = "cancelled"
+)
+
+// ParseCloseReason validates s as a CloseReason; empty is resolved.
+func ParseCloseReason(s string) (CloseReason, error) {
+	switch r := CloseReason(strings.ToLower(strings.TrimSpace(s))); r {
+	case "":
+		return ClosedResolved, nil
+	case ClosedResolved, ClosedCancelled:
+		return r, nil
+	}
+	return "", fmt.Errorf("unknown reason %q (want resolved or cancelled)", s)
 }
 
 // Role is what a member may do in a property.
@@ -112,7 +155,11 @@ type Member struct {
 	Email      string
 	Name       string
 	Role       Role
-	CreatedAt  time.Time
+	// Available members take new tickets by round-robin; Capacity caps
+	// their open tickets for it (0: no cap).
+	Available bool
+	Capacity  int
+	CreatedAt time.Time
 }
 
 // Department groups members; every property has one default department that
@@ -131,6 +178,7 @@ type Contact struct {
 	PropertyID int64
 	Email      string
 	Name       string
+	Phone      string
 	CreatedAt  time.Time
 }
 
@@ -150,7 +198,21 @@ type Ticket struct {
 	Department   string // department name, filled by reads
 	LinkedID     int64  // the ticket this one continues (a reply to a deleted ticket), or 0
 	Tags         []string
+	TopicID      int64  // 0: no topic
+	Topic        string // the topic's name, filled by reads
 	SnoozedUntil time.Time
+	// SLA: when the first answer and the resolution are due (zero: no
+	// target), when the first answer came, and when the ticket was found
+	// overdue (zero: it is not).
+	FirstResponseDue time.Time
+	ResolutionDue    time.Time
+	FirstResponseAt  time.Time
+	OverdueAt        time.Time
+	// Closing: why, by whom and when (empty while not closed).
+	ClosedReason CloseReason
+	ClosedBy     string
+	ClosedAt     time.Time
+	MergedInto   int64 // the ticket this one was merged into, or 0
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

@@ -65,7 +65,7 @@ func fillBatch(tx *store.Tx, prop ticket.Property, first, count, perTicket int, 
 		}
 		if i%perTicket == 0 || t.ID == 0 {
 			t = ticket.Ticket{PropertyID: prop.ID, Subject: fmt.Sprintf("fill %d", conv), Status: ticket.StatusOpen,
-				Priority: ticket.PriorityNormal, RequesterID: c.ID}
+				Priority: ticket.PriorityMedium, RequesterID: c.ID}
 			if err := tx.CreateTicket(&t); err != nil {
 				return err
 			}

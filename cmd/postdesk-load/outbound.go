@@ -91,7 +91,7 @@ func queueCopies(ctx context.Context, st *store.Store, keys *threading.Keys, pro
 		if err != nil {
 			return err
 		}
-		t := ticket.Ticket{PropertyID: prop.ID, Subject: "Outbound load", Status: ticket.StatusOpen, Priority: ticket.PriorityNormal, RequesterID: c.ID}
+		t := ticket.Ticket{PropertyID: prop.ID, Subject: "Outbound load", Status: ticket.StatusOpen, Priority: ticket.PriorityMedium, RequesterID: c.ID}
 		if err := tx.CreateTicket(&t); err != nil {
 			return err
 		}
