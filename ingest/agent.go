@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/outbox"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
@@ -213,7 +214,7 @@ func (p *Pipeline) postAsMember(tx *store.Tx, prop ticket.Property, member ticke
 	if len(cmds) > 0 && env.release != nil && !env.release.withCommands {
 		return p.postUnappliedCommands(tx, prop, member, dec, msg, raw, body)
 	}
-	pl, cmdErr := planCommands(cmds, member, func(email string) (ticket.Member, bool, error) {
+	pl, cmdErr := planCommands(cmds, t, member, func(email string) (ticket.Member, bool, error) {
 		return tx.MemberByEmail(prop.ID, email)
 	})
 	if cmdErr == nil {
@@ -296,7 +297,8 @@ func memberMessage(prop ticket.Property, t ticket.Ticket, member ticket.Member, 
 func (p *Pipeline) postAgentMail(tx *store.Tx, q outbox.Queue, t *ticket.Ticket, m *ticket.Message, pl plan, member ticket.Member) error {
 	hasContent := strings.TrimSpace(m.Text) != "" || len(m.Attachments) > 0
 	replying := m.Kind == ticket.KindEmail && hasContent
-	if err := applyPlan(tx, t, pl, member, replying); err != nil {
+	o := &desk.Op{Tx: tx, Queue: q, Actor: desk.AsMember(member)}
+	if err := applyPlan(o, t, pl, replying); err != nil {
 		return err
 	}
 	if err := addCc(tx, q.Prop, *t, pl.cc, member.Email); err != nil {
@@ -332,32 +334,33 @@ func (p *Pipeline) postAgentMail(tx *store.Tx, q outbox.Queue, t *ticket.Ticket,
 	return nil
 }
 
-// applyPlan carries out validated commands. A reply without a status
-// command leaves the ticket answered.
-func applyPlan(tx *store.Tx, t *ticket.Ticket, pl plan, member ticket.Member, replying bool) error {
-	actor := member.Email
+// applyPlan carries out validated commands through the desk. A reply
+// without a status command leaves the ticket answered.
+func applyPlan(o *desk.Op, t *ticket.Ticket, pl plan, replying bool) error {
 	if pl.assignee != nil {
-		if err := tx.SetAssignee(t, *pl.assignee, actor); err != nil {
+		if err := o.Assign(t, *pl.assignee, ""); err != nil {
 			return err
 		}
 	}
 	if pl.priority != "" {
-		if err := tx.SetPriority(t, pl.priority, actor); err != nil {
+		if err := o.SetPriority(t, pl.priority); err != nil {
 			return err
 		}
 	}
 	for _, tag := range pl.tags {
-		if err := tx.AddTag(t, tag, actor); err != nil {
+		if err := o.AddTag(t, tag); err != nil {
 			return err
 		}
 	}
 	switch {
 	case pl.snooze > 0:
-		return tx.Snooze(t, tx.Now().Add(pl.snooze), actor)
-	case pl.status != "":
-		return tx.SetStatus(t, pl.status, actor, "command from "+actor)
+		return o.Snooze(t, o.Now().Add(pl.snooze))
+	case pl.status == ticket.StatusClosed:
+		return o.Close(t, ticket.ClosedResolved)
+	case pl.status == ticket.StatusOpen:
+		return o.Reopen(t)
 	case replying:
-		return tx.SetStatus(t, ticket.StatusAnswered, actor, "reply from "+actor)
+		return o.Answered(t)
 	}
-	return tx.Touch(t.ID)
+	return o.Tx.Touch(t.ID)
 }

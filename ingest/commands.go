@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/reply"
 	"github.com/postdesk/postdesk/ticket"
 )
@@ -56,12 +57,17 @@ type plan struct {
 // memberFinder resolves #assign arguments.
 type memberFinder func(email string) (ticket.Member, bool, error)
 
-// planCommands validates every command. me is the agent who sent them.
-func planCommands(cmds []command, me ticket.Member, find memberFinder) (plan, error) {
+// planCommands validates every command against ticket t. me is the agent
+// who sent them.
+func planCommands(cmds []command, t ticket.Ticket, me ticket.Member, find memberFinder) (plan, error) {
 	var p plan
 	var problems []string
 	for _, c := range cmds {
-		if err := p.add(c, me, find); err != nil {
+		err := p.add(c, me, find)
+		if err == nil && (c.name == "close" || c.name == "reopen" || c.name == "snooze") {
+			err = desk.Movable(t, c.name)
+		}
+		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", c.line, err))
 		}
 	}
@@ -100,10 +106,11 @@ func (p *plan) add(c command, me ticket.Member, find memberFinder) error {
 		}
 		p.snooze, p.status = d, ticket.StatusSnoozed
 	case "tag":
-		if c.arg == "" || strings.ContainsAny(c.arg, " \t,") {
-			return fmt.Errorf("#tag takes one word")
+		tag, err := desk.ParseTag(c.arg)
+		if err != nil {
+			return err
 		}
-		p.tags = append(p.tags, strings.ToLower(c.arg))
+		p.tags = append(p.tags, tag)
 	case "cc":
 		return p.addCc(c.arg, find)
 	default:
@@ -161,7 +168,10 @@ func parseSnooze(s string) (time.Duration, error) {
 	if err != nil || !ok || n <= 0 || n > 365 {
 		return 0, fmt.Errorf("%q is not a duration such as 4h, 2d or 1w", s)
 	}
-	return time.Duration(n) * u, nil
+	if d := time.Duration(n) * u; d <= desk.MaxSnooze {
+		return d, nil
+	}
+	return 0, fmt.Errorf("%q: a ticket is snoozed for at most a year", s)
 }
 
 // trimReply keeps an agent's own words, answers between quoted lines

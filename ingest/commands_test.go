@@ -70,10 +70,13 @@ func TestPlanCommands(t *testing.T) {
 		{"#close now", "takes no argument", nil},
 		{"#tag two words", "one word", nil},
 		{"#close\n#frobnicate", "unknown command", nil}, // nothing half-applied
+		{"#snooze 53w", "at most a year", nil},
+		{"#tag naïve/café", "", func(p plan) bool { return len(p.tags) == 1 && p.tags[0] == "naïve/café" }},
+		{"#tag <b>", "one word of letters", nil},
 	}
 	for _, tt := range tests {
 		cmds, _ := splitCommands(tt.text)
-		p, err := planCommands(cmds, me, find)
+		p, err := planCommands(cmds, ticket.Ticket{Number: 7, Status: ticket.StatusOpen}, me, find)
 		switch {
 		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
 			t.Errorf("%q: error %v, want %q", tt.text, err, tt.err)
@@ -102,6 +105,26 @@ func TestTrimReply(t *testing.T) {
 	for _, tt := range tests {
 		if got := trimReply(tt.in); got != tt.want {
 			t.Errorf("%s: trimReply = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestCommandsOnTicketsThatCannotMove: a status command on a deleted,
+// spam or merged ticket fails at planning, so the reply is kept as a note
+// and the agent told, rather than failing the delivery.
+func TestCommandsOnTicketsThatCannotMove(t *testing.T) {
+	me := ticket.Member{ID: 1, Email: "alice@acme.test"}
+	find := func(string) (ticket.Member, bool, error) { return ticket.Member{}, false, nil }
+	for _, tk := range []ticket.Ticket{
+		{Number: 1, Status: ticket.StatusDeleted},
+		{Number: 2, Status: ticket.StatusSpam},
+		{Number: 3, Status: ticket.StatusOpen, MergedInto: 9},
+	} {
+		for _, cmd := range []string{"#close", "#reopen", "#snooze 4h"} {
+			cmds, _ := splitCommands(cmd + "\nbody")
+			if _, err := planCommands(cmds, tk, me, find); err == nil {
+				t.Errorf("%s on %s (%s, merged into %d): planned, want an error", cmd, tk.Ref(), tk.Status, tk.MergedInto)
+			}
 		}
 	}
 }

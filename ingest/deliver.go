@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"github.com/postdesk/postdesk/desk"
 	"math"
 	"net/mail"
 	"strings"
@@ -275,7 +276,8 @@ func (p *Pipeline) ticketFor(tx *store.Tx, prop ticket.Property, env envelope, d
 	if env.history != nil && env.history.Status != "" && t.Status != ticket.StatusSpam {
 		effect.Status, why = env.history.Status, "imported history"
 	}
-	return t, false, tx.SetStatus(&t, effect.Status, requester.Email, why)
+	o := &desk.Op{Tx: tx, Queue: p.queue(tx, prop, env), Actor: desk.AsContact(requester)}
+	return t, false, o.SetStatus(&t, effect.Status, why)
 }
 
 // linkedTicket opens a new ticket for mail whose unsigned ids named ticket

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/postdesk/postdesk/desk"
 	"sync"
 	"time"
 
@@ -218,7 +219,8 @@ func (p *Pipeline) historicAnswer(tx *store.Tx, prop ticket.Property, member tic
 	if env.history.Status != "" && t.Status != ticket.StatusSpam {
 		status = env.history.Status
 	}
-	if err := tx.SetStatus(&t, status, member.Email, "imported history"); err != nil {
+	o := &desk.Op{Tx: tx, Queue: p.queue(tx, prop, env), Actor: desk.AsMember(member)}
+	if err := o.SetStatus(&t, status, "imported history"); err != nil {
 		return delivered{}, err
 	}
 	return delivered{property: prop.Slug, ticket: t.Number, messageID: m.ID, thread: m.Thread}, nil

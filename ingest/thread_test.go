@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"github.com/postdesk/postdesk/store"
 	"strings"
 	"testing"
 
@@ -57,7 +58,7 @@ func TestThreadingScenarios(t *testing.T) {
 			ctx := context.Background()
 			f.deliverFile(t, "first.eml", nil)
 			if tt.status != "" {
-				if err := f.st.SetTicketStatus(ctx, "acme", 1, tt.status, "test"); err != nil {
+				if err := f.st.Update(ctx, func(tx *store.Tx) error { return tx.SetStatus(1, tt.status) }); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/postdesk/postdesk/ticket"
 )
 
 // Outbox row kinds.
@@ -214,48 +212,6 @@ func (s *Store) updateQueued(ctx context.Context, what, query string, args func(
 		return fmt.Errorf("%s: %w", what, ErrNotQueued)
 	}
 	return nil
-}
-
-// SetAssignee assigns a ticket to a member (0 unassigns).
-func (tx *Tx) SetAssignee(t *ticket.Ticket, m ticket.Member, actor string) error {
-	if _, err := tx.exec(`UPDATE tickets SET assignee_id = ?, updated_at = ? WHERE id = ?`, nullID(m.ID), ms(tx.Now()), t.ID); err != nil {
-		return fmt.Errorf("assign: %w", err)
-	}
-	t.AssigneeID, t.Assignee = m.ID, m.Email
-	return tx.AddEvent(t.ID, "assigned", actor, "assigned to "+m.Email)
-}
-
-// SetPriority changes a ticket's priority.
-func (tx *Tx) SetPriority(t *ticket.Ticket, p ticket.Priority, actor string) error {
-	if _, err := tx.exec(`UPDATE tickets SET priority = ?, updated_at = ? WHERE id = ?`, string(p), ms(tx.Now()), t.ID); err != nil {
-		return fmt.Errorf("set priority: %w", err)
-	}
-	detail := fmt.Sprintf("%s → %s", t.Priority, p)
-	t.Priority = p
-	return tx.AddEvent(t.ID, "priority", actor, detail)
-}
-
-// AddTag tags a ticket.
-func (tx *Tx) AddTag(t *ticket.Ticket, tag, actor string) error {
-	for _, have := range t.Tags {
-		if have == tag {
-			return nil
-		}
-	}
-	t.Tags = append(t.Tags, tag)
-	if _, err := tx.exec(`UPDATE tickets SET tags = ?, updated_at = ? WHERE id = ?`, joinList(t.Tags), ms(tx.Now()), t.ID); err != nil {
-		return fmt.Errorf("tag: %w", err)
-	}
-	return tx.AddEvent(t.ID, "tagged", actor, tag)
-}
-
-// Snooze snoozes a ticket until a time.
-func (tx *Tx) Snooze(t *ticket.Ticket, until time.Time, actor string) error {
-	if _, err := tx.exec(`UPDATE tickets SET snoozed_until = ? WHERE id = ?`, ms(until), t.ID); err != nil {
-		return fmt.Errorf("snooze: %w", err)
-	}
-	t.SnoozedUntil = until
-	return tx.SetStatus(t, ticket.StatusSnoozed, actor, "snoozed until "+until.Format(time.RFC3339))
 }
 
 // Count returns the number of rows of a table that the store knows (held,

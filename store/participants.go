@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-
 )
 
 // Proposed is an address a mail named in To or Cc that was not made a

@@ -118,28 +118,6 @@ func (tx *Tx) MemberByEmail(propertyID int64, email string) (ticket.Member, bool
 	return tx.memberWhere(`m.property_id = ? AND m.email = ?`, propertyID, strings.ToLower(email))
 }
 
-// SetStatus changes a ticket's status and records the change in its log.
-func (tx *Tx) SetStatus(t *ticket.Ticket, status ticket.Status, actor, why string) error {
-	if t.Status == status {
-		return tx.Touch(t.ID)
-	}
-	_, err := tx.exec(`UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?`, string(status), ms(tx.Now()), t.ID)
-	if err != nil {
-		return fmt.Errorf("set status: %w", err)
-	}
-	detail := fmt.Sprintf("%s → %s: %s", t.Status, status, why)
-	t.Status = status
-	return tx.AddEvent(t.ID, "status", actor, detail)
-}
-
-// Touch marks a ticket updated now.
-func (tx *Tx) Touch(ticketID int64) error {
-	if _, err := tx.exec(`UPDATE tickets SET updated_at = ? WHERE id = ?`, ms(tx.Now()), ticketID); err != nil {
-		return fmt.Errorf("touch ticket: %w", err)
-	}
-	return nil
-}
-
 // EnsureSetting returns the instance setting name, storing gen() first if it
 // has none. Used for secrets the gateway generates on first start.
 func (s *Store) EnsureSetting(ctx context.Context, name string, gen func() (string, error)) (string, error) {

@@ -171,16 +171,6 @@ func (s *Store) RawMessage(ctx context.Context, id int64) ([]byte, error) {
 	return raw, nil
 }
 
-// SetTicketStatus changes the status of ticket n of a property, recording
-// who did it in the ticket's log.
-func (s *Store) SetTicketStatus(ctx context.Context, slug string, n int64, status ticket.Status, actor string) error {
-	t, err := s.Ticket(ctx, slug, n)
-	if err != nil {
-		return err
-	}
-	return s.Update(ctx, func(tx *Tx) error { return tx.SetStatus(&t, status, actor, "set by "+actor) })
-}
-
 // TicketByID returns a ticket by id.
 func (s *Store) TicketByID(ctx context.Context, id int64) (ticket.Ticket, error) {
 	t, err := scanTicket(s.queryRow(ctx, `SELECT `+ticketColumns+ticketJoins+` WHERE t.id = ?`, id))

@@ -44,7 +44,7 @@ func openAdmin(ctx context.Context, fs *flag.FlagSet, l *config.Loader, e env) (
 		return nil, fmt.Errorf("configuration:\n%w", err)
 	}
 	cfg.LogLevel = "warn"
-	st, err := openStore(ctx, cfg, newLogger(cfg, e.stderr))
+	st, err := openStore(ctx, cfg, newLogger(cfg, e.stderr), e.now)
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func deliver(ctx context.Context, e env) error {
 		return err
 	}
 	log := newLogger(cfg, e.stderr)
-	st, err := openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log, e.now)
 	if err != nil {
 		return tempFail(err)
 	}

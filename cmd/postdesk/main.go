@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/postdesk/postdesk/config"
 	"github.com/postdesk/postdesk/store"
@@ -69,6 +70,7 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	now    func() time.Time // the one clock (see newClock)
 }
 
 type command func(ctx context.Context, e env) error
@@ -88,6 +90,12 @@ func commands() map[string]command {
 		"department list":   departmentList,
 		"ticket list":       ticketList,
 		"ticket show":       ticketShow,
+		"ticket priority":   ticketPriority,
+		"ticket tag":        ticketTag,
+		"ticket assign":     ticketAssign,
+		"ticket snooze":     ticketSnooze,
+		"ticket close":      ticketClose,
+		"ticket reopen":     ticketReopen,
 		"message raw":       messageRaw,
 		"held list":         heldList,
 		"held show":         heldShow,
@@ -107,6 +115,10 @@ func commands() map[string]command {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	now, err := newClock(getenv)
+	if err != nil {
+		return err
+	}
 	cmds := commands()
 	for n := 2; n >= 1; n-- {
 		if len(args) < n {
@@ -117,7 +129,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			name += " " + args[1]
 		}
 		if cmd, ok := cmds[name]; ok {
-			return cmd(ctx, env{args: args[n:], stdout: stdout, stderr: stderr, getenv: getenv})
+			return cmd(ctx, env{args: args[n:], stdout: stdout, stderr: stderr, getenv: getenv, now: now})
 		}
 	}
 	fmt.Fprint(stderr, usage)
@@ -156,6 +168,6 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
-	return store.Open(ctx, store.Options{Path: cfg.DatabasePath(), Logger: log, BusyTimeout: cfg.BusyTimeout})
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, now func() time.Time) (*store.Store, error) {
+	return store.Open(ctx, store.Options{Path: cfg.DatabasePath(), Logger: log, BusyTimeout: cfg.BusyTimeout, Now: now})
 }

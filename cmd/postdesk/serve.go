@@ -36,7 +36,7 @@ func serve(ctx context.Context, e env) error {
 	// small-message path allocates much and keeps little (BENCHMARKS.md).
 	debug.SetGCPercent(cfg.GCPercent)
 	debug.SetMemoryLimit(cfg.MemoryLimit)
-	st, err := openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log, e.now)
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,10 @@ func serve(ctx context.Context, e env) error {
 	}
 	worker := notify.New(notify.Options{Store: st, Keys: keys, Transport: transport, InstanceID: instance, DKIM: signer,
 		Workers: cfg.OutboundWorkers, Logger: log.With("component", "notify")})
-	digester := outbox.NewDigester(outbox.DigestOptions{Store: st, Keys: keys, Window: cfg.NoticeWindow,
+	if e.getenv(fakeClockEnv) != "" {
+		log.Warn("running on a fake clock, for tests", "env", fakeClockEnv, "now", e.now())
+	}
+	digester := outbox.NewDigester(outbox.DigestOptions{Store: st, Keys: keys, Window: cfg.NoticeWindow, Now: e.now,
 		OnQueued: worker.Kick, Logger: log.With("component", "digest")})
 	pipeline := newPipeline(cfg, st, keys, instance, log, func() { worker.Kick(); digester.Kick() })
 	smtpOpts, closeTrace, err := smtpOptions(cfg)

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/postdesk/postdesk/desk"
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// deskCmd is what a command that works tickets has: the store and its
+// flags (admin), the property, the acting member and the desk.
+type deskCmd struct {
+	*admin
+	prop  ticket.Property
+	actor desk.Actor
+	desk  *desk.Desk
+}
+
+// openDesk parses a desk command: its own flags (define), --property, --as
+// EMAIL (the acting member, required when acting is true) and --json. -h
+// shows these and synopsis, not the settings of serve. The caller closes
+// c.st.
+func openDesk(ctx context.Context, e env, name, synopsis string, acting bool, define func(*flag.FlagSet)) (*deskCmd, error) {
+	var as *string
+	a, p, err := openForProperty(ctx, e, name, func(fs *flag.FlagSet) {
+		ownFlagsUsage(fs, synopsis)
+		as = fs.String("as", "", "the member who acts (her address); every change records who made it")
+		if define != nil {
+			define(fs)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	c := &deskCmd{admin: a, prop: p}
+	if err := c.open(ctx, e, *as, acting); err != nil {
+		a.st.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// open resolves --as and builds the desk.
+func (c *deskCmd) open(ctx context.Context, e env, as string, acting bool) error {
+	if as == "" && acting {
+		return errors.New("--as EMAIL is required: the member who makes the change")
+	}
+	if as != "" {
+		m, found, err := c.st.CachedMember(ctx, c.prop, strings.TrimSpace(as))
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("--as %s: not a member of %s", as, c.prop.Slug)
+		}
+		c.actor = desk.AsMember(m)
+	}
+	keys, err := threadKeys(ctx, c.cfg, c.st)
+	if err != nil {
+		return err
+	}
+	c.desk = desk.New(desk.Options{Store: c.st, Keys: keys, Now: e.now})
+	return nil
+}
+
+// ticketNumber reads a ticket number, "12" or "#12".
+func ticketNumber(s string) (int64, error) {
+	n, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(s), "#"), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a ticket number", s)
+	}
+	return n, nil
+}
+
+// args checks the count of positional arguments against the synopsis.
+func (c *deskCmd) args(n int, synopsis string) error {
+	if len(c.pos) != n {
+		return fmt.Errorf("usage: postdesk %s", synopsis)
+	}
+	return nil
+}
+
+// change runs one desk operation on the ticket named by the first
+// positional argument and prints the ticket as it then is.
+func (c *deskCmd) change(ctx context.Context, e env, fn func(*desk.Op, *ticket.Ticket) error) error {
+	n, err := ticketNumber(c.pos[0])
+	if err != nil {
+		return err
+	}
+	t, err := c.desk.Do(ctx, c.prop, c.actor, n, fn)
+	if err != nil {
+		return err
+	}
+	return c.printTicket(e, t)
+}
+
+// printTicket prints one ticket's state after a change.
+func (c *deskCmd) printTicket(e env, t ticket.Ticket) error {
+	return c.print(e.stdout, t, func(w *tabwriter.Writer) {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", t.Ref(), t.Status, t.Priority, cell(orDash(t.Assignee)), cell(t.Subject))
+	})
+}
