@@ -24,9 +24,12 @@ func (o *Op) SetPriority(t *ticket.Ticket, p ticket.Priority) error {
 	if err := o.Tx.SetPriority(t.ID, p); err != nil {
 		return err
 	}
-	detail := fmt.Sprintf("%s → %s", t.Priority, p)
+	old := t.Priority
 	t.Priority = p
-	return o.event(t, "priority", detail)
+	if err := o.event(t, "priority", fmt.Sprintf("%s → %s", old, p)); err != nil {
+		return err
+	}
+	return o.recalcClocks(t, old)
 }
 
 // maxTagLen bounds a tag, in bytes.

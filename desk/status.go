@@ -39,6 +39,12 @@ func (o *Op) Answered(t *ticket.Ticket) error {
 	if err := o.Actor.team("answer"); err != nil {
 		return err
 	}
+	if err := o.firstResponse(t); err != nil {
+		return err
+	}
+	if err := o.assignOnAnswer(t); err != nil {
+		return err
+	}
 	return o.SetStatus(t, ticket.StatusAnswered, "answer from "+o.Actor.String())
 }
 

@@ -254,16 +254,16 @@ func (p *Pipeline) ticketFor(tx *store.Tx, prop ticket.Property, env envelope, d
 		status = env.history.Status
 	}
 	if dec.Rule == threading.RuleNew && dec.Linked.ID != 0 {
-		return linkedTicket(tx, prop, dec.Linked, requester, msg, status)
+		return p.linkedTicket(tx, prop, env, dec.Linked, requester, msg, status)
 	}
 	if dec.Rule == threading.RuleNew {
-		t, err := newTicket(tx, prop, requester, msg, link{}, status)
+		t, err := p.newTicket(tx, prop, env, requester, msg, link{}, status)
 		return t, true, err
 	}
 	t := dec.Ticket
 	effect := threading.CustomerReply(t.Status, msg.Automatic)
 	if effect.NewTicket {
-		nt, err := newTicket(tx, prop, requester, msg, link{t.ID, "opened by a reply to a deleted ticket (id " + itoa(t.ID) + ")"}, status)
+		nt, err := p.newTicket(tx, prop, env, requester, msg, link{t.ID, "opened by a reply to a deleted ticket (id " + itoa(t.ID) + ")"}, status)
 		if err != nil {
 			return nt, true, err
 		}
@@ -284,9 +284,9 @@ func (p *Pipeline) ticketFor(tx *store.Tx, prop ticket.Property, env envelope, d
 // candidate, in which its sender takes no part, and records on both which
 // the other is: the team sees the conversations belong together, and no
 // one's mail goes to the other ticket's people.
-func linkedTicket(tx *store.Tx, prop ticket.Property, candidate ticket.Ticket, requester ticket.Contact, msg *parsed, status ticket.Status) (ticket.Ticket, bool, error) {
+func (p *Pipeline) linkedTicket(tx *store.Tx, prop ticket.Property, env envelope, candidate ticket.Ticket, requester ticket.Contact, msg *parsed, status ticket.Status) (ticket.Ticket, bool, error) {
 	why := "opened by mail that references " + candidate.Ref() + ", whose sender is not a participant of it"
-	nt, err := newTicket(tx, prop, requester, msg, link{candidate.ID, why}, status)
+	nt, err := p.newTicket(tx, prop, env, requester, msg, link{candidate.ID, why}, status)
 	if err != nil {
 		return nt, true, err
 	}
@@ -300,22 +300,14 @@ type link struct {
 	why string
 }
 
-func newTicket(tx *store.Tx, prop ticket.Property, requester ticket.Contact, msg *parsed, linked link, status ticket.Status) (ticket.Ticket, error) {
-	t := ticket.Ticket{
-		PropertyID: prop.ID, Subject: subjectOrDefault(threading.BaseSubject(msg.Subject)), Status: status,
-		Priority: ticket.PriorityMedium, RequesterID: requester.ID, Requester: requester.Email, LinkedID: linked.id,
-	}
-	if err := tx.CreateTicket(&t); err != nil {
-		return t, err
-	}
-	if err := tx.AddParticipant(t.ID, requester.ID, "requester"); err != nil {
-		return t, err
-	}
-	detail := "opened by inbound mail"
+func (p *Pipeline) newTicket(tx *store.Tx, prop ticket.Property, env envelope, requester ticket.Contact, msg *parsed, linked link, status ticket.Status) (ticket.Ticket, error) {
+	t := ticket.Ticket{Subject: subjectOrDefault(threading.BaseSubject(msg.Subject)), Status: status, LinkedID: linked.id}
+	why := "opened by inbound mail"
 	if linked.id != 0 {
-		detail = linked.why
+		why = linked.why
 	}
-	return t, tx.AddEvent(t.ID, "created", requester.Email, detail)
+	o := &desk.Op{Tx: tx, Queue: p.queue(tx, prop, env), Actor: desk.AsContact(requester)}
+	return t, o.Open(&t, requester, why)
 }
 
 // queue returns the outbox queue of a delivery to a property.
