@@ -216,6 +216,9 @@ func (p *Pipeline) postAsMember(tx *store.Tx, prop ticket.Property, member ticke
 	}
 	pl, cmdErr := planCommands(cmds, t, member, func(email string) (ticket.Member, bool, error) {
 		return tx.MemberByEmail(prop.ID, email)
+	}, func(name string) (string, error) {
+		tp, err := desk.FindTopic(tx, prop, name)
+		return tp.Name, err
 	})
 	if cmdErr == nil {
 		problem, err := p.answerLimits(tx, t, pl)
@@ -291,9 +294,10 @@ func memberMessage(prop ticket.Property, t ticket.Ticket, member ticket.Member, 
 	return m
 }
 
-// postAgentMail applies an agent's commands and sends the reply: to the
-// requester and every Cc'd participant, and a copy to the other members
-// involved; never to the agent. A note goes to the members only.
+// postAgentMail applies an agent's commands and posts her message through
+// the desk (desk.Op.Post): the reply to the requester and every Cc'd
+// participant, a copy to the other members involved, a note's @mentions;
+// never to the agent. A note goes to the members only.
 func (p *Pipeline) postAgentMail(tx *store.Tx, q outbox.Queue, t *ticket.Ticket, m *ticket.Message, pl plan, member ticket.Member) error {
 	hasContent := strings.TrimSpace(m.Text) != "" || len(m.Attachments) > 0
 	replying := m.Kind == ticket.KindEmail && hasContent
@@ -304,34 +308,7 @@ func (p *Pipeline) postAgentMail(tx *store.Tx, q outbox.Queue, t *ticket.Ticket,
 	if err := addCc(tx, q.Prop, *t, pl.cc, member.Email); err != nil {
 		return err
 	}
-	if !hasContent {
-		return nil
-	}
-	members, err := tx.InvolvedMembers(*t)
-	if err != nil {
-		return err
-	}
-	for _, other := range members {
-		if other.ID == member.ID {
-			continue
-		}
-		if err := q.ToMember(store.OutCopy, *t, m.ID, other); err != nil {
-			return err
-		}
-	}
-	if !replying {
-		return nil
-	}
-	contacts, err := tx.Participants(t.ID)
-	if err != nil {
-		return err
-	}
-	for _, c := range contacts {
-		if err := q.ToContact(store.OutReply, *t, m.ID, c); err != nil {
-			return err
-		}
-	}
-	return nil
+	return o.Post(t, m)
 }
 
 // applyPlan carries out validated commands through the desk. A reply
@@ -344,6 +321,11 @@ func applyPlan(o *desk.Op, t *ticket.Ticket, pl plan, replying bool) error {
 	}
 	if pl.priority != "" {
 		if err := o.SetPriority(t, pl.priority); err != nil {
+			return err
+		}
+	}
+	if pl.topic != "" {
+		if err := o.SetTopic(t, pl.topic); err != nil {
 			return err
 		}
 	}

@@ -15,7 +15,7 @@ import (
 
 // command is one command line at the top of an agent's reply.
 type command struct {
-	name string // close, reopen, assign, priority, snooze, tag, note, cc
+	name string // close, reopen, assign, priority, snooze, tag, topic, note, cc
 	arg  string
 	line string
 }
@@ -50,6 +50,7 @@ type plan struct {
 	priority ticket.Priority
 	snooze   time.Duration
 	tags     []string
+	topic    string // a topic of the property, checked when planned
 	note     bool
 	cc       []*mail.Address // to add as participants
 }
@@ -57,13 +58,20 @@ type plan struct {
 // memberFinder resolves #assign arguments.
 type memberFinder func(email string) (ticket.Member, bool, error)
 
+// topicFinder resolves #topic arguments to the topic's name, or an error
+// saying there is no such topic (desk.FindTopic).
+type topicFinder func(name string) (string, error)
+
 // planCommands validates every command against ticket t. me is the agent
 // who sent them.
-func planCommands(cmds []command, t ticket.Ticket, me ticket.Member, find memberFinder) (plan, error) {
+func planCommands(cmds []command, t ticket.Ticket, me ticket.Member, find memberFinder, topics topicFinder) (plan, error) {
 	var p plan
 	var problems []string
 	for _, c := range cmds {
 		err := p.add(c, me, find)
+		if err == nil && c.name == "topic" {
+			p.topic, err = topics(c.arg)
+		}
 		if err == nil && (c.name == "close" || c.name == "reopen" || c.name == "snooze") {
 			err = desk.Movable(t, c.name)
 		}
@@ -113,8 +121,12 @@ func (p *plan) add(c command, me ticket.Member, find memberFinder) error {
 		p.tags = append(p.tags, tag)
 	case "cc":
 		return p.addCc(c.arg, find)
+	case "topic":
+		if c.arg == "" {
+			return fmt.Errorf("#topic needs the name of one of the property's topics")
+		}
 	default:
-		return fmt.Errorf("unknown command (known: #close, #reopen, #assign, #priority, #snooze, #tag, #note, #cc)")
+		return fmt.Errorf("unknown command (known: #close, #reopen, #assign, #priority, #snooze, #tag, #topic, #note, #cc)")
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -73,10 +74,19 @@ func TestPlanCommands(t *testing.T) {
 		{"#snooze 53w", "at most a year", nil},
 		{"#tag naïve/café", "", func(p plan) bool { return len(p.tags) == 1 && p.tags[0] == "naïve/café" }},
 		{"#tag <b>", "one word of letters", nil},
+		{"#topic Billing", "", func(p plan) bool { return p.topic == "billing" }},
+		{"#topic", "needs the name", nil},
+		{"#topic weather", "no topic", nil},
+	}
+	topics := func(name string) (string, error) {
+		if strings.EqualFold(name, "billing") {
+			return "billing", nil
+		}
+		return "", fmt.Errorf("no topic %q", name)
 	}
 	for _, tt := range tests {
 		cmds, _ := splitCommands(tt.text)
-		p, err := planCommands(cmds, ticket.Ticket{Number: 7, Status: ticket.StatusOpen}, me, find)
+		p, err := planCommands(cmds, ticket.Ticket{Number: 7, Status: ticket.StatusOpen}, me, find, topics)
 		switch {
 		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
 			t.Errorf("%q: error %v, want %q", tt.text, err, tt.err)
@@ -122,7 +132,7 @@ func TestCommandsOnTicketsThatCannotMove(t *testing.T) {
 	} {
 		for _, cmd := range []string{"#close", "#reopen", "#snooze 4h"} {
 			cmds, _ := splitCommands(cmd + "\nbody")
-			if _, err := planCommands(cmds, tk, me, find); err == nil {
+			if _, err := planCommands(cmds, tk, me, find, nil); err == nil {
 				t.Errorf("%s on %s (%s, merged into %d): planned, want an error", cmd, tk.Ref(), tk.Status, tk.MergedInto)
 			}
 		}

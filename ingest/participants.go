@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"github.com/postdesk/postdesk/desk"
 	"net/mail"
 	"strings"
 
@@ -182,19 +183,9 @@ func (p *Pipeline) answerLimits(tx *store.Tx, t ticket.Ticket, pl plan) (problem
 	if pl.note {
 		return "", nil
 	}
-	current, err := tx.Participants(t.ID)
-	if err != nil {
-		return "", err
+	extra := make([]string, len(pl.cc))
+	for i, a := range pl.cc {
+		extra[i] = a.Address
 	}
-	rcpts := map[string]bool{}
-	for _, c := range current {
-		rcpts[strings.ToLower(c.Email)] = true
-	}
-	for _, a := range pl.cc {
-		rcpts[strings.ToLower(a.Address)] = true
-	}
-	if len(rcpts) > p.limits.RecipientsPerAnswer {
-		return fmt.Sprintf("the answer would go to %d addresses, more than the limit of %d per answer", len(rcpts), p.limits.RecipientsPerAnswer), nil
-	}
-	return "", nil
+	return desk.RecipientsProblem(tx, t, extra, p.limits.RecipientsPerAnswer)
 }

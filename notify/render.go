@@ -34,7 +34,7 @@ func (w *Worker) render(ctx context.Context, row store.OutboxRow) (rendered, err
 		if c.t, err = w.store.TicketByID(ctx, row.TicketID); err != nil {
 			return rendered{}, err
 		}
-		if c.history, err = w.store.LatestMessages(ctx, row.TicketID, "", 12); err != nil {
+		if c.history, err = w.store.LatestMessages(ctx, row.TicketID, "", 12); err != nil { // see opens
 			return rendered{}, err
 		}
 	}
@@ -96,6 +96,9 @@ func (c *composer) compose(ctx context.Context) error {
 	case store.OutReply:
 		fromName = nonEmpty(c.msg.AuthorName, c.prop.FromName)
 		subject = "Re: " + c.tagged(c.t.Subject)
+		if c.opens() {
+			subject = c.tagged(c.t.Subject) // a ticket opened by hand: its first mail answers nothing
+		}
 		text = strings.TrimSpace(c.msg.Text) + note + c.quoteLast(ticket.Inbound) + "\n"
 	case store.OutCopy:
 		fromName = nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail) + " via " + c.prop.Name
@@ -116,6 +119,13 @@ func (c *composer) compose(ctx context.Context) error {
 	c.b = c.b.From(fromName, c.prop.FromAddress).To("", c.row.Rcpt).Subject(headerText(subject)).
 		Text([]byte(text)).HTML([]byte(htmlPart))
 	return c.attach(ctx)
+}
+
+// opens reports whether the message sent is its ticket's first, as the
+// first message of a ticket a member opened by hand is (desk.Op.Create).
+func (c *composer) opens() bool {
+	const window = 12 // render's history
+	return c.msg != nil && len(c.history) > 0 && len(c.history) < window && c.history[0].ID == c.msg.ID
 }
 
 // pickAttachments chooses the attachments of a copy or reply, in order,

@@ -31,6 +31,10 @@ Usage:
   postdesk member add|list               manage agents and admins
   postdesk department add|list           manage departments
   postdesk ticket list|show              read tickets
+  postdesk ticket create|reply|note      open a ticket by hand, answer it, add an internal note
+  postdesk ticket priority|tag|assign|topic|snooze|close|reopen   work a ticket
+  postdesk topic add|list                the property's topics
+  postdesk reply-template add|list       saved replies, with placeholders
   postdesk message raw ID                print a message exactly as received
   postdesk held list                     mail accepted but not posted (forged, looping, over limits)
   postdesk held show|release|discard ID  read held mail, run it through postdesk again, or keep it out
@@ -43,7 +47,8 @@ Usage:
   postdesk import [--status closed] PATH import an mbox file or a Maildir as history (no mail goes out)
 
 Every command takes --data DIR and the other settings of 'postdesk serve -h';
-run 'postdesk COMMAND -h' for its own flags.
+run 'postdesk GROUP' (such as 'postdesk ticket') for a group's commands and
+'postdesk COMMAND -h' for a command's own flags.
 `
 
 func main() {
@@ -77,40 +82,48 @@ type command func(ctx context.Context, e env) error
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":             serve,
-		"property add":      propertyAdd,
-		"property list":     propertyList,
-		"property show":     propertyShow,
-		"forwarding add":    forwardingAdd,
-		"forwarding remove": forwardingRemove,
-		"deliver":           deliver,
-		"member add":        memberAdd,
-		"member list":       memberList,
-		"department add":    departmentAdd,
-		"department list":   departmentList,
-		"ticket list":       ticketList,
-		"ticket show":       ticketShow,
-		"ticket priority":   ticketPriority,
-		"ticket tag":        ticketTag,
-		"ticket assign":     ticketAssign,
-		"ticket snooze":     ticketSnooze,
-		"ticket close":      ticketClose,
-		"ticket reopen":     ticketReopen,
-		"message raw":       messageRaw,
-		"held list":         heldList,
-		"held show":         heldShow,
-		"held release":      heldRelease,
-		"held discard":      heldDiscard,
-		"outbox list":       outboxList,
-		"bounce list":       bounceList,
-		"suppression list":  suppressionList,
-		"suppression clear": suppressionClear,
-		"check":             check,
-		"mailbox add":       mailboxAdd,
-		"mailbox list":      mailboxList,
-		"mailbox remove":    mailboxRemove,
-		"mailbox status":    mailboxStatus,
-		"import":            importHistory,
+		"serve":               serve,
+		"property add":        propertyAdd,
+		"property list":       propertyList,
+		"property show":       propertyShow,
+		"forwarding add":      forwardingAdd,
+		"forwarding remove":   forwardingRemove,
+		"deliver":             deliver,
+		"member add":          memberAdd,
+		"member list":         memberList,
+		"department add":      departmentAdd,
+		"department list":     departmentList,
+		"ticket list":         ticketList,
+		"ticket show":         ticketShow,
+		"ticket priority":     ticketPriority,
+		"ticket tag":          ticketTag,
+		"ticket assign":       ticketAssign,
+		"ticket snooze":       ticketSnooze,
+		"ticket close":        ticketClose,
+		"ticket reopen":       ticketReopen,
+		"ticket create":       ticketCreate,
+		"ticket reply":        ticketReply,
+		"ticket note":         ticketNote,
+		"ticket topic":        ticketTopic,
+		"topic add":           topicAdd,
+		"topic list":          topicList,
+		"reply-template add":  templateAdd,
+		"reply-template list": templateList,
+		"message raw":         messageRaw,
+		"held list":           heldList,
+		"held show":           heldShow,
+		"held release":        heldRelease,
+		"held discard":        heldDiscard,
+		"outbox list":         outboxList,
+		"bounce list":         bounceList,
+		"suppression list":    suppressionList,
+		"suppression clear":   suppressionClear,
+		"check":               check,
+		"mailbox add":         mailboxAdd,
+		"mailbox list":        mailboxList,
+		"mailbox remove":      mailboxRemove,
+		"mailbox status":      mailboxStatus,
+		"import":              importHistory,
 	}
 }
 
@@ -132,6 +145,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return cmd(ctx, env{args: args[n:], stdout: stdout, stderr: stderr, getenv: getenv, now: now})
 		}
 	}
+	if len(args) > 0 && isHelp(args[1:]) {
+		if names := groupCommands(cmds, args[0]); len(names) > 0 {
+			printGroup(stderr, args[0], names)
+			return flag.ErrHelp
+		}
+	}
 	fmt.Fprint(stderr, usage)
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		return flag.ErrHelp
@@ -140,10 +159,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 }
 
 // flags makes a flag set for a command, with the configuration flags on it.
+// Its -h shows the command's usage line and own flags; only serve's shows
+// every setting.
 func flags(name string, e env) (*flag.FlagSet, *config.Loader) {
 	fs := flag.NewFlagSet("postdesk "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	return fs, config.Register(fs)
+	l := config.Register(fs)
+	if name != "serve" {
+		ownFlagsUsage(fs, synopsisOf(name)) // a command's own -h may say more
+	}
+	return fs, l
 }
 
 // parse parses the command line and loads the configuration.
