@@ -236,3 +236,36 @@ func helpOutput(t *testing.T, args ...string) string {
 	}
 	return out.String()
 }
+
+// TestMailNoteMentionsAndTopic: an agent's #note by mail tells the member
+// it @mentions, and #topic sets the ticket's topic; an unknown topic fails
+// the commands (the mail is kept as a note), not the delivery.
+func TestMailNoteMentionsAndTopic(t *testing.T) {
+	data, srv, relay := composeSetup(t)
+	cli(t, data, "topic", "add", "billing", "--as", "carol@acme.test")
+	mustSend(t, srv.addr, "zoe@customer.test", []string{"support@acme.test"}, deskMail)
+	copy1 := relay.WaitFor(t, "alice@acme.test", 1)[0]
+	rcpt, note := replyFrom(t, copy1, "Alice <alice@acme.test>", "#note\n#topic Billing\n\n@Bob, she was charged twice.")
+	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(note))
+	notice := mailsWith(relay, "bob@acme.test", "Mentioned:")
+	for deadline := time.Now().Add(15 * time.Second); len(notice) == 0 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		notice = mailsWith(relay, "bob@acme.test", "Mentioned:")
+	}
+	if len(notice) != 1 || !strings.Contains(decoded(t, notice[0]).Text, "charged twice") {
+		t.Fatalf("bob's mention notices: %d", len(notice))
+	}
+	var v ticketView
+	cliJSON(t, data, &v, "ticket", "show", "1")
+	if v.Ticket.Topic != "billing" {
+		t.Errorf("topic %q after #topic Billing", v.Ticket.Topic)
+	}
+	rcpt, bad := replyFrom(t, copy1, "Alice <alice@acme.test>", "#topic weather\n\nAnything.")
+	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(bad))
+	failed := mailsWith(relay, "alice@acme.test", "Not sent")
+	for deadline := time.Now().Add(15 * time.Second); len(failed) == 0 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		failed = mailsWith(relay, "alice@acme.test", "Not sent")
+	}
+	if len(failed) != 1 || !strings.Contains(decoded(t, failed[0]).Text, "no topic") {
+		t.Errorf("an unknown #topic: %d 'Not sent' notices", len(failed))
+	}
+}
