@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -110,6 +111,9 @@ func (o *Op) write(t *ticket.Ticket, kind ticket.Kind, thread, text string, file
 	if thread == "" {
 		m.Thread = "written on the desk by " + mb.Email
 	}
+	// A Message-ID of its own, made up (no mail carried it): each mail
+	// sent of it carries its outbox row's signed one.
+	m.MessageID, m.Synthetic = "desk."+strings.ToLower(rand.Text())+"@"+ticket.Domain(o.Prop().FromAddress), true
 	if err := o.Tx.InsertMessage(m, nil); err != nil {
 		return nil, err
 	}
