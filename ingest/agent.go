@@ -121,7 +121,7 @@ func (p *Pipeline) noticeReply(tx *store.Tx, prop ticket.Property, env envelope,
 // automatic mail: no notice ever answers it, RFC 3834 §2): a forged From
 // never speaks for an agent.
 func (p *Pipeline) agentMail(tx *store.Tx, prop ticket.Property, member ticket.Member, env envelope, msg *parsed, raw []byte) (delivered, error) {
-	dec, err := p.resolver.Decide(threadInput(prop, env, msg), tx)
+	dec, err := p.decide(tx, prop, env, msg)
 	if err != nil {
 		return delivered{}, err
 	}
@@ -149,7 +149,7 @@ func (p *Pipeline) agentMail(tx *store.Tx, prop ticket.Property, member ticket.M
 // member's reply.
 func (p *Pipeline) otherAddress(tx *store.Tx, prop ticket.Property, member ticket.Member, env envelope, msg *parsed, raw []byte) (delivered, error) {
 	if env.released(reasonOtherAddress) {
-		dec, err := p.resolver.Decide(threadInput(prop, env, msg), tx)
+		dec, err := p.decide(tx, prop, env, msg)
 		if err != nil {
 			return delivered{}, err
 		}

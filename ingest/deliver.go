@@ -134,7 +134,7 @@ const reasonNewTickets = "sender over the limit of new tickets per hour"
 func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte) (delivered, error) {
 	res := delivered{property: prop.Slug}
 	requester, author := people(msg, env.from)
-	dec, err := p.resolver.Decide(threadInput(prop, env, msg), tx)
+	dec, err := p.decide(tx, prop, env, msg)
 	if err != nil {
 		return res, err
 	}

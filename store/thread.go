@@ -88,7 +88,8 @@ func (tx *Tx) AddThreadIDs(propertyID, ticketID int64, kind string, ids ...strin
 }
 
 // IsParticipant reports whether any of emails is the ticket's requester, one
-// of its Cc'd participants, or a member of the property.
+// of its Cc'd participants (or an alias of one: the address of a contact
+// merged into it), or a member of the property.
 func (tx *Tx) IsParticipant(propertyID, ticketID int64, emails []string) (bool, error) {
 	if len(emails) == 0 {
 		return false, nil
@@ -98,11 +99,14 @@ func (tx *Tx) IsParticipant(propertyID, ticketID int64, emails []string) (bool, 
 		lower[i] = strings.ToLower(e)
 	}
 	in := placeholders(len(emails))
-	args := append(append([]any{ticketID}, lower...), propertyID)
+	args := append(append([]any{ticketID}, lower...), ticketID, propertyID)
+	args = append(append(args, lower...), propertyID)
 	args = append(args, lower...)
 	var one int
 	err := tx.queryRow(`SELECT 1 FROM ticket_participants tp JOIN contacts c ON c.id = tp.contact_id
 		WHERE tp.ticket_id = ? AND c.email IN (`+in+`)
+		UNION ALL SELECT 1 FROM contacts c JOIN ticket_participants tp ON tp.ticket_id = ? AND tp.contact_id = c.merged_into
+		WHERE c.property_id = ? AND c.email IN (`+in+`) AND c.merged_into IS NOT NULL
 		UNION ALL SELECT 1 FROM members WHERE property_id = ? AND email IN (`+in+`) LIMIT 1`, args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil

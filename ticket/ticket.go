@@ -180,6 +180,12 @@ type Contact struct {
 	Name       string
 	Phone      string
 	CreatedAt  time.Time
+	// MergedInto is the contact this one was merged into (its address is
+	// an alias of that contact's), or 0.
+	MergedInto int64
+	// Fields are the contact's custom fields (name → value), filled where
+	// a contact is shown.
+	Fields map[string]string `json:",omitempty"`
 }
 
 // Ticket is one conversation with a requester.
@@ -215,6 +221,9 @@ type Ticket struct {
 	MergedInto   int64 // the ticket this one was merged into, or 0
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// Fields are the ticket's custom fields (name → value), filled where a
+	// ticket is shown and where an event about it is sent.
+	Fields map[string]string `json:",omitempty"`
 }
 
 // Ref is the ticket's number as shown to people.
