@@ -187,3 +187,15 @@ func (s *Store) Timeline(ctx context.Context, contactID int64, limit int) ([]Tim
 		return e, err
 	})
 }
+
+// ContactByID returns a contact by id.
+func (s *Store) ContactByID(ctx context.Context, id int64) (ticket.Contact, error) {
+	c, err := scanContact(s.queryRow(ctx, `SELECT `+contactColumns+` FROM contacts c WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("contact id %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("get contact: %w", err)
+	}
+	return c, nil
+}

@@ -36,10 +36,11 @@ func scanTicket(row scanner) (ticket.Ticket, error) {
 }
 
 // Tickets lists the tickets of a property, newest first. An empty status
-// lists every status.
+// lists every status but merged tickets (their conversation goes on in the
+// ticket they were merged into); asking for closed ones shows them too.
 func (s *Store) Tickets(ctx context.Context, slug string, status ticket.Status) ([]ticket.Ticket, error) {
 	q := `SELECT ` + ticketColumns + ticketJoins + ` JOIN properties p ON p.id = t.property_id
-		WHERE p.slug = ? AND (? = '' OR t.status = ?) ORDER BY t.number DESC`
+		WHERE p.slug = ? AND (? = '' AND t.merged_into IS NULL OR t.status = ?) ORDER BY t.number DESC`
 	rows, err := s.query(ctx, q, slug, string(status), string(status))
 	return collect("list tickets", rows, err, scanTicket)
 }

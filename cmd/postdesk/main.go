@@ -35,6 +35,11 @@ Usage:
   postdesk ticket priority|tag|assign|topic|snooze|close|reopen   work a ticket
   postdesk topic add|list                the property's topics
   postdesk reply-template add|list       saved replies, with placeholders
+  postdesk ticket merge|split            merge a ticket into another; split a message off into a new ticket
+  postdesk ticket field N NAME VALUE     set a custom field of a ticket
+  postdesk field add|list                custom fields of tickets and contacts
+  postdesk contact show|edit|note|merge  a contact's timeline; change, annotate or merge contacts
+  postdesk contact field ADDR NAME VALUE set a custom field of a contact
   postdesk message raw ID                print a message exactly as received
   postdesk held list                     mail accepted but not posted (forged, looping, over limits)
   postdesk held show|release|discard ID  read held mail, run it through postdesk again, or keep it out
@@ -105,6 +110,16 @@ func commands() map[string]command {
 		"ticket reply":        ticketReply,
 		"ticket note":         ticketNote,
 		"ticket topic":        ticketTopic,
+		"ticket merge":        ticketMerge,
+		"ticket split":        ticketSplit,
+		"ticket field":        ticketField,
+		"field add":           fieldAdd,
+		"field list":          fieldList,
+		"contact show":        contactShow,
+		"contact edit":        contactEdit,
+		"contact note":        contactNote,
+		"contact merge":       contactMerge,
+		"contact field":       contactField,
 		"topic add":           topicAdd,
 		"topic list":          topicList,
 		"reply-template add":  templateAdd,

@@ -68,6 +68,9 @@ func ticketShow(ctx context.Context, e env) error {
 	if v.Ticket, err = a.st.Ticket(ctx, p.Slug, n); err != nil {
 		return err
 	}
+	if v.Ticket.Fields, err = a.st.FieldValues(ctx, p.ID, ticket.FieldForTicket, v.Ticket.ID); err != nil {
+		return err
+	}
 	if v.Participants, err = a.st.TicketParticipants(ctx, v.Ticket.ID); err != nil {
 		return err
 	}
@@ -97,6 +100,10 @@ func writeTicket(w io.Writer, v ticketView) {
 	if t.LinkedID != 0 {
 		fmt.Fprintf(w, "Continues: ticket id %d\n", t.LinkedID)
 	}
+	if t.MergedInto != 0 {
+		fmt.Fprintf(w, "Merged into: ticket id %d (its conversation goes on there)\n", t.MergedInto)
+	}
+	writeFields(w, t.Fields)
 	fmt.Fprintf(w, "Created: %s  Updated: %s\n", t.CreatedAt.Format(time.DateTime), t.UpdatedAt.Format(time.DateTime))
 	emails := make([]string, len(v.Participants))
 	for i, c := range v.Participants {
