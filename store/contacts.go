@@ -161,18 +161,19 @@ type TimelineEntry struct {
 	Text      string // the note, or the start of the mail's text
 }
 
-// timelineQuery is a contact's timeline, newest first: every ticket they
+// timelineQuery is a contact's timeline, newest first (at one moment, a
+// note before a mail before the ticket the mail opened): every ticket they
 // take part in (ticket_participants_contact), every mail they wrote
 // (messages_author), every note on them (contact_notes_contact).
 const timelineQuery = `SELECT kind, at, number, mid, subject, status, author, body FROM (
-	SELECT 'ticket' AS kind, t.created_at AS at, t.number, 0 AS mid, t.subject, t.status, '' AS author, '' AS body, t.id AS seq
+	SELECT 'ticket' AS kind, t.created_at AS at, t.number, 0 AS mid, t.subject, t.status, '' AS author, '' AS body, 0 AS rank, t.id AS seq
 		FROM ticket_participants tp JOIN tickets t ON t.id = tp.ticket_id WHERE tp.contact_id = ?1
 	UNION ALL
-	SELECT 'message', m.created_at, t.number, m.id, m.subject, '', m.author_email, substr(m.text_body, 1, 200), m.id
+	SELECT 'message', m.created_at, t.number, m.id, m.subject, '', m.author_email, substr(m.text_body, 1, 200), 1, m.id
 		FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.author_id = ?1 AND m.direction = 'inbound'
 	UNION ALL
-	SELECT 'note', n.created_at, 0, 0, '', '', n.author, n.body, n.id FROM contact_notes n WHERE n.contact_id = ?1
-) ORDER BY at DESC, seq DESC LIMIT ?2`
+	SELECT 'note', n.created_at, 0, 0, '', '', n.author, n.body, 2, n.id FROM contact_notes n WHERE n.contact_id = ?1
+) ORDER BY at DESC, rank DESC, seq DESC LIMIT ?2`
 
 // Timeline returns up to limit entries of a contact's timeline, newest
 // first.

@@ -5,6 +5,7 @@
 -- A merged contact stays as an alias: mail from its address belongs to the
 -- contact it was merged into.
 ALTER TABLE contacts ADD COLUMN merged_into INTEGER REFERENCES contacts(id);
+CREATE INDEX contacts_merged ON contacts(merged_into) WHERE merged_into IS NOT NULL;
 
 -- Notes the team keeps on a contact, shown in the contact's timeline.
 CREATE TABLE contact_notes (
