@@ -7,7 +7,7 @@ import (
 
 // CheckReport counts what should never exist in a consistent database.
 type CheckReport struct {
-	EmptyTickets    int64 `json:"empty_tickets"`    // tickets without a message (half-written)
+	EmptyTickets    int64 `json:"empty_tickets"`    // tickets without a message (half-written), but merged ones
 	OrphanMessages  int64 `json:"orphan_messages"`  // messages whose ticket is missing
 	OrphanOutbox    int64 `json:"orphan_outbox"`    // outbox rows whose ticket is missing
 	MissingBlobs    int64 `json:"missing_blobs"`    // attachments whose content is missing
@@ -24,7 +24,8 @@ func (s *Store) Check(ctx context.Context) (CheckReport, error) {
 		dst   *int64
 		query string
 	}{
-		{&r.EmptyTickets, `SELECT COUNT(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id)`},
+		{&r.EmptyTickets, `SELECT COUNT(*) FROM tickets t WHERE t.merged_into IS NULL
+			AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id)`},
 		{&r.OrphanMessages, `SELECT COUNT(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = m.ticket_id)`},
 		{&r.OrphanOutbox, `SELECT COUNT(*) FROM outbox o WHERE o.ticket_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = o.ticket_id)`},
 		{&r.MissingBlobs, `SELECT COUNT(*) FROM attachments a WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = a.sha256)`},
