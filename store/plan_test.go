@@ -23,6 +23,8 @@ func TestThreadLookupsUseIndexes(t *testing.T) {
 		"ticket by id":   `SELECT ` + ticketColumns + ticketJoins + ` WHERE t.property_id = 1 AND t.id = 2`,
 		"ticket by no.":  `SELECT ` + ticketColumns + ticketJoins + ` WHERE t.property_id = 1 AND t.number = 2`,
 		"participant": `SELECT 1 FROM ticket_participants tp JOIN contacts c ON c.id = tp.contact_id WHERE tp.ticket_id = 1 AND c.email IN ('a')
+			UNION ALL SELECT 1 FROM contacts c JOIN ticket_participants tp ON tp.ticket_id = 1 AND tp.contact_id = c.merged_into
+			WHERE c.property_id = 1 AND c.email IN ('a') AND c.merged_into IS NOT NULL
 			UNION ALL SELECT 1 FROM members WHERE property_id = 1 AND email IN ('a') LIMIT 1`,
 		"acks in the hour": `SELECT 1 FROM outbox WHERE property_id = 1 AND kind = 'ack' AND created_at >= 5 LIMIT 200`,
 		"seen message ids": `SELECT id FROM (

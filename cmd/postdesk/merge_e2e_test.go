@@ -56,7 +56,7 @@ func TestMergeThenRepliesLandInTarget(t *testing.T) {
 		t.Errorf("merge printed #%d, want the target #2", tk.Number)
 	}
 	merged := showTicket(t, data, 1)
-	if merged.Ticket.MergedInto == 0 || merged.Ticket.Status != ticket.StatusClosed || len(merged.Messages) != 0 {
+	if merged.MergedInto == nil || merged.MergedInto.Number != 2 || merged.Ticket.Status != ticket.StatusClosed || len(merged.Messages) != 0 {
 		t.Errorf("#1 after the merge: merged into %d, %s, %d messages", merged.Ticket.MergedInto, merged.Ticket.Status, len(merged.Messages))
 	}
 	if _, err := cliErr(data, "ticket", "merge", "2", "1", "--as", "alice@acme.test"); err == nil || !strings.Contains(err.Error(), "merged into another") {

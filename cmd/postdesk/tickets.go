@@ -49,6 +49,8 @@ type ticketView struct {
 	Messages     []ticket.Message `json:"messages"`
 	Events       []ticket.Event   `json:"events"`
 	Bounces      []store.Bounce   `json:"bounces"`
+	// MergedInto is the ticket this one was merged into, if it was.
+	MergedInto *ticket.Ticket `json:"merged_into,omitempty"`
 }
 
 func ticketShow(ctx context.Context, e env) error {
@@ -70,6 +72,13 @@ func ticketShow(ctx context.Context, e env) error {
 	}
 	if v.Ticket.Fields, err = a.st.FieldValues(ctx, p.ID, ticket.FieldForTicket, v.Ticket.ID); err != nil {
 		return err
+	}
+	if v.Ticket.MergedInto != 0 {
+		into, err := a.st.TicketByID(ctx, v.Ticket.MergedInto)
+		if err != nil {
+			return err
+		}
+		v.MergedInto = &into
 	}
 	if v.Participants, err = a.st.TicketParticipants(ctx, v.Ticket.ID); err != nil {
 		return err
@@ -100,8 +109,8 @@ func writeTicket(w io.Writer, v ticketView) {
 	if t.LinkedID != 0 {
 		fmt.Fprintf(w, "Continues: ticket id %d\n", t.LinkedID)
 	}
-	if t.MergedInto != 0 {
-		fmt.Fprintf(w, "Merged into: ticket id %d (its conversation goes on there)\n", t.MergedInto)
+	if v.MergedInto != nil {
+		fmt.Fprintf(w, "Merged into: %s (its conversation goes on there)\n", v.MergedInto.Ref())
 	}
 	writeFields(w, t.Fields)
 	fmt.Fprintf(w, "Created: %s  Updated: %s\n", t.CreatedAt.Format(time.DateTime), t.UpdatedAt.Format(time.DateTime))
