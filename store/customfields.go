@@ -114,12 +114,16 @@ func collectValues(rows *sql.Rows, err error) (map[string]string, error) {
 	return out, nil
 }
 
-// ticketsWithFieldQuery finds tickets by a field's value through the index
-// field_values_value (field, value, object) and the tickets' primary key.
-const ticketsWithFieldQuery = `SELECT ` + ticketColumns + ticketJoins + `
-	JOIN field_values v ON v.object_id = t.id
-	WHERE v.field_id = (SELECT id FROM fields WHERE property_id = ? AND target = 'ticket' AND name = ?)
-	AND v.value = ? ORDER BY t.id DESC LIMIT ?`
+// TicketHasField is the condition "ticket t's custom field NAME is VALUE",
+// for a ticket listing's filter (ticket list --field NAME=VALUE): its
+// arguments are the property id, the field's name and the value in its
+// canonical form (CanonicalFieldValue). It is answered from the index
+// field_values_value (field, value, object) without touching the table.
+const TicketHasField = `t.id IN (SELECT object_id FROM field_values
+	WHERE field_id = (SELECT id FROM fields WHERE property_id = ? AND target = 'ticket' AND name = ?) AND value = ?)`
+
+// ticketsWithFieldQuery finds tickets by a field's value, newest first.
+const ticketsWithFieldQuery = `SELECT ` + ticketColumns + ticketJoins + ` WHERE ` + TicketHasField + ` ORDER BY t.id DESC LIMIT ?`
 
 // TicketsWithField returns up to limit tickets of a property whose custom
 // field name has the value given, newest first. The value is compared in

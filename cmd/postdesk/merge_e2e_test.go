@@ -18,7 +18,7 @@ func customerMail(from, to, subject, msgID, extra, body string) string {
 		from, to, subject, msgID, extra, body)
 }
 
-// messageTexts returns the texts of a ticket's messages and their threading.
+// showTicket returns what `ticket show N --json` prints.
 func showTicket(t *testing.T, data string, n int) ticketView {
 	t.Helper()
 	var v ticketView
