@@ -37,6 +37,8 @@ type ContactEdit struct {
 
 // EditContact changes the name or phone of the contact with this address.
 // A name is one line; a phone holds digits, spaces and + - ( ) . only.
+// Contacts keep no event log: a note on the contact records the change,
+// its old and new values and who made it.
 func (d *Desk) EditContact(ctx context.Context, prop ticket.Property, a Actor, email string, e ContactEdit) (ticket.Contact, error) {
 	var out ticket.Contact
 	err := d.Run(ctx, prop, a, func(o *Op) error {
@@ -47,18 +49,35 @@ func (d *Desk) EditContact(ctx context.Context, prop ticket.Property, a Actor, e
 		if err != nil {
 			return err
 		}
+		var changes []string
 		if e.Name != nil {
-			if c.Name, err = contactName(*e.Name); err != nil {
+			name, err := contactName(*e.Name)
+			if err != nil {
 				return err
 			}
+			if name != c.Name {
+				changes = append(changes, fmt.Sprintf("name %q → %q", c.Name, name))
+			}
+			c.Name = name
 		}
 		if e.Phone != nil {
-			if c.Phone, err = Phone(*e.Phone); err != nil {
+			phone, err := Phone(*e.Phone)
+			if err != nil {
 				return err
 			}
+			if phone != c.Phone {
+				changes = append(changes, fmt.Sprintf("phone %q → %q", c.Phone, phone))
+			}
+			c.Phone = phone
 		}
 		out = c
-		return o.Tx.SetContact(c.ID, c.Name, c.Phone)
+		if len(changes) == 0 {
+			return nil
+		}
+		if err := o.Tx.SetContact(c.ID, c.Name, c.Phone); err != nil {
+			return err
+		}
+		return o.Tx.AddContactNote(c.ID, o.Actor.String(), "edited: "+strings.Join(changes, ", "))
 	})
 	return out, err
 }

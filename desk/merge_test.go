@@ -319,7 +319,8 @@ func TestContactOps(t *testing.T) {
 		got = append(got, e.Kind+":"+e.Author+":"+e.Text)
 	}
 	all := strings.Join(got, "\n")
-	for _, want := range []string{"note:bob@acme.test:merged the contact ann@home.test", "note:bob@acme.test:VIP"} {
+	for _, want := range []string{"note:bob@acme.test:merged the contact ann@home.test", "note:bob@acme.test:VIP",
+		`note:bob@acme.test:edited: name "" → "Ann Smith", phone "" → "+44 (20) 7946-0000"`} {
 		if !strings.Contains(all, want) {
 			t.Errorf("timeline lacks %q:\n%s", want, all)
 		}

@@ -8,7 +8,8 @@ import (
 )
 
 // TestContactTimelineAndMerge: a contact's timeline shows her tickets, mail
-// and notes newest first; an edit changes her name and phone; merging her
+// and notes newest first; an edit changes her name and phone, and a note
+// records who did it; merging her
 // second address into her first moves that address's ticket, and her later
 // mail from it is hers: a new ticket has her as requester, and its subject
 // tag threads.
@@ -40,7 +41,7 @@ func TestContactTimelineAndMerge(t *testing.T) {
 	for _, e := range v.Timeline {
 		got = append(got, e.Kind+" "+e.Subject+strings.TrimSpace(e.Text))
 	}
-	want := []string{"note Prefers the phone", "message Second questionTwo.", "ticket Second question", "message First questionOne.", "ticket First question"}
+	want := []string{`note edited: name "Zoe" → "Zoe Quinn", phone "" → "+1 555 0100"`, "note Prefers the phone", "message Second questionTwo.", "ticket Second question", "message First questionOne.", "ticket First question"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("timeline:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
