@@ -26,7 +26,7 @@ type contactView struct {
 // contactShow prints a contact with their custom fields and timeline:
 // every ticket and mail of theirs and every note on them, newest first.
 func contactShow(ctx context.Context, e env) error {
-	const syn = "contact show ADDR [--limit N]"
+	syn := synopsisOf("contact show")
 	var limit *int
 	c, err := openDesk(ctx, e, "contact show", syn, false, func(fs *flag.FlagSet) {
 		limit = fs.Int("limit", 100, "show at most this many timeline entries")
@@ -96,7 +96,7 @@ func writeContact(w io.Writer, v contactView) {
 
 // contactEdit changes a contact's name or phone.
 func contactEdit(ctx context.Context, e env) error {
-	const syn = "contact edit ADDR [--name NAME] [--phone PHONE] --as EMAIL"
+	syn := synopsisOf("contact edit")
 	var edit desk.ContactEdit
 	c, err := openDesk(ctx, e, "contact edit", syn, true, func(fs *flag.FlagSet) {
 		fs.Func("name", "the contact's name (empty clears it)", func(v string) error { edit.Name = &v; return nil })
@@ -121,7 +121,7 @@ func contactEdit(ctx context.Context, e env) error {
 
 // contactNote records a note on a contact.
 func contactNote(ctx context.Context, e env) error {
-	const syn = "contact note ADDR --message TEXT --as EMAIL"
+	syn := synopsisOf("contact note")
 	var text *string
 	c, err := openDesk(ctx, e, "contact note", syn, true, func(fs *flag.FlagSet) {
 		text = fs.String("message", "", "the note")
@@ -145,7 +145,7 @@ func contactNote(ctx context.Context, e env) error {
 
 // contactMerge merges one contact into another.
 func contactMerge(ctx context.Context, e env) error {
-	const syn = "contact merge FROM-ADDR INTO-ADDR --as EMAIL"
+	syn := synopsisOf("contact merge")
 	c, err := openDesk(ctx, e, "contact merge", syn, true, nil)
 	if err != nil {
 		return err
@@ -164,7 +164,7 @@ func contactMerge(ctx context.Context, e env) error {
 // contactField sets (or, with an empty value, clears) a contact's custom
 // field.
 func contactField(ctx context.Context, e env) error {
-	const syn = "contact field ADDR NAME VALUE --as EMAIL   (an empty VALUE clears the field)"
+	syn := synopsisOf("contact field")
 	c, err := openDesk(ctx, e, "contact field", syn, true, nil)
 	if err != nil {
 		return err

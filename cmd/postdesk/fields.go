@@ -16,7 +16,7 @@ import (
 
 // fieldAdd defines a custom field of tickets or contacts.
 func fieldAdd(ctx context.Context, e env) error {
-	const syn = "field add NAME --for ticket|contact --type text|number|date|choice [--choice A --choice B...] --as ADMIN"
+	syn := synopsisOf("field add")
 	var target, typ *string
 	var choices listFlag
 	c, err := openDesk(ctx, e, "field add", syn, true, func(fs *flag.FlagSet) {
@@ -46,7 +46,7 @@ func fieldAdd(ctx context.Context, e env) error {
 
 // fieldList lists the custom fields of a property.
 func fieldList(ctx context.Context, e env) error {
-	c, err := openDesk(ctx, e, "field list", "field list", false, nil)
+	c, err := openDesk(ctx, e, "field list", synopsisOf("field list"), false, nil)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func printFields(c *deskCmd, e env, fields []ticket.Field) error {
 // ticketField sets (or, with an empty value, clears) a custom field of a
 // ticket.
 func ticketField(ctx context.Context, e env) error {
-	const syn = "ticket field N NAME VALUE --as EMAIL   (an empty VALUE clears the field)"
+	syn := synopsisOf("ticket field")
 	c, err := openDesk(ctx, e, "ticket field", syn, true, nil)
 	if err != nil {
 		return err

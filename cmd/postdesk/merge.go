@@ -9,7 +9,7 @@ import (
 
 // ticketMerge merges one ticket into another.
 func ticketMerge(ctx context.Context, e env) error {
-	const syn = "ticket merge SOURCE TARGET --as EMAIL"
+	syn := synopsisOf("ticket merge")
 	c, err := openDesk(ctx, e, "ticket merge", syn, true, nil)
 	if err != nil {
 		return err
@@ -36,7 +36,7 @@ func ticketMerge(ctx context.Context, e env) error {
 // ticketSplit moves one message of a ticket off into a new ticket and
 // prints the new ticket.
 func ticketSplit(ctx context.Context, e env) error {
-	const syn = "ticket split N MESSAGE-ID --as EMAIL   (the message's id as 'ticket show' prints it)"
+	syn := synopsisOf("ticket split")
 	c, err := openDesk(ctx, e, "ticket split", syn, true, nil)
 	if err != nil {
 		return err
