@@ -150,9 +150,11 @@ func (q Queue) enqueue(r *store.OutboxRow, tok threading.Token) error {
 }
 
 // Copies sends a copy of a message to the assignee, or to every member of
-// the ticket's department while it is unassigned; never to except.
+// the ticket's department while it is unassigned; never to except. A spam
+// ticket's mail is copied to no one: the team reads the Spam folder when
+// it wants to.
 func (q Queue) Copies(t ticket.Ticket, msgID int64, except int64) error {
-	if q.Silent {
+	if q.Silent || t.Status == ticket.StatusSpam {
 		return nil
 	}
 	members, err := q.team(t)
@@ -186,9 +188,10 @@ func (q Queue) team(t ticket.Ticket) ([]ticket.Member, error) {
 // its hourly share of automatic mail already, or the property its hourly
 // ceiling. The sender of an inbound mail may be forged, so the limits are
 // what bound the backscatter a spammer can cause (RFC 3834 §2); the
-// acknowledgement itself quotes nothing of the mail (see notify).
+// acknowledgement itself quotes nothing of the mail (see notify). A ticket
+// opened in the Spam folder is not acknowledged.
 func (q Queue) Acknowledge(t ticket.Ticket, requester ticket.Contact, automatic bool) error {
-	if q.Silent {
+	if q.Silent || t.Status == ticket.StatusSpam {
 		return nil
 	}
 	if !q.Prop.AckEnabled || automatic || q.Prop.Owns(requester.Email) {

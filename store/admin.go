@@ -35,7 +35,7 @@ func (s *Store) AddProperty(ctx context.Context, p ticket.Property) (ticket.Prop
 				return existsErr(err, fmt.Errorf("address %s is used by another property: %w", a, ErrExists))
 			}
 		}
-		p.CreatedAt = s.now().UTC()
+		p.CreatedAt, p.AssignOnAnswer = s.now().UTC(), true // on until an admin turns it off
 		err := tx.queryRow(`INSERT INTO properties (slug, name, from_name, from_address, tag_format, ack_enabled, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			p.Slug, p.Name, p.FromName, p.FromAddress, p.TagFormat, p.AckEnabled, ms(p.CreatedAt)).Scan(&p.ID)
@@ -57,12 +57,12 @@ func (s *Store) AddProperty(ctx context.Context, p ticket.Property) (ticket.Prop
 	return p, nil
 }
 
-const propertyColumns = `id, slug, name, from_name, from_address, tag_format, ack_enabled, created_at`
+const propertyColumns = `id, slug, name, from_name, from_address, tag_format, ack_enabled, created_at, assign_on_answer`
 
 func scanProperty(row scanner) (ticket.Property, error) {
 	var p ticket.Property
 	var created int64
-	err := row.Scan(&p.ID, &p.Slug, &p.Name, &p.FromName, &p.FromAddress, &p.TagFormat, &p.AckEnabled, &created)
+	err := row.Scan(&p.ID, &p.Slug, &p.Name, &p.FromName, &p.FromAddress, &p.TagFormat, &p.AckEnabled, &created, &p.AssignOnAnswer)
 	p.CreatedAt = fromMS(created)
 	return p, err
 }

@@ -145,7 +145,10 @@ type Property struct {
 	FromAddress string   // address on outbound mail
 	TagFormat   string   // subject tag, a fmt verb for the ticket number, e.g. "[#%d]"
 	AckEnabled  bool     // acknowledge new tickets to the customer
-	CreatedAt   time.Time
+	// AssignOnAnswer gives an unassigned ticket to the agent who answers
+	// it (on unless an admin turned it off).
+	AssignOnAnswer bool
+	CreatedAt      time.Time
 }
 
 // Member is an agent or admin of a property.

@@ -167,17 +167,21 @@ func propertyList(ctx context.Context, e env) error {
 }
 
 func memberAdd(ctx context.Context, e env) error {
-	var email, name, role *string
+	var email, name, role, as *string
 	a, p, err := openForProperty(ctx, e, "member add", func(fs *flag.FlagSet) {
 		email = fs.String("email", "", "the member's address (required)")
 		name = fs.String("name", "", "display name")
 		role = fs.String("role", "agent", "agent or admin")
+		as = fs.String("as", "", "the admin who adds her (needed once the property has an admin)")
 	})
 	if err != nil {
 		return err
 	}
 	defer a.st.Close()
 	if err := required(map[string]string{"email": *email}); err != nil {
+		return err
+	}
+	if err := teamManager(ctx, e, a, p, *as, "adding a member"); err != nil {
 		return err
 	}
 	m := ticket.Member{Email: strings.TrimSpace(*email), Name: *name, Role: ticket.Role(strings.ToLower(strings.TrimSpace(*role)))}
@@ -202,27 +206,41 @@ func memberList(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
+	return printMembers(a, e, members)
+}
+
+// printMembers prints members with their role, availability and capacity
+// (0: no cap, shown as -).
+func printMembers(a *admin, e env, members []ticket.Member) error {
 	return a.print(e.stdout, nonNil(members), func(w *tabwriter.Writer) {
-		fmt.Fprintln(w, "EMAIL\tNAME\tROLE")
+		fmt.Fprintln(w, "EMAIL\tNAME\tROLE\tAVAILABLE\tCAPACITY")
 		for _, m := range members {
-			fmt.Fprintf(w, "%s\t%s\t%s\n", m.Email, m.Name, m.Role)
+			capacity := "-"
+			if m.Capacity > 0 {
+				capacity = fmt.Sprint(m.Capacity)
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%v\t%s\n", m.Email, m.Name, m.Role, m.Available, capacity)
 		}
 	})
 }
 
 func departmentAdd(ctx context.Context, e env) error {
-	var name, members *string
+	var name, members, as *string
 	var isDefault *bool
 	a, p, err := openForProperty(ctx, e, "department add", func(fs *flag.FlagSet) {
 		name = fs.String("name", "", "department name (required)")
 		members = fs.String("members", "", "member addresses, comma-separated")
 		isDefault = fs.Bool("default", false, "make it the property's default department")
+		as = fs.String("as", "", "the admin who adds it (needed once the property has an admin)")
 	})
 	if err != nil {
 		return err
 	}
 	defer a.st.Close()
 	if err := required(map[string]string{"name": *name}); err != nil {
+		return err
+	}
+	if err := teamManager(ctx, e, a, p, *as, "adding a department"); err != nil {
 		return err
 	}
 	d := ticket.Department{Name: *name, IsDefault: *isDefault, Members: splitList(*members)}

@@ -28,11 +28,12 @@ Usage:
   postdesk deliver --recipient ADDR      store one message from standard input (an MTA's pipe)
   postdesk property add|list|show        manage properties; show: forwarding mailboxes and confirmations
   postdesk forwarding add|remove         the mailboxes that forward to a property
-  postdesk member add|list               manage agents and admins
+  postdesk property set --assign-on-answer=BOOL   a property's settings (admins)
+  postdesk member add|list|set           manage agents and admins; set: available, capacity, role
   postdesk department add|list           manage departments
   postdesk ticket list|show              read tickets
   postdesk ticket create|reply|note      open a ticket by hand, answer it, add an internal note
-  postdesk ticket priority|tag|assign|topic|snooze|close|reopen   work a ticket
+  postdesk ticket priority|tag|assign|topic|snooze|close|reopen|delete|undelete|spam   work a ticket (delete: admins)
   postdesk topic add|list                the property's topics
   postdesk reply-template add|list       saved replies, with placeholders
   postdesk ticket merge|split            merge a ticket into another; split a message off into a new ticket
@@ -96,6 +97,11 @@ func commands() map[string]command {
 		"deliver":             deliver,
 		"member add":          memberAdd,
 		"member list":         memberList,
+		"member set":          memberSet,
+		"property set":        propertySet,
+		"ticket delete":       ticketDelete,
+		"ticket undelete":     ticketUndelete,
+		"ticket spam":         ticketSpam,
 		"department add":      departmentAdd,
 		"department list":     departmentList,
 		"ticket list":         ticketList,

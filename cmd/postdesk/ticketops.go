@@ -59,15 +59,30 @@ func ticketTag(ctx context.Context, e env) error {
 }
 
 func ticketAssign(ctx context.Context, e env) error {
-	const syn = "ticket assign N MEMBER-EMAIL [--note TEXT] --as EMAIL"
-	var note *string
+	const syn = "ticket assign N (MEMBER-EMAIL | --department NAME | --none) [--note TEXT] --as EMAIL"
+	var note, dept *string
+	var none *bool
 	c, err := openDesk(ctx, e, "ticket assign", syn, true, func(fs *flag.FlagSet) {
 		note = fs.String("note", "", "a note for the new assignee, sent with the notice")
+		dept = fs.String("department", "", "give it to a department instead, unassigning its member")
+		none = fs.Bool("none", false, "unassign it (it stays with its department)")
 	})
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
+	switch {
+	case *none || *dept != "":
+		if err := c.args(1, syn); err != nil || (*none && *dept != "") {
+			return errors.New("usage: postdesk " + syn)
+		}
+		return c.change(ctx, e, func(o *desk.Op, t *ticket.Ticket) error {
+			if *none {
+				return o.Unassign(t)
+			}
+			return o.AssignDepartment(t, *dept, *note)
+		})
+	}
 	if err := c.args(2, syn); err != nil {
 		return err
 	}

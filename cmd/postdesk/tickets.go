@@ -5,11 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
@@ -17,7 +19,7 @@ import (
 func ticketList(ctx context.Context, e env) error {
 	var status *string
 	a, p, err := openForProperty(ctx, e, "ticket list", func(fs *flag.FlagSet) {
-		status = fs.String("status", "", "only tickets with this status")
+		status = fs.String("status", "", "only tickets with this status (default: all but deleted and spam)")
 	})
 	if err != nil {
 		return err
@@ -32,6 +34,9 @@ func ticketList(ctx context.Context, e env) error {
 	tickets, err := a.st.Tickets(ctx, p.Slug, st)
 	if err != nil {
 		return err
+	}
+	if st == "" {
+		tickets = slices.DeleteFunc(tickets, func(t ticket.Ticket) bool { return desk.Hidden(t.Status) })
 	}
 	return a.print(e.stdout, nonNil(tickets), func(w *tabwriter.Writer) {
 		fmt.Fprintln(w, "TICKET\tSTATUS\tPRIORITY\tREQUESTER\tASSIGNEE\tUPDATED\tSUBJECT")

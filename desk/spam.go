@@ -1,0 +1,68 @@
+package desk
+
+import (
+	"github.com/postdesk/postdesk/outbox"
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// MarkSpam puts t in the Spam folder and marks its requester's address
+// (its base address, outbox.BaseAddress) as a spam sender of the property:
+// her later mail that would open a ticket opens it as spam (see Open).
+// Nothing is sent to anyone.
+func (o *Op) MarkSpam(t *ticket.Ticket) error {
+	if err := o.Actor.team("mark a ticket as spam"); err != nil {
+		return err
+	}
+	switch {
+	case t.MergedInto != 0:
+		return invalid("%s was merged into another ticket", t.Ref())
+	case t.Status == ticket.StatusDeleted:
+		return invalid("%s is deleted", t.Ref())
+	case t.Status == ticket.StatusSpam:
+		return nil
+	}
+	if err := o.SetStatus(t, ticket.StatusSpam, "marked as spam by "+o.Actor.String()); err != nil {
+		return err
+	}
+	addr := outbox.BaseAddress(t.Requester)
+	if err := o.Tx.MarkSpamSender(o.Prop().ID, addr, o.Actor.String()); err != nil {
+		return err
+	}
+	return o.event(t, "spam-sender", addr+" marked as a spam sender")
+}
+
+// UnmarkSpam takes t out of the Spam folder, open, and unmarks its
+// requester's address.
+func (o *Op) UnmarkSpam(t *ticket.Ticket) error {
+	if err := o.Actor.team("unmark spam"); err != nil {
+		return err
+	}
+	if t.Status != ticket.StatusSpam {
+		return invalid("%s is not marked as spam", t.Ref())
+	}
+	if err := o.SetStatus(t, ticket.StatusOpen, "unmarked as spam by "+o.Actor.String()); err != nil {
+		return err
+	}
+	addr := outbox.BaseAddress(t.Requester)
+	if err := o.Tx.UnmarkSpamSender(o.Prop().ID, addr); err != nil {
+		return err
+	}
+	return o.event(t, "spam-sender", addr+" no longer marked as a spam sender")
+}
+
+// screen opens a ticket a contact's mail opens in the Spam folder when its
+// requester is a marked spam sender. The mail is stored all the same
+// (nothing accepted is lost); the outbox sends nothing about a spam ticket
+// (no acknowledgement, no copies). A member opening a ticket by hand is
+// not screened.
+func (o *Op) screen(t *ticket.Ticket, requester ticket.Contact) (why string, err error) {
+	if o.Actor.Kind != ActorContact {
+		return "", nil
+	}
+	spam, err := o.Tx.IsSpamSender(o.Prop().ID, outbox.BaseAddress(requester.Email))
+	if err != nil || !spam {
+		return "", err
+	}
+	t.Status = ticket.StatusSpam
+	return "; in Spam: " + outbox.BaseAddress(requester.Email) + " is marked as a spam sender", nil
+}
