@@ -220,6 +220,13 @@ func (p *Pipeline) postAsMember(tx *store.Tx, prop ticket.Property, member ticke
 		tp, err := desk.FindTopic(tx, prop, name)
 		return tp.Name, err
 	})
+	if cmdErr == nil && pl.department != "" {
+		if _, found, err := tx.DepartmentByName(prop.ID, pl.department); err != nil {
+			return delivered{}, err
+		} else if !found {
+			cmdErr = fmt.Errorf("#assign %s: %s has no such department (and no member without an @)", pl.department, prop.Slug)
+		}
+	}
 	if cmdErr == nil {
 		problem, err := p.answerLimits(tx, t, pl)
 		if err != nil {
@@ -319,6 +326,11 @@ func applyPlan(o *desk.Op, t *ticket.Ticket, pl plan, replying bool) error {
 			return err
 		}
 	}
+	if pl.department != "" {
+		if err := o.AssignDepartment(t, pl.department, ""); err != nil {
+			return err
+		}
+	}
 	if pl.priority != "" {
 		if err := o.SetPriority(t, pl.priority); err != nil {
 			return err
@@ -335,6 +347,8 @@ func applyPlan(o *desk.Op, t *ticket.Ticket, pl plan, replying bool) error {
 		}
 	}
 	switch {
+	case pl.spam:
+		return o.MarkSpam(t)
 	case pl.snooze > 0:
 		return o.Snooze(t, o.Now().Add(pl.snooze))
 	case pl.status == ticket.StatusClosed:

@@ -47,6 +47,11 @@ func splitCommands(text string) (cmds []command, rest string) {
 type plan struct {
 	status   ticket.Status // "" for no change
 	assignee *ticket.Member
+	// department: #assign NAME without an @, checked against the
+	// property's departments before anything is applied (see
+	// postAsMember).
+	department string
+	spam       bool // #spam: the ticket is spam; the reply is kept as a note
 	priority ticket.Priority
 	snooze   time.Duration
 	tags     []string
@@ -72,7 +77,7 @@ func planCommands(cmds []command, t ticket.Ticket, me ticket.Member, find member
 		if err == nil && c.name == "topic" {
 			p.topic, err = topics(c.arg)
 		}
-		if err == nil && (c.name == "close" || c.name == "reopen" || c.name == "snooze") {
+		if err == nil && (c.name == "close" || c.name == "reopen" || c.name == "snooze" || c.name == "spam") {
 			err = desk.Movable(t, c.name)
 		}
 		if err != nil {
@@ -87,7 +92,7 @@ func planCommands(cmds []command, t ticket.Ticket, me ticket.Member, find member
 
 func (p *plan) add(c command, me ticket.Member, find memberFinder) error {
 	switch c.name {
-	case "close", "reopen", "note":
+	case "close", "reopen", "note", "spam":
 		if c.arg != "" {
 			return fmt.Errorf("#%s takes no argument", c.name)
 		}
@@ -96,6 +101,8 @@ func (p *plan) add(c command, me ticket.Member, find memberFinder) error {
 			p.status = ticket.StatusClosed
 		case "reopen":
 			p.status = ticket.StatusOpen
+		case "spam":
+			p.spam, p.note = true, true
 		default:
 			p.note = true
 		}
@@ -126,17 +133,21 @@ func (p *plan) add(c command, me ticket.Member, find memberFinder) error {
 			return fmt.Errorf("#topic needs the name of one of the property's topics")
 		}
 	default:
-		return fmt.Errorf("unknown command (known: #close, #reopen, #assign, #priority, #snooze, #tag, #topic, #note, #cc)")
+		return fmt.Errorf("unknown command (known: #close, #reopen, #assign, #priority, #snooze, #tag, #topic, #note, #cc, #spam)")
 	}
 	return nil
 }
 
 func (p *plan) assign(arg string, me ticket.Member, find memberFinder) error {
 	if arg == "" {
-		return fmt.Errorf("#assign needs an address or \"me\"")
+		return fmt.Errorf("#assign needs an address, \"me\" or a department")
 	}
 	if strings.EqualFold(arg, "me") {
 		p.assignee = &me
+		return nil
+	}
+	if !strings.Contains(arg, "@") {
+		p.department = arg
 		return nil
 	}
 	m, ok, err := find(strings.Trim(arg, "<>"))
