@@ -230,20 +230,20 @@ func TestMembersAreManagedByAdmins(t *testing.T) {
 	if _, err := f.d.SetMember(ctx, f.prop, f.as("ann"), "cat@p.test", MemberChange{Capacity: &bad}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("capacity -1: %v, want ErrInvalid", err)
 	}
-	if err := f.d.ManageTeam(ctx, f.prop, Actor{}, "adding a member"); !errors.Is(err, ErrForbidden) {
+	if err := f.d.ManageTeam(ctx, f.prop, Actor{}, "add members"); !errors.Is(err, ErrForbidden) {
 		t.Errorf("nobody named adds a member to a team with an admin: %v, want ErrForbidden", err)
 	}
-	if err := f.d.ManageTeam(ctx, f.prop, f.as("bob"), "adding a member"); !errors.Is(err, ErrForbidden) {
+	if err := f.d.ManageTeam(ctx, f.prop, f.as("bob"), "add members"); !errors.Is(err, ErrForbidden) {
 		t.Errorf("an agent adds a member: %v, want ErrForbidden", err)
 	}
-	if err := f.d.ManageTeam(ctx, f.prop, f.as("ann"), "adding a member"); err != nil {
+	if err := f.d.ManageTeam(ctx, f.prop, f.as("ann"), "add members"); err != nil {
 		t.Errorf("an admin adds a member: %v", err)
 	}
 	q, err := f.st.AddProperty(ctx, ticket.Property{Slug: "q", Name: "Q", Addresses: []string{"help@q.test"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.d.ManageTeam(ctx, q, Actor{}, "adding a member"); err != nil {
+	if err := f.d.ManageTeam(ctx, q, Actor{}, "add members"); err != nil {
 		t.Errorf("the first member of a property without an admin: %v", err)
 	}
 }

@@ -24,15 +24,16 @@ type MemberChange struct {
 	Role      *ticket.Role
 }
 
-// ManageTeam checks that a may add members and departments to prop: an
-// admin, or anyone while prop has no admin.
+// ManageTeam checks that a may manage prop's members and departments (what
+// names the change, "add members"): an admin, or anyone while prop has no
+// admin.
 func (d *Desk) ManageTeam(ctx context.Context, prop ticket.Property, a Actor, what string) error {
 	has, err := d.st.HasAdmin(ctx, prop.ID)
 	if err != nil || !has {
 		return err
 	}
 	if a.Kind == "" {
-		return forbidden("%s has an admin: %s needs --as ADMIN-EMAIL", prop.Slug, what)
+		return forbidden("%s has an admin: only an admin may %s (--as ADMIN-EMAIL)", prop.Slug, what)
 	}
 	if err := a.check(prop); err != nil {
 		return err
@@ -40,11 +41,11 @@ func (d *Desk) ManageTeam(ctx context.Context, prop ticket.Property, a Actor, wh
 	return a.admin(what)
 }
 
-// SetMember changes a member's availability, capacity or role, as an admin.
-// The last admin of a property stays one.
+// SetMember changes a member's availability, capacity or role, as an admin
+// (ManageTeam). The last admin of a property stays one.
 func (d *Desk) SetMember(ctx context.Context, prop ticket.Property, a Actor, email string, ch MemberChange) (ticket.Member, error) {
 	var out ticket.Member
-	if err := a.admin("change members"); err != nil {
+	if err := d.ManageTeam(ctx, prop, a, "change members"); err != nil {
 		return out, err
 	}
 	if ch.Capacity != nil && (*ch.Capacity < 0 || *ch.Capacity > MaxCapacity) {
@@ -54,6 +55,9 @@ func (d *Desk) SetMember(ctx context.Context, prop ticket.Property, a Actor, ema
 		if _, err := ticket.ParseRole(string(*ch.Role)); err != nil {
 			return out, invalid("%v", err)
 		}
+	}
+	if a.Kind == "" {
+		a = AsSystem("team setup") // a property without an admin yet
 	}
 	err := d.Run(ctx, prop, a, func(o *Op) error {
 		m, found, err := o.Tx.MemberByEmail(prop.ID, email)

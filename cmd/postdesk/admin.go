@@ -181,7 +181,7 @@ func memberAdd(ctx context.Context, e env) error {
 	if err := required(map[string]string{"email": *email}); err != nil {
 		return err
 	}
-	if err := teamManager(ctx, e, a, p, *as, "adding a member"); err != nil {
+	if err := teamManager(ctx, e, a, p, *as, "add members"); err != nil {
 		return err
 	}
 	m := ticket.Member{Email: strings.TrimSpace(*email), Name: *name, Role: ticket.Role(strings.ToLower(strings.TrimSpace(*role)))}
@@ -240,7 +240,7 @@ func departmentAdd(ctx context.Context, e env) error {
 	if err := required(map[string]string{"name": *name}); err != nil {
 		return err
 	}
-	if err := teamManager(ctx, e, a, p, *as, "adding a department"); err != nil {
+	if err := teamManager(ctx, e, a, p, *as, "add departments"); err != nil {
 		return err
 	}
 	d := ticket.Department{Name: *name, IsDefault: *isDefault, Members: splitList(*members)}

@@ -140,6 +140,15 @@ func TestAssignOnAnswer(t *testing.T) {
 	}
 }
 
+// awayFromRoundRobin marks members unavailable (a property without an
+// admin: no --as), so that new tickets stay with their department.
+func awayFromRoundRobin(t *testing.T, data string, members ...string) {
+	t.Helper()
+	for _, m := range members {
+		cli(t, data, "member", "set", m, "--available=false")
+	}
+}
+
 func eventDetails(v ticketView) []string {
 	var out []string
 	for _, ev := range v.Events {

@@ -14,12 +14,12 @@ import (
 // role, and the property's settings. Admins make these changes (--as).
 
 func memberSet(ctx context.Context, e env) error {
-	const syn = "member set EMAIL [--available=true|false] [--capacity N] [--role agent|admin] --as ADMIN"
+	const syn = "member set EMAIL [--available=true|false] [--capacity N] [--role agent|admin] --as ADMIN (once the property has one)"
 	var fs *flag.FlagSet
 	var available *bool
 	var capacity *int
 	var role *string
-	c, err := openDesk(ctx, e, "member set", syn, true, func(f *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "member set", syn, false, func(f *flag.FlagSet) {
 		fs = f
 		available = f.Bool("available", true, "whether she takes new tickets by round-robin")
 		capacity = f.Int("capacity", 0, "the most open tickets round-robin gives her (0: no cap)")

@@ -261,6 +261,7 @@ func TestBouncedNoticeTellsNoOne(t *testing.T) {
 	data := t.TempDir()
 	setupAcme(t, data)
 	cli(t, data, "member", "add", "--email", "bob@acme.test", "--name", "Bob")
+	awayFromRoundRobin(t, data, "alice@acme.test", "bob@acme.test") // the ticket stays with the department: both are told
 	relay := smtptest.Start(t)
 	relay.Refuse("carol@example.com", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"})
 	srv := startServer(t, data, "--relay", relay.URL(), "--notice-window", "1s")

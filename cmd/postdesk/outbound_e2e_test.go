@@ -109,6 +109,7 @@ func TestForgedAgentMailIsHeld(t *testing.T) {
 	data := t.TempDir()
 	setupAcme(t, data)
 	cli(t, data, "member", "add", "--email", "bob@acme.test", "--name", "Bob")
+	awayFromRoundRobin(t, data, "alice@acme.test", "bob@acme.test") // the ticket stays with the department: both get copies
 	relay := smtptest.Start(t)
 	srv := startServer(t, data, "--relay", relay.URL())
 	first := "From: carol@example.com\r\nTo: support@acme.test\r\nSubject: Refund\r\nMessage-ID: <carol-r@example.com>\r\n\r\nI want a refund.\r\n"
