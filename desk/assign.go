@@ -38,9 +38,11 @@ func (o *Op) route(t *ticket.Ticket) error {
 }
 
 // assignOnAnswer gives an unassigned ticket to the member who answers it,
-// unless the property turned that off (ticket.Property.AssignOnAnswer).
+// unless the property turned that off (ticket.Property.AssignOnAnswer) or
+// the same operation handed it off (an agent answering with "#assign
+// Sales" gives it to Sales, not to herself).
 func (o *Op) assignOnAnswer(t *ticket.Ticket) error {
-	if t.AssigneeID != 0 || !o.Actor.IsMember() || !o.Prop().AssignOnAnswer {
+	if t.AssigneeID != 0 || o.handedOff || !o.Actor.IsMember() || !o.Prop().AssignOnAnswer {
 		return nil
 	}
 	m := o.Actor.Member
@@ -66,6 +68,7 @@ func (o *Op) AssignDepartment(t *ticket.Ticket, name, note string) error {
 		return invalid("%s has no department %q", o.Prop().Slug, name)
 	}
 	if t.DepartmentID == d.ID && t.AssigneeID == 0 {
+		o.handedOff = true
 		return nil
 	}
 	if err := o.Tx.SetDepartment(t.ID, d.ID); err != nil {
@@ -75,6 +78,7 @@ func (o *Op) AssignDepartment(t *ticket.Ticket, name, note string) error {
 		return err
 	}
 	t.DepartmentID, t.Department, t.AssigneeID, t.Assignee = d.ID, d.Name, 0, ""
+	o.handedOff = true
 	detail := "assigned to department " + d.Name
 	if note = strings.TrimSpace(note); note != "" {
 		detail += ": " + note
@@ -107,6 +111,7 @@ func (o *Op) Unassign(t *ticket.Ticket) error {
 	if err := o.Actor.team("unassign a ticket"); err != nil {
 		return err
 	}
+	o.handedOff = true
 	if t.AssigneeID == 0 {
 		return nil
 	}

@@ -98,6 +98,10 @@ type Op struct {
 	Tx    *store.Tx
 	Queue outbox.Queue
 	Actor Actor
+	// handedOff: the operation gave the ticket to a department or to
+	// nobody on purpose, so an answer in it does not take it back
+	// (assignOnAnswer).
+	handedOff bool
 }
 
 // NewOp returns an Op in tx for actor on prop, with a queue that sends.

@@ -247,3 +247,30 @@ func TestMembersAreManagedByAdmins(t *testing.T) {
 		t.Errorf("the first member of a property without an admin: %v", err)
 	}
 }
+
+// TestHandOffWinsOverAnswer: an agent who answers and, in the same
+// operation, gives the ticket to a department or to nobody does not take
+// it back by answering.
+func TestHandOffWinsOverAnswer(t *testing.T) {
+	f := newFixture(t)
+	f.open(t, "z1@c.test") // ann's, by round-robin
+	f.open(t, "z2@c.test") // bob's
+	tk, err := f.do(f.as("ann"), 1, func(o *Op, t *ticket.Ticket) error {
+		if err := o.AssignDepartment(t, "support", "yours"); err != nil {
+			return err
+		}
+		return o.Answered(t)
+	})
+	if err != nil || tk.Assignee != "" || tk.Department != "Support" {
+		t.Errorf("ann answers with #assign support: %q in %q, %v; want unassigned in Support", tk.Assignee, tk.Department, err)
+	}
+	tk, err = f.do(f.as("bob"), 2, func(o *Op, t *ticket.Ticket) error {
+		if err := o.Unassign(t); err != nil {
+			return err
+		}
+		return o.Answered(t)
+	})
+	if err != nil || tk.Assignee != "" {
+		t.Errorf("bob answers and unassigns: %q, %v; want unassigned", tk.Assignee, err)
+	}
+}

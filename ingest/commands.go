@@ -52,12 +52,12 @@ type plan struct {
 	// postAsMember).
 	department string
 	spam       bool // #spam: the ticket is spam; the reply is kept as a note
-	priority ticket.Priority
-	snooze   time.Duration
-	tags     []string
-	topic    string // a topic of the property, checked when planned
-	note     bool
-	cc       []*mail.Address // to add as participants
+	priority   ticket.Priority
+	snooze     time.Duration
+	tags       []string
+	topic      string // a topic of the property, checked when planned
+	note       bool
+	cc         []*mail.Address // to add as participants
 }
 
 // memberFinder resolves #assign arguments.

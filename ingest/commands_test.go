@@ -56,6 +56,9 @@ func TestPlanCommands(t *testing.T) {
 		{"#snooze 2d", "", func(p plan) bool { return p.snooze == 48*time.Hour && p.status == ticket.StatusSnoozed }},
 		{"#tag VIP\n#tag refund", "", func(p plan) bool { return strings.Join(p.tags, ",") == "vip,refund" }},
 		{"#note", "", func(p plan) bool { return p.note }},
+		{"#spam", "", func(p plan) bool { return p.spam && p.note }},
+		{"#spam please", "takes no argument", nil},
+		{"#assign Sales", "", func(p plan) bool { return p.department == "Sales" && p.assignee == nil }},
 		{"#cc dan@customer.test, <eve@customer.test>", "", func(p plan) bool { return len(p.cc) == 2 && p.cc[1].Address == "eve@customer.test" }},
 		{"#cc bob@acme.test", "is a member", nil},
 		{"#cc not-an-address", "is not an address", nil},
@@ -130,7 +133,7 @@ func TestCommandsOnTicketsThatCannotMove(t *testing.T) {
 		{Number: 2, Status: ticket.StatusSpam},
 		{Number: 3, Status: ticket.StatusOpen, MergedInto: 9},
 	} {
-		for _, cmd := range []string{"#close", "#reopen", "#snooze 4h"} {
+		for _, cmd := range []string{"#close", "#reopen", "#snooze 4h", "#spam"} {
 			cmds, _ := splitCommands(cmd + "\nbody")
 			if _, err := planCommands(cmds, tk, me, find, nil); err == nil {
 				t.Errorf("%s on %s (%s, merged into %d): planned, want an error", cmd, tk.Ref(), tk.Status, tk.MergedInto)

@@ -140,6 +140,22 @@ func TestAssignOnAnswer(t *testing.T) {
 	}
 }
 
+// waitMail waits for a mail to rcpt whose subject contains subject.
+func waitMail(t *testing.T, relay *smtptest.Relay, rcpt, subject string) smtptest.Mail {
+	t.Helper()
+	var got smtptest.Mail
+	waitFor(t, func() bool {
+		for _, m := range relay.To(rcpt) {
+			if strings.Contains(m.Header("Subject"), subject) {
+				got = m
+				return true
+			}
+		}
+		return false
+	}, rcpt+"'s mail "+subject)
+	return got
+}
+
 // awayFromRoundRobin marks members unavailable (a property without an
 // admin: no --as), so that new tickets stay with their department.
 func awayFromRoundRobin(t *testing.T, data string, members ...string) {
@@ -275,14 +291,9 @@ func TestTeamIsManagedByAdmins(t *testing.T) {
 	if tk.Department != "Sales" || tk.Assignee != "" {
 		t.Errorf("after assign --department sales: %q, %q", tk.Department, tk.Assignee)
 	}
-	var notice *smtptest.Mail
-	for _, m := range relay.WaitFor(t, "bob@acme.test", 1) {
-		if strings.HasPrefix(m.Header("Subject"), "Assigned to Sales") {
-			notice = &m
-		}
-	}
-	if notice == nil || !strings.Contains(notice.Body(), "a quote") {
-		t.Errorf("bob got no notice for Sales with the note")
+	notice := waitMail(t, relay, "bob@acme.test", "Assigned to Sales")
+	if !strings.Contains(notice.Body(), "a quote") {
+		t.Errorf("bob's notice for Sales lacks the note:\n%s", notice.Body())
 	}
 	cli(t, data, "ticket", "assign", "1", "bob@acme.test", "--as", "alice@acme.test")
 	if tk = deskTicket(t, data, "ticket", "assign", "1", "--none", "--as", "alice@acme.test"); tk.Assignee != "" || tk.Department != "Sales" {
@@ -292,4 +303,20 @@ func TestTeamIsManagedByAdmins(t *testing.T) {
 		!strings.Contains(err.Error(), `no department "Nowhere"`) {
 		t.Errorf("assign to an unknown department: %v", err)
 	}
+	// By mail: #2 goes to bob by round-robin; he gives it to Support, whose
+	// other members are told; #assign of a department that does not exist
+	// is refused before anything is applied.
+	mustSend(t, srv.addr, "yan@customer.test", []string{"support@acme.test"}, customerMail("yan@customer.test", "a refund"))
+	copyToBob := waitMail(t, relay, "bob@acme.test", "a refund")
+	rcpt, raw := replyFrom(t, copyToBob, "Bob <bob@acme.test>", "#assign nowhere\n\nFor you.")
+	mustSend(t, srv.addr, "bob@acme.test", []string{rcpt}, string(raw))
+	if v := acmeTicket(t, data, 2); v.Ticket.Assignee != "bob@acme.test" {
+		t.Errorf("#assign nowhere changed #2: %q", v.Ticket.Assignee)
+	}
+	rcpt, raw = replyFrom(t, copyToBob, "Bob <bob@acme.test>", "#assign support\n\nFor you.")
+	mustSend(t, srv.addr, "bob@acme.test", []string{rcpt}, string(raw))
+	if v := acmeTicket(t, data, 2); v.Ticket.Assignee != "" || v.Ticket.Department != "Support" {
+		t.Errorf("after #assign support: %q in %q", v.Ticket.Assignee, v.Ticket.Department)
+	}
+	waitMail(t, relay, "alice@acme.test", "Assigned to Support")
 }
