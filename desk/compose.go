@@ -46,7 +46,8 @@ const PhoneCall = "phone call (recorded by hand, not mailed)"
 const maxSubject = 200
 
 // Create opens a ticket as the acting member. Through Open, so SLA clocks
-// start and routing applies (with an assignee, routing does nothing). The
+// start (routing does nothing: the ticket has an assignee, or was asked to
+// stay with its department). The
 // first message is stored as the member's answer and mailed to the
 // requester with her signed Reply-To, so that her reply threads into the
 // ticket; the assignee, or the department's members while it has none, get
@@ -120,7 +121,8 @@ func (o *Op) placeTicket(t *ticket.Ticket, n NewTicket) error {
 		t.DepartmentID = id
 	}
 	switch {
-	case n.Unassigned:
+	case n.Unassigned: // on purpose: left with the department, not routed
+		o.handedOff = true
 		return nil
 	case n.Assignee == "":
 		t.AssigneeID, t.Assignee = o.Actor.Member.ID, o.Actor.Member.Email

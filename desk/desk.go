@@ -99,8 +99,8 @@ type Op struct {
 	Queue outbox.Queue
 	Actor Actor
 	// handedOff: the operation gave the ticket to a department or to
-	// nobody on purpose, so an answer in it does not take it back
-	// (assignOnAnswer).
+	// nobody on purpose, so neither round-robin (route) nor an answer in
+	// it (assignOnAnswer) gives it to someone.
 	handedOff bool
 }
 

@@ -274,3 +274,21 @@ func TestHandOffWinsOverAnswer(t *testing.T) {
 		t.Errorf("bob answers and unassigns: %q, %v; want unassigned", tk.Assignee, err)
 	}
 }
+
+// TestUnassignedOnPurposeIsNotRouted: a ticket opened by hand with
+// Unassigned stays with its department; round-robin does not route it.
+func TestUnassignedOnPurposeIsNotRouted(t *testing.T) {
+	f := newFixture(t)
+	var tk ticket.Ticket
+	err := f.d.Run(context.Background(), f.prop, f.as("bob"), func(o *Op) error {
+		var err error
+		tk, _, err = o.Create(NewTicket{Requester: "zoe@c.test", NewContact: true, Subject: "call", Text: "She called.", Unassigned: true, NoMail: true})
+		return err
+	})
+	if err != nil || tk.AssigneeID != 0 {
+		t.Errorf("created --unassigned: assigned %q, %v; want unassigned", tk.Assignee, err)
+	}
+	if routed := f.open(t, "z1@c.test"); routed.Assignee != "ann@p.test" {
+		t.Errorf("the next mail's ticket went to %q, want ann (the rotation did not move)", routed.Assignee)
+	}
+}
