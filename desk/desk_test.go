@@ -13,16 +13,16 @@ import (
 	"github.com/postdesk/postdesk/ticket"
 )
 
-// fixture is a desk on a real SQLite file: property p with admin ann and
+// teamFixture is a desk on a real SQLite file: property p with admin ann and
 // agents bob and cat, all in the default department.
-type fixture struct {
+type teamFixture struct {
 	st      *store.Store
 	d       *Desk
 	prop    ticket.Property
 	members map[string]ticket.Member
 }
 
-func newFixture(t *testing.T) *fixture {
+func newTeamFixture(t *testing.T) *teamFixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "t.db")})
@@ -34,7 +34,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{st: st, d: New(Options{Store: st, Keys: keys}), members: map[string]ticket.Member{}}
+	f := &teamFixture{st: st, d: New(Options{Store: st, Keys: keys}), members: map[string]ticket.Member{}}
 	if f.prop, err = st.AddProperty(ctx, ticket.Property{Slug: "p", Name: "P", Addresses: []string{"help@p.test"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -47,10 +47,10 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) as(name string) Actor { return AsMember(f.members[name]) }
+func (f *teamFixture) as(name string) Actor { return AsMember(f.members[name]) }
 
 // open opens a ticket from customer addr, as her mail does.
-func (f *fixture) open(t *testing.T, addr string) ticket.Ticket {
+func (f *teamFixture) open(t *testing.T, addr string) ticket.Ticket {
 	t.Helper()
 	var tk ticket.Ticket
 	err := f.st.Update(context.Background(), func(tx *store.Tx) error {
@@ -68,11 +68,11 @@ func (f *fixture) open(t *testing.T, addr string) ticket.Ticket {
 	return tk
 }
 
-func (f *fixture) do(a Actor, n int64, fn func(*Op, *ticket.Ticket) error) (ticket.Ticket, error) {
+func (f *teamFixture) do(a Actor, n int64, fn func(*Op, *ticket.Ticket) error) (ticket.Ticket, error) {
 	return f.d.Do(context.Background(), f.prop, a, n, fn)
 }
 
-func (f *fixture) events(t *testing.T, tk ticket.Ticket) string {
+func (f *teamFixture) events(t *testing.T, tk ticket.Ticket) string {
 	t.Helper()
 	evs, err := f.st.Events(context.Background(), tk.ID)
 	if err != nil {
@@ -88,7 +88,7 @@ func (f *fixture) events(t *testing.T, tk ticket.Ticket) string {
 // TestRouteRoundRobin: Open gives new tickets in turn to the available
 // members below capacity, and records it.
 func TestRouteRoundRobin(t *testing.T) {
-	f := newFixture(t)
+	f := newTeamFixture(t)
 	ctx := context.Background()
 	no := false
 	if _, err := f.d.SetMember(ctx, f.prop, f.as("ann"), "bob@p.test", MemberChange{Available: &no}); err != nil {
@@ -111,7 +111,7 @@ func TestRouteRoundRobin(t *testing.T) {
 // unless the property turned that off; an assigned ticket keeps its
 // assignee.
 func TestAssignOnAnswer(t *testing.T) {
-	f := newFixture(t)
+	f := newTeamFixture(t)
 	ctx := context.Background()
 	for _, n := range []string{"ann", "bob", "cat"} {
 		no := false
@@ -147,7 +147,7 @@ func TestAssignOnAnswer(t *testing.T) {
 // TestDeleteIsForAdmins: an agent may not delete (a clear refusal, nothing
 // changed); an admin deletes and undeletes, and the log says who.
 func TestDeleteIsForAdmins(t *testing.T) {
-	f := newFixture(t)
+	f := newTeamFixture(t)
 	f.open(t, "z1@c.test")
 	_, err := f.do(f.as("bob"), 1, func(o *Op, t *ticket.Ticket) error { return o.Delete(t) })
 	if !errors.Is(err, ErrForbidden) || !strings.Contains(err.Error(), "only admins may delete") {
@@ -175,7 +175,7 @@ func TestDeleteIsForAdmins(t *testing.T) {
 // ticket (from a +detail too) opens in Spam, unrouted, with no copy or
 // acknowledgement; unmarking frees her.
 func TestSpamSender(t *testing.T) {
-	f := newFixture(t)
+	f := newTeamFixture(t)
 	ctx := context.Background()
 	f.open(t, "spammer@c.test")
 	tk, err := f.do(f.as("bob"), 1, func(o *Op, t *ticket.Ticket) error { return o.MarkSpam(t) })
@@ -213,7 +213,7 @@ func TestSpamSender(t *testing.T) {
 // stays one; anyone adds to a team without an admin, only admins to one
 // with.
 func TestMembersAreManagedByAdmins(t *testing.T) {
-	f := newFixture(t)
+	f := newTeamFixture(t)
 	ctx := context.Background()
 	capacity, agent := 3, ticket.RoleAgent
 	if _, err := f.d.SetMember(ctx, f.prop, f.as("bob"), "cat@p.test", MemberChange{Capacity: &capacity}); !errors.Is(err, ErrForbidden) {
@@ -252,7 +252,7 @@ func TestMembersAreManagedByAdmins(t *testing.T) {
 // operation, gives the ticket to a department or to nobody does not take
 // it back by answering.
 func TestHandOffWinsOverAnswer(t *testing.T) {
-	f := newFixture(t)
+	f := newTeamFixture(t)
 	f.open(t, "z1@c.test") // ann's, by round-robin
 	f.open(t, "z2@c.test") // bob's
 	tk, err := f.do(f.as("ann"), 1, func(o *Op, t *ticket.Ticket) error {
@@ -278,7 +278,7 @@ func TestHandOffWinsOverAnswer(t *testing.T) {
 // TestUnassignedOnPurposeIsNotRouted: a ticket opened by hand with
 // Unassigned stays with its department; round-robin does not route it.
 func TestUnassignedOnPurposeIsNotRouted(t *testing.T) {
-	f := newFixture(t)
+	f := newTeamFixture(t)
 	var tk ticket.Ticket
 	err := f.d.Run(context.Background(), f.prop, f.as("bob"), func(o *Op) error {
 		var err error

@@ -10,8 +10,8 @@ import (
 	"github.com/postdesk/postdesk/ticket"
 )
 
-// customerMail is a new customer's first mail.
-func customerMail(from, subject string) string {
+// firstMail is a new customer's first mail.
+func firstMail(from, subject string) string {
 	return fmt.Sprintf("From: %s\r\nTo: support@acme.test\r\nSubject: %s\r\nMessage-ID: <%s-%d@customer.test>\r\n"+
 		"Date: Sat, 21 Nov 2026 10:00:00 +0000\r\n\r\nPlease help with %s.\r\n", from, subject,
 		strings.ReplaceAll(subject, " ", "-"), clientSeq.Add(1), subject)
@@ -64,13 +64,13 @@ func TestRoundRobinAcrossRestart(t *testing.T) {
 	srv := startServer(t, data, "--relay", relay.URL())
 	for i := 1; i <= 4; i++ {
 		c := fmt.Sprintf("c%d@customer.test", i)
-		mustSend(t, srv.addr, c, []string{"support@acme.test"}, customerMail(c, fmt.Sprintf("order %d", i)))
+		mustSend(t, srv.addr, c, []string{"support@acme.test"}, firstMail(c, fmt.Sprintf("order %d", i)))
 	}
 	srv.stop(t)
 	srv = startServer(t, data, "--relay", relay.URL())
 	for i := 5; i <= 6; i++ {
 		c := fmt.Sprintf("c%d@customer.test", i)
-		mustSend(t, srv.addr, c, []string{"support@acme.test"}, customerMail(c, fmt.Sprintf("order %d", i)))
+		mustSend(t, srv.addr, c, []string{"support@acme.test"}, firstMail(c, fmt.Sprintf("order %d", i)))
 	}
 	want := []string{"alice", "cat", "dan", "alice", "dan", "alice"}
 	for i, w := range want {
@@ -113,7 +113,7 @@ func TestAssignOnAnswer(t *testing.T) {
 	}
 	relay := smtptest.Start(t)
 	srv := startServer(t, data, "--relay", relay.URL())
-	mustSend(t, srv.addr, "zoe@customer.test", []string{"support@acme.test"}, customerMail("zoe@customer.test", "first"))
+	mustSend(t, srv.addr, "zoe@customer.test", []string{"support@acme.test"}, firstMail("zoe@customer.test", "first"))
 	copyToAlice := relay.WaitFor(t, "alice@acme.test", 1)[0]
 	rcpt, raw := replyFrom(t, copyToAlice, "Alice <alice@acme.test>", "We are on it.")
 	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(raw))
@@ -131,7 +131,7 @@ func TestAssignOnAnswer(t *testing.T) {
 	}
 	cli(t, data, "property", "set", "--assign-on-answer=false", "--as", "boss@acme.test")
 	time.Sleep(2100 * time.Millisecond) // serve's property cache (store.cacheTTL) expires
-	mustSend(t, srv.addr, "yan@customer.test", []string{"support@acme.test"}, customerMail("yan@customer.test", "second"))
+	mustSend(t, srv.addr, "yan@customer.test", []string{"support@acme.test"}, firstMail("yan@customer.test", "second"))
 	copyToBob := relay.WaitFor(t, "bob@acme.test", 2)[1]
 	rcpt, raw = replyFrom(t, copyToBob, "Bob <bob@acme.test>", "Looking.")
 	mustSend(t, srv.addr, "bob@acme.test", []string{rcpt}, string(raw))
@@ -225,13 +225,13 @@ func TestSpamSenderGoesToSpam(t *testing.T) {
 	relay := smtptest.Start(t)
 	srv := startServer(t, data, "--relay", relay.URL())
 	const spammer = "deals@spam.test"
-	mustSend(t, srv.addr, spammer, []string{"support@acme.test"}, customerMail(spammer, "cheap pills"))
+	mustSend(t, srv.addr, spammer, []string{"support@acme.test"}, firstMail(spammer, "cheap pills"))
 	relay.WaitFor(t, spammer, 1)
 	relay.WaitFor(t, "alice@acme.test", 1)
 	if tk := deskTicket(t, data, "ticket", "spam", "1", "--as", "alice@acme.test"); tk.Status != ticket.StatusSpam {
 		t.Errorf("after ticket spam: %s", tk.Status)
 	}
-	mustSend(t, srv.addr, spammer, []string{"support@acme.test"}, customerMail(spammer, "more pills"))
+	mustSend(t, srv.addr, spammer, []string{"support@acme.test"}, firstMail(spammer, "more pills"))
 	v := acmeTicket(t, data, 2)
 	if v.Ticket.Status != ticket.StatusSpam || v.Ticket.Assignee != "" || len(v.Messages) != 1 {
 		t.Errorf("the spam sender's next mail: #2 %s, assigned %q, %d messages; want spam, unassigned, stored",
@@ -242,7 +242,7 @@ func TestSpamSenderGoesToSpam(t *testing.T) {
 		t.Errorf("the default list shows %d tickets, want spam hidden", len(list))
 	}
 	cli(t, data, "ticket", "spam", "1", "--undo", "--as", "alice@acme.test")
-	mustSend(t, srv.addr, spammer, []string{"support@acme.test"}, customerMail(spammer, "a real question"))
+	mustSend(t, srv.addr, spammer, []string{"support@acme.test"}, firstMail(spammer, "a real question"))
 	if v = acmeTicket(t, data, 3); v.Ticket.Status != ticket.StatusOpen {
 		t.Errorf("after unmarking, her mail opened #3 %s, want open", v.Ticket.Status)
 	}
@@ -306,7 +306,7 @@ func TestTeamIsManagedByAdmins(t *testing.T) {
 	// By mail: #2 goes to bob by round-robin; he gives it to Support, whose
 	// other members are told; #assign of a department that does not exist
 	// is refused before anything is applied.
-	mustSend(t, srv.addr, "yan@customer.test", []string{"support@acme.test"}, customerMail("yan@customer.test", "a refund"))
+	mustSend(t, srv.addr, "yan@customer.test", []string{"support@acme.test"}, firstMail("yan@customer.test", "a refund"))
 	copyToBob := waitMail(t, relay, "bob@acme.test", "a refund")
 	rcpt, raw := replyFrom(t, copyToBob, "Bob <bob@acme.test>", "#assign nowhere\n\nFor you.")
 	mustSend(t, srv.addr, "bob@acme.test", []string{rcpt}, string(raw))
