@@ -9,7 +9,9 @@ import (
 
 // SetStatus moves t to status s and records why. It is the one place a
 // status changes: leaving Snoozing forgets the wake time, leaving Closed
-// forgets who closed it and why. The other operations say who may call it.
+// forgets who closed it and why, and the SLA clocks stop when it leaves
+// open or answered and run again when it comes back (see sla.go). The
+// other operations say who may call it.
 func (o *Op) SetStatus(t *ticket.Ticket, s ticket.Status, why string) error {
 	if t.Status == s {
 		return o.Tx.Touch(t.ID)
@@ -30,8 +32,12 @@ func (o *Op) SetStatus(t *ticket.Ticket, s ticket.Status, why string) error {
 		t.ClosedReason, t.ClosedBy, t.ClosedAt = "", "", time.Time{}
 	}
 	detail := fmt.Sprintf("%s → %s: %s", t.Status, s, why)
+	from := t.Status
 	t.Status = s
-	return o.event(t, "status", detail)
+	if err := o.event(t, "status", detail); err != nil {
+		return err
+	}
+	return o.statusClocks(t, from)
 }
 
 // Answered marks t answered: an agent's answer went to the customer.

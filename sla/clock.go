@@ -82,8 +82,12 @@ func (c *Clock) reaches(targets map[ticket.Priority]Targets) []error {
 	return errs
 }
 
-// Always reports whether every instant counts (no business hours).
-func (c *Clock) Always() bool { return c.always }
+// Always returns the clock that counts every instant: a policy without
+// business hours.
+func Always() *Clock { return &Clock{always: true} }
+
+// AroundTheClock reports whether every instant counts (no business hours).
+func (c *Clock) AroundTheClock() bool { return c.always }
 
 // Location is the zone of the business hours (UTC without them).
 func (c *Clock) Location() *time.Location {
