@@ -52,6 +52,7 @@ type Config struct {
 	ParticipantsMax int           // participants one mail may add; a mail naming more is held
 	AnswerRcptsMax  int           // addresses one agent answer may go to
 	NoticeWindow    time.Duration // least time between two notices of one topic to one member; the rest are folded into a digest
+	SchedulerEvery  time.Duration // how often the scheduler looks for snoozed tickets to wake and SLA times reached
 	DKIMKey         string        // PEM private key file signing outbound mail
 	DKIMSelector    string
 
@@ -104,6 +105,7 @@ func settings() []setting {
 		{"participant-limit", "20", "participants one mail may add (its To and Cc) or one #cc command name; a mail naming more is held for review, not dropped", positive(func(c *Config) *int { return &c.ParticipantsMax })},
 		{"answer-recipient-limit", "50", "addresses one agent answer may go to; an answer to more is kept as a note and not sent", positive(func(c *Config) *int { return &c.AnswerRcptsMax })},
 		{"notice-window", "1h", "least time between two notices of one kind to one member: the first goes at once, later ones are folded into one digest", duration(func(c *Config) *time.Duration { return &c.NoticeWindow })},
+		{"scheduler-interval", "1s", "how often to look for snoozed tickets to wake, SLA warnings to send and tickets gone overdue", duration(func(c *Config) *time.Duration { return &c.SchedulerEvery })},
 		{"dkim-key", "", "PEM private key (RSA or Ed25519) to DKIM-sign outbound mail in each property's From domain", str(func(c *Config) *string { return &c.DKIMKey })},
 		{"dkim-selector", "", "DKIM selector: publish the key at <selector>._domainkey.<domain>", str(func(c *Config) *string { return &c.DKIMSelector })},
 		{"db-busy-timeout", "10s", "how long a write waits for a database lock held by another process before the mail is deferred with 451", duration(func(c *Config) *time.Duration { return &c.BusyTimeout })},

@@ -86,7 +86,7 @@ func (o *Op) startClocks(t *ticket.Ticket) error {
 	}
 	c := store.SLAClock{TicketID: t.ID, PropertyID: t.PropertyID}
 	if running(t.Status) {
-		c.RunningSince = o.Now()
+		c.RunningSince = t.CreatedAt
 	}
 	_, err = o.setDue(t, &c, p, cal)
 	return err

@@ -103,6 +103,6 @@ func (c *deskCmd) change(ctx context.Context, e env, fn func(*desk.Op, *ticket.T
 // printTicket prints one ticket's state after a change.
 func (c *deskCmd) printTicket(e env, t ticket.Ticket) error {
 	return c.print(e.stdout, t, func(w *tabwriter.Writer) {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", t.Ref(), t.Status, t.Priority, cell(orDash(t.Assignee)), cell(t.Subject))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", t.Ref(), statusCell(t), t.Priority, cell(orDash(t.Assignee)), cell(t.Subject))
 	})
 }

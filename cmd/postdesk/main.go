@@ -41,6 +41,7 @@ Usage:
   postdesk field add|list                custom fields of tickets and contacts
   postdesk contact show|edit|note|merge  a contact's timeline; change, annotate or merge contacts
   postdesk contact field ADDR NAME VALUE set a custom field of a contact
+  postdesk sla set|show                  a property's service levels: targets per priority, business hours
   postdesk message raw ID                print a message exactly as received
   postdesk held list                     mail accepted but not posted (forged, looping, over limits)
   postdesk held show|release|discard ID  read held mail, run it through postdesk again, or keep it out
@@ -130,6 +131,8 @@ func commands() map[string]command {
 		"topic list":          topicList,
 		"reply-template add":  templateAdd,
 		"reply-template list": templateList,
+		"sla set":             slaSet,
+		"sla show":            slaShow,
 		"message raw":         messageRaw,
 		"held list":           heldList,
 		"held show":           heldShow,

@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 
 	"github.com/postdesk/postdesk/config"
+	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/imapfetch"
 	"github.com/postdesk/postdesk/ingest"
 	"github.com/postdesk/postdesk/notify"
@@ -62,7 +63,7 @@ func serve(ctx context.Context, e env) error {
 		}
 	}
 	worker := notify.New(notify.Options{Store: st, Keys: keys, Transport: transport, InstanceID: instance, DKIM: signer,
-		Workers: cfg.OutboundWorkers, Logger: log.With("component", "notify")})
+		Workers: cfg.OutboundWorkers, Now: e.now, Logger: log.With("component", "notify")})
 	if e.getenv(fakeClockEnv) != "" {
 		log.Warn("running on a fake clock, for tests", "env", fakeClockEnv, "now", e.now())
 	}
@@ -94,6 +95,9 @@ func serve(ctx context.Context, e env) error {
 	}
 	run.Go("outbound", worker.Run)
 	run.Go("digest", digester.Run)
+	scheduler := desk.New(desk.Options{Store: st, Keys: keys, Now: e.now, OnQueued: func() { worker.Kick(); digester.Kick() },
+		Logger: log.With("component", "scheduler")}).Scheduler(desk.SchedulerOptions{Interval: cfg.SchedulerEvery})
+	run.Go("scheduler", scheduler.Run)
 	run.Go("smtp", func(ctx context.Context) error { return smtpd.New(smtpOpts, pipeline).Serve(ctx, ln) })
 	imapStore := newIMAPStore(st, pipeline, e.getenv, log.With("component", "imap"))
 	run.Go("imap", imapfetch.NewManager(imapStore, imapStore, imapfetch.Options{MaxMessageBytes: cfg.MaxMessageBytes},

@@ -41,7 +41,7 @@ func ticketList(ctx context.Context, e env) error {
 	return a.print(e.stdout, nonNil(tickets), func(w *tabwriter.Writer) {
 		fmt.Fprintln(w, "TICKET\tSTATUS\tPRIORITY\tREQUESTER\tASSIGNEE\tUPDATED\tSUBJECT")
 		for _, t := range tickets {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Ref(), t.Status, t.Priority, cell(t.Requester),
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Ref(), statusCell(t), t.Priority, cell(t.Requester),
 				cell(orDash(t.Assignee)), t.UpdatedAt.Format(time.DateTime), cell(t.Subject))
 		}
 	})
@@ -119,6 +119,9 @@ func writeTicket(w io.Writer, v ticketView) {
 	}
 	writeFields(w, t.Fields)
 	fmt.Fprintf(w, "Created: %s  Updated: %s\n", t.CreatedAt.Format(time.DateTime), t.UpdatedAt.Format(time.DateTime))
+	if line := slaLine(t); line != "" {
+		fmt.Fprintln(w, line)
+	}
 	emails := make([]string, len(v.Participants))
 	for i, c := range v.Participants {
 		emails[i] = c.Email

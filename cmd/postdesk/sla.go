@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+	_ "time/tzdata" // SLA business hours name IANA zones; this works on a machine without zoneinfo
+
+	"github.com/postdesk/postdesk/sla"
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// listFlag is a flag given once or more, each value also split at commas
+// unless keepCommas is set.
+type listFlag struct {
+	values     []string
+	keepCommas bool
+}
+
+func (l *listFlag) String() string { return strings.Join(l.values, " ") }
+
+func (l *listFlag) Set(v string) error {
+	if l.keepCommas {
+		l.values = append(l.values, v)
+		return nil
+	}
+	for part := range strings.SplitSeq(v, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			l.values = append(l.values, part)
+		}
+	}
+	return nil
+}
+
+// slaFlags are the flags of `sla set`.
+type slaFlags struct {
+	firstResponse, resolution, holidays listFlag
+	hours                               listFlag
+	zone                                *string
+	warn                                *float64
+}
+
+func (f *slaFlags) define(fs *flag.FlagSet) {
+	f.hours.keepCommas = true
+	fs.Var(&f.firstResponse, "first-response", "PRIORITY=DURATION: how soon the first answer is due, e.g. high=1h (repeat, or separate by commas; durations as 90m, 4h, 2d)")
+	fs.Var(&f.resolution, "resolution", "PRIORITY=DURATION: how soon the ticket is to be closed, e.g. high=8h (repeat, or separate by commas)")
+	fs.Var(&f.hours, "hours", `business hours: "mon-fri 09:00-17:00", "mon-fri 09:00-12:00,13:00-17:00; sat 10:00-14:00" (repeatable); only open time counts. Without it, every hour counts`)
+	f.zone = fs.String("time-zone", "", "IANA time zone of the business hours and holidays, e.g. Europe/Berlin")
+	fs.Var(&f.holidays, "holiday", "a date on which no time counts, 2026-12-25 (repeat, or separate by commas)")
+	f.warn = fs.Float64("warn-share", sla.DefaultWarnShare, "share of a target after which the assignee (or the department) is warned")
+}
+
+// policy builds the policy the flags describe, every problem at once.
+func (f *slaFlags) policy() (sla.Policy, error) {
+	p := sla.Policy{Targets: map[ticket.Priority]sla.Targets{}, WarnShare: *f.warn}
+	var errs []error
+	for _, kind := range []struct {
+		flag string
+		list listFlag
+		set  func(*sla.Targets, sla.Duration)
+	}{
+		{"first-response", f.firstResponse, func(t *sla.Targets, d sla.Duration) { t.FirstResponse = d }},
+		{"resolution", f.resolution, func(t *sla.Targets, d sla.Duration) { t.Resolution = d }},
+	} {
+		for _, v := range kind.list.values {
+			prio, d, err := priorityDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("--%s %s: %w", kind.flag, v, err))
+				continue
+			}
+			t := p.Targets[prio]
+			kind.set(&t, sla.Duration(d))
+			p.Targets[prio] = t
+		}
+	}
+	if len(f.firstResponse.values)+len(f.resolution.values) == 0 {
+		errs = append(errs, errors.New("give targets: --first-response PRIORITY=DURATION and/or --resolution PRIORITY=DURATION"))
+	}
+	if h, err := f.businessHours(); err != nil {
+		errs = append(errs, err)
+	} else {
+		p.Hours = h
+	}
+	return p, errors.Join(errs...)
+}
+
+// businessHours reads --hours, --time-zone and --holiday.
+func (f *slaFlags) businessHours() (*sla.Hours, error) {
+	if len(f.hours.values) == 0 {
+		if *f.zone != "" || len(f.holidays.values) > 0 {
+			return nil, errors.New("--time-zone and --holiday go with --hours: without business hours every hour counts")
+		}
+		return nil, nil
+	}
+	if *f.zone == "" {
+		return nil, errors.New("--hours needs --time-zone, e.g. Europe/Berlin")
+	}
+	h := &sla.Hours{Zone: *f.zone, Holidays: f.holidays.values}
+	for _, spec := range f.hours.values {
+		w, err := sla.ParseHours(spec)
+		if err != nil {
+			return nil, fmt.Errorf("--hours: %w", err)
+		}
+		if h.Week, err = h.Week.Merge(w); err != nil {
+			return nil, fmt.Errorf("--hours: %w", err)
+		}
+	}
+	return h, nil
+}
+
+// priorityDuration reads "high=4h".
+func priorityDuration(s string) (ticket.Priority, time.Duration, error) {
+	name, dur, ok := strings.Cut(s, "=")
+	if !ok {
+		return "", 0, errors.New("want PRIORITY=DURATION, e.g. high=4h")
+	}
+	p, err := ticket.ParsePriority(name)
+	if err != nil {
+		return "", 0, err
+	}
+	d, err := sla.ParseDuration(dur)
+	return p, d, err
+}
+
+func slaSet(ctx context.Context, e env) error {
+	const syn = "sla set --as ADMIN --first-response PRIORITY=DURATION... --resolution PRIORITY=DURATION... " +
+		`[--hours "mon-fri 09:00-17:00" --time-zone ZONE [--holiday DATE]...] [--warn-share 0.8]`
+	var f slaFlags
+	c, err := openDesk(ctx, e, "sla set", syn, true, f.define)
+	if err != nil {
+		return err
+	}
+	defer c.st.Close()
+	if err := c.args(0, syn); err != nil {
+		return err
+	}
+	p, err := f.policy()
+	if err != nil {
+		return err
+	}
+	if err := c.desk.SetSLAPolicy(ctx, c.prop, c.actor, p); err != nil {
+		return err
+	}
+	return c.printPolicy(e.stdout, p, true)
+}
+
+func slaShow(ctx context.Context, e env) error {
+	const syn = "sla show [--property SLUG] [--json]"
+	c, err := openDesk(ctx, e, "sla show", syn, false, nil)
+	if err != nil {
+		return err
+	}
+	defer c.st.Close()
+	if err := c.args(0, syn); err != nil {
+		return err
+	}
+	p, found, err := c.desk.SLAPolicy(ctx, c.prop)
+	if err != nil {
+		return err
+	}
+	return c.printPolicy(e.stdout, p, found)
+}
+
+// printPolicy prints a property's policy: a table of targets, the warning
+// share and the business hours.
+func (c *deskCmd) printPolicy(w io.Writer, p sla.Policy, found bool) error {
+	if !found {
+		if c.json {
+			return c.print(w, nil, nil)
+		}
+		fmt.Fprintf(terminal(w), "%s has no SLA policy: its tickets have no due times ('postdesk sla set' sets one).\n", c.prop.Slug)
+		return nil
+	}
+	return c.print(w, p, func(tw *tabwriter.Writer) {
+		fmt.Fprintln(tw, "PRIORITY\tFIRST RESPONSE\tRESOLUTION")
+		for _, pr := range ticket.Priorities() {
+			t := p.Target(pr)
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", pr, targetCell(t.FirstResponse), targetCell(t.Resolution))
+		}
+		fmt.Fprintf(tw, "Warn at %g%% of a target.\n", p.Warn()*100)
+		if p.Hours == nil {
+			fmt.Fprintln(tw, "Every hour counts (no business hours).")
+			return
+		}
+		fmt.Fprintf(tw, "Business hours: %s (%s).\n", p.Hours.Week, p.Hours.Zone)
+		if len(p.Hours.Holidays) > 0 {
+			fmt.Fprintf(tw, "Holidays: %s.\n", strings.Join(p.Hours.Holidays, ", "))
+		}
+	})
+}
+
+func targetCell(d sla.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return sla.FormatDuration(time.Duration(d))
+}
+
+// slaLine is the SLA line of `ticket show`: due times, the first answer,
+// and the overdue mark; empty for a ticket without due times.
+func slaLine(t ticket.Ticket) string {
+	if t.FirstResponseDue.IsZero() && t.ResolutionDue.IsZero() {
+		return ""
+	}
+	at := func(v time.Time) string {
+		if v.IsZero() {
+			return "-"
+		}
+		return v.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	s := "First response due: " + at(t.FirstResponseDue)
+	if !t.FirstResponseAt.IsZero() {
+		s += " (answered " + at(t.FirstResponseAt) + ")"
+	}
+	s += "  Resolution due: " + at(t.ResolutionDue)
+	if !t.OverdueAt.IsZero() {
+		s += "  OVERDUE since " + at(t.OverdueAt)
+	}
+	return s
+}
+
+// statusCell is a ticket's status in listings, flagged when overdue.
+func statusCell(t ticket.Ticket) string {
+	if !t.OverdueAt.IsZero() {
+		return string(t.Status) + " (overdue)"
+	}
+	return string(t.Status)
+}
