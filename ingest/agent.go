@@ -228,6 +228,9 @@ func (p *Pipeline) postAsMember(tx *store.Tx, prop ticket.Property, member ticke
 		}
 	}
 	if cmdErr == nil {
+		cmdErr = pl.checkWake(tx.Now())
+	}
+	if cmdErr == nil {
 		problem, err := p.answerLimits(tx, t, pl)
 		if err != nil {
 			return delivered{}, err
@@ -349,8 +352,8 @@ func applyPlan(o *desk.Op, t *ticket.Ticket, pl plan, replying bool) error {
 	switch {
 	case pl.spam:
 		return o.MarkSpam(t)
-	case pl.snooze > 0:
-		return o.Snooze(t, o.Now().Add(pl.snooze))
+	case pl.status == ticket.StatusSnoozed:
+		return o.Snooze(t, pl.wakeAt(o.Now()))
 	case pl.status == ticket.StatusClosed:
 		return o.Close(t, ticket.ClosedResolved)
 	case pl.status == ticket.StatusOpen:

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/reply"
+	"github.com/postdesk/postdesk/sla"
 	"github.com/postdesk/postdesk/ticket"
 )
 
@@ -53,7 +53,8 @@ type plan struct {
 	department string
 	spam       bool // #spam: the ticket is spam; the reply is kept as a note
 	priority   ticket.Priority
-	snooze     time.Duration
+	snooze     time.Duration // #snooze DURATION
+	wake       time.Time     // #snooze DATE
 	tags       []string
 	topic      string // a topic of the property, checked when planned
 	note       bool
@@ -115,11 +116,11 @@ func (p *plan) add(c command, me ticket.Member, find memberFinder) error {
 		}
 		p.priority = prio
 	case "snooze":
-		d, err := parseSnooze(c.arg)
+		d, at, err := parseSnooze(c.arg)
 		if err != nil {
 			return err
 		}
-		p.snooze, p.status = d, ticket.StatusSnoozed
+		p.snooze, p.wake, p.status = d, at, ticket.StatusSnoozed
 	case "tag":
 		tag, err := desk.ParseTag(c.arg)
 		if err != nil {
@@ -179,22 +180,47 @@ func (p *plan) addCc(arg string, find memberFinder) error {
 	return nil
 }
 
-// parseSnooze reads "30m", "4h", "2d" or "1w".
-func parseSnooze(s string) (time.Duration, error) {
-	s = strings.TrimSpace(strings.ToLower(s))
-	unit := map[byte]time.Duration{'m': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
-	if len(s) < 2 {
-		return 0, fmt.Errorf("#snooze needs a duration such as 4h, 2d or 1w")
+// snoozeDates are the layouts of a #snooze date, read in UTC.
+var snoozeDates = []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02 15:04", time.DateOnly}
+
+// parseSnooze reads a #snooze argument: a duration ("30m", "4h", "2d",
+// "1w", "1d12h") or a date, "2026-12-01" (midnight UTC),
+// "2026-12-01T09:00" (UTC) or RFC 3339.
+func parseSnooze(s string) (time.Duration, time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, time.Time{}, fmt.Errorf("#snooze needs a duration such as 4h, 2d or 1w, or a date such as 2026-12-01")
 	}
-	n, err := strconv.Atoi(s[:len(s)-1])
-	u, ok := unit[s[len(s)-1]]
-	if err != nil || !ok || n <= 0 || n > 365 {
-		return 0, fmt.Errorf("%q is not a duration such as 4h, 2d or 1w", s)
+	for _, layout := range snoozeDates {
+		if at, err := time.Parse(layout, s); err == nil {
+			return 0, at, nil
+		}
 	}
-	if d := time.Duration(n) * u; d <= desk.MaxSnooze {
-		return d, nil
+	d, err := sla.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, time.Time{}, fmt.Errorf("%q is not a duration such as 4h, 2d or 1w, nor a date such as 2026-12-01", s)
 	}
-	return 0, fmt.Errorf("%q: a ticket is snoozed for at most a year", s)
+	if d > desk.MaxSnooze {
+		return 0, time.Time{}, fmt.Errorf("%q: a ticket is snoozed for at most a year", s)
+	}
+	return d, time.Time{}, nil
+}
+
+// wakeAt is when a #snooze wakes the ticket, for a plan made at now.
+func (p plan) wakeAt(now time.Time) time.Time {
+	if !p.wake.IsZero() {
+		return p.wake
+	}
+	return now.Add(p.snooze)
+}
+
+// checkWake refuses a #snooze date that has passed or is more than a year
+// ahead, at planning, so that it fails the commands and not the delivery.
+func (p plan) checkWake(now time.Time) error {
+	if p.wake.IsZero() {
+		return nil
+	}
+	return desk.SnoozeTime(now, p.wake)
 }
 
 // trimReply keeps an agent's own words, answers between quoted lines

@@ -54,6 +54,15 @@ func TestPlanCommands(t *testing.T) {
 		{"#assign <bob@acme.test>", "", func(p plan) bool { return p.assignee.ID == 2 }},
 		{"#priority HIGH", "", func(p plan) bool { return p.priority == ticket.PriorityHigh }},
 		{"#snooze 2d", "", func(p plan) bool { return p.snooze == 48*time.Hour && p.status == ticket.StatusSnoozed }},
+		{"#snooze 1d12h", "", func(p plan) bool { return p.snooze == 36*time.Hour }},
+		{"#snooze 90m", "", func(p plan) bool { return p.snooze == 90*time.Minute }},
+		{"#snooze 2026-12-01", "", func(p plan) bool {
+			return p.wake.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) && p.status == ticket.StatusSnoozed
+		}},
+		{"#snooze 2026-12-01T09:30", "", func(p plan) bool { return p.wake.Equal(time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)) }},
+		{"#snooze 2026-12-01T09:30:00+01:00", "", func(p plan) bool { return p.wake.Equal(time.Date(2026, 12, 1, 8, 30, 0, 0, time.UTC)) }},
+		{"#snooze", "needs a duration", nil},
+		{"#snooze 2026-13-01", "not a duration", nil},
 		{"#tag VIP\n#tag refund", "", func(p plan) bool { return strings.Join(p.tags, ",") == "vip,refund" }},
 		{"#note", "", func(p plan) bool { return p.note }},
 		{"#spam", "", func(p plan) bool { return p.spam && p.note }},
@@ -138,6 +147,35 @@ func TestCommandsOnTicketsThatCannotMove(t *testing.T) {
 			if _, err := planCommands(cmds, tk, me, find, nil); err == nil {
 				t.Errorf("%s on %s (%s, merged into %d): planned, want an error", cmd, tk.Ref(), tk.Status, tk.MergedInto)
 			}
+		}
+	}
+}
+
+// TestSnoozeWake: a #snooze duration counts from the time of the mail; a
+// date that has passed, or is more than a year ahead, fails at planning.
+func TestSnoozeWake(t *testing.T) {
+	now := time.Date(2026, 11, 21, 15, 0, 0, 0, time.UTC)
+	tests := []struct {
+		arg  string
+		want time.Time
+		err  string
+	}{
+		{"4h", now.Add(4 * time.Hour), ""},
+		{"2026-12-01", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), ""},
+		{"2026-11-20", time.Time{}, "has passed"},
+		{"2028-01-01", time.Time{}, "more than a year"},
+	}
+	for _, tt := range tests {
+		cmds, _ := splitCommands("#snooze " + tt.arg)
+		p, err := planCommands(cmds, ticket.Ticket{Number: 7, Status: ticket.StatusOpen}, ticket.Member{ID: 1}, nil)
+		if err == nil {
+			err = p.checkWake(now)
+		}
+		switch {
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("#snooze %s: %v, want %q", tt.arg, err, tt.err)
+		case tt.err == "" && (err != nil || !p.wakeAt(now).Equal(tt.want)):
+			t.Errorf("#snooze %s: wakes %s, %v; want %s", tt.arg, p.wakeAt(now), err, tt.want)
 		}
 	}
 }

@@ -157,3 +157,51 @@ func TestSnoozeWakesOnTheRealClock(t *testing.T) {
 		t.Errorf("%d messages, want the one mail", len(v.Messages))
 	}
 }
+
+// TestSnoozeCommandTakesADate: an agent's "#snooze 2026-12-01" by mail
+// snoozes the ticket until that date (midnight UTC), a date that has
+// passed is refused without failing the mail, and on the fake clock the
+// scheduler wakes the ticket when the date comes.
+func TestSnoozeCommandTakesADate(t *testing.T) {
+	data := t.TempDir()
+	clock := filepath.Join(t.TempDir(), "now")
+	fakeTime(t, clock, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	t.Setenv(fakeClockEnv, clock)
+	setupAcme(t, data)
+	relay := smtptest.Start(t)
+	srv := startServer(t, data, "--relay", relay.URL())
+	mustSend(t, srv.addr, "zoe@customer.test", []string{"support@acme.test"}, deskMail)
+	copy1 := relay.WaitFor(t, "alice@acme.test", 1)[0]
+
+	rcpt, past := replyFrom(t, copy1, "Alice <alice@acme.test>", "#snooze 2026-01-01\n\nLater.")
+	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(past))
+	if got := waitNotices(t, relay, "alice@acme.test", "Not sent", 1); len(got) != 1 {
+		t.Errorf("a #snooze date that has passed: notices %q, want one 'Not sent'", got)
+	}
+	for _, m := range relay.To("alice@acme.test") {
+		if strings.HasPrefix(m.Header("Subject"), "Not sent") && !strings.Contains(m.Body(), "that time has passed") {
+			t.Errorf("the notice does not say the date has passed:\n%s", m.Body())
+		}
+	}
+	rcpt, reply := replyFrom(t, copy1, "Alice <alice@acme.test>", "#snooze 2026-12-01\n\nWe will look again in December.")
+	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(reply))
+	var v ticketView
+	cliJSON(t, data, &v, "ticket", "show", "1")
+	if want := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC); v.Ticket.Status != ticket.StatusSnoozed || !v.Ticket.SnoozedUntil.Equal(want) {
+		t.Fatalf("after #snooze 2026-12-01: %s until %s, want snoozed until %s", v.Ticket.Status, v.Ticket.SnoozedUntil, want)
+	}
+	fakeTime(t, clock, time.Date(2026, 11, 30, 23, 59, 0, 0, time.UTC))
+	time.Sleep(2 * time.Second)
+	if cliJSON(t, data, &v, "ticket", "show", "1"); v.Ticket.Status != ticket.StatusSnoozed {
+		t.Fatalf("a minute before its date: %s", v.Ticket.Status)
+	}
+	fakeTime(t, clock, time.Date(2026, 12, 1, 0, 0, 1, 0, time.UTC))
+	deadline := time.Now().Add(10 * time.Second)
+	for v.Ticket.Status != ticket.StatusOpen && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		cliJSON(t, data, &v, "ticket", "show", "1")
+	}
+	if v.Ticket.Status != ticket.StatusOpen || !hasEvent(v.Events, "status", "snoozed → open: woken: snoozed until 2026-12-01T00:00:00Z") {
+		t.Errorf("on its date: %s, events %+v", v.Ticket.Status, v.Events)
+	}
+}
