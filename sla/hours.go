@@ -213,15 +213,29 @@ func (w Week) String() string {
 }
 
 // MarshalJSON writes the week as an object of day names and spans,
-// {"mon": ["09:00-17:00"]}.
+// {"mon": ["09:00-17:00"]}, Monday first.
 func (w Week) MarshalJSON() ([]byte, error) {
-	m := map[string][]string{}
-	for d, ivs := range w {
-		for _, iv := range ivs {
-			m[dayNames[d]] = append(m[dayNames[d]], iv.String())
+	b := []byte{'{'}
+	for i := 1; i <= 7; i++ {
+		d := i % 7
+		if len(w[d]) == 0 {
+			continue
 		}
+		spans := make([]string, len(w[d]))
+		for j, iv := range w[d] {
+			spans[j] = iv.String()
+		}
+		v, err := json.Marshal(spans)
+		if err != nil {
+			return nil, err
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(append(append(b, '"'), dayNames[d]...), `":`...)
+		b = append(b, v...)
 	}
-	return json.Marshal(m)
+	return append(b, '}'), nil
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
