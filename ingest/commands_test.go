@@ -167,7 +167,7 @@ func TestSnoozeWake(t *testing.T) {
 	}
 	for _, tt := range tests {
 		cmds, _ := splitCommands("#snooze " + tt.arg)
-		p, err := planCommands(cmds, ticket.Ticket{Number: 7, Status: ticket.StatusOpen}, ticket.Member{ID: 1}, nil)
+		p, err := planCommands(cmds, ticket.Ticket{Number: 7, Status: ticket.StatusOpen}, ticket.Member{ID: 1}, nil, nil)
 		if err == nil {
 			err = p.checkWake(now)
 		}

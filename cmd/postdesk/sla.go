@@ -15,26 +15,17 @@ import (
 	"github.com/postdesk/postdesk/ticket"
 )
 
-// listFlag is a flag given once or more, each value also split at commas
-// unless keepCommas is set.
-type listFlag struct {
-	values     []string
-	keepCommas bool
-}
-
-func (l *listFlag) String() string { return strings.Join(l.values, " ") }
-
-func (l *listFlag) Set(v string) error {
-	if l.keepCommas {
-		l.values = append(l.values, v)
-		return nil
-	}
-	for part := range strings.SplitSeq(v, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			l.values = append(l.values, part)
+// commaList is the values of a repeatable flag, each also split at commas.
+func commaList(l listFlag) []string {
+	var out []string
+	for _, v := range l {
+		for part := range strings.SplitSeq(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
 		}
 	}
-	return nil
+	return out
 }
 
 // slaFlags are the flags of `sla set`.
@@ -46,7 +37,6 @@ type slaFlags struct {
 }
 
 func (f *slaFlags) define(fs *flag.FlagSet) {
-	f.hours.keepCommas = true
 	fs.Var(&f.firstResponse, "first-response", "PRIORITY=DURATION: how soon the first answer is due, e.g. high=1h (repeat, or separate by commas; durations as 90m, 4h, 2d)")
 	fs.Var(&f.resolution, "resolution", "PRIORITY=DURATION: how soon the ticket is to be closed, e.g. high=8h (repeat, or separate by commas)")
 	fs.Var(&f.hours, "hours", `business hours: "mon-fri 09:00-17:00", "mon-fri 09:00-12:00,13:00-17:00; sat 10:00-14:00" (repeatable); only open time counts. Without it, every hour counts`)
@@ -67,7 +57,7 @@ func (f *slaFlags) policy() (sla.Policy, error) {
 		{"first-response", f.firstResponse, func(t *sla.Targets, d sla.Duration) { t.FirstResponse = d }},
 		{"resolution", f.resolution, func(t *sla.Targets, d sla.Duration) { t.Resolution = d }},
 	} {
-		for _, v := range kind.list.values {
+		for _, v := range commaList(kind.list) {
 			prio, d, err := priorityDuration(v)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("--%s %s: %w", kind.flag, v, err))
@@ -78,7 +68,7 @@ func (f *slaFlags) policy() (sla.Policy, error) {
 			p.Targets[prio] = t
 		}
 	}
-	if len(f.firstResponse.values)+len(f.resolution.values) == 0 {
+	if len(f.firstResponse)+len(f.resolution) == 0 {
 		errs = append(errs, errors.New("give targets: --first-response PRIORITY=DURATION and/or --resolution PRIORITY=DURATION"))
 	}
 	if h, err := f.businessHours(); err != nil {
@@ -91,8 +81,8 @@ func (f *slaFlags) policy() (sla.Policy, error) {
 
 // businessHours reads --hours, --time-zone and --holiday.
 func (f *slaFlags) businessHours() (*sla.Hours, error) {
-	if len(f.hours.values) == 0 {
-		if *f.zone != "" || len(f.holidays.values) > 0 {
+	if len(f.hours) == 0 {
+		if *f.zone != "" || len(f.holidays) > 0 {
 			return nil, errors.New("--time-zone and --holiday go with --hours: without business hours every hour counts")
 		}
 		return nil, nil
@@ -100,8 +90,8 @@ func (f *slaFlags) businessHours() (*sla.Hours, error) {
 	if *f.zone == "" {
 		return nil, errors.New("--hours needs --time-zone, e.g. Europe/Berlin")
 	}
-	h := &sla.Hours{Zone: *f.zone, Holidays: f.holidays.values}
-	for _, spec := range f.hours.values {
+	h := &sla.Hours{Zone: *f.zone, Holidays: commaList(f.holidays)}
+	for _, spec := range f.hours {
 		w, err := sla.ParseHours(spec)
 		if err != nil {
 			return nil, fmt.Errorf("--hours: %w", err)
