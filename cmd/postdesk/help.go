@@ -62,6 +62,8 @@ func helps() map[string]help {
 		"topic list":          {"topic list [--property SLUG] [--json]", "list the property's topics"},
 		"reply-template add":  {"reply-template add NAME --as EMAIL (--text T | --file F)", "save a reply, with placeholders such as {{customer.first_name}}"},
 		"reply-template list": {"reply-template list [--property SLUG] [--json]", "list the saved replies"},
+		"sla set":             {"sla set --as ADMIN --first-response PRIORITY=DURATION... --resolution PRIORITY=DURATION... [--hours SPEC --time-zone ZONE [--holiday DATE]...] [--warn-share 0.8]", "set the property's service levels: targets per priority, business hours (admins)"},
+		"sla show":            {"sla show [--property SLUG] [--json]", "the property's service levels"},
 		"message raw":         {"message raw ID", "print a message exactly as received"},
 		"held list":           {"held list [--all] [--property SLUG] [--json]", "mail accepted but not posted (forged, looping, over limits)"},
 		"held show":           {"held show ID [--property SLUG]", "read held mail and why it was held"},

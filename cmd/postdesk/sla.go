@@ -118,8 +118,7 @@ func priorityDuration(s string) (ticket.Priority, time.Duration, error) {
 }
 
 func slaSet(ctx context.Context, e env) error {
-	const syn = "sla set --as ADMIN --first-response PRIORITY=DURATION... --resolution PRIORITY=DURATION... " +
-		`[--hours "mon-fri 09:00-17:00" --time-zone ZONE [--holiday DATE]...] [--warn-share 0.8]`
+	syn := synopsisOf("sla set")
 	var f slaFlags
 	c, err := openDesk(ctx, e, "sla set", syn, true, f.define)
 	if err != nil {
@@ -140,7 +139,7 @@ func slaSet(ctx context.Context, e env) error {
 }
 
 func slaShow(ctx context.Context, e env) error {
-	const syn = "sla show [--property SLUG] [--json]"
+	syn := synopsisOf("sla show")
 	c, err := openDesk(ctx, e, "sla show", syn, false, nil)
 	if err != nil {
 		return err
