@@ -31,9 +31,23 @@ func (tx *Tx) SetPriority(ticketID int64, p ticket.Priority) error {
 	return tx.updateTicket("set priority", ticketID, `priority = ?`, string(p))
 }
 
-// SetTags replaces a ticket's tags.
+// SetTags replaces a ticket's tags, and its rows of ticket_tags (the
+// index of the tag filter) with them.
 func (tx *Tx) SetTags(ticketID int64, tags []string) error {
-	return tx.updateTicket("set tags", ticketID, `tags = ?`, joinList(tags))
+	if err := tx.updateTicket("set tags", ticketID, `tags = ?`, joinList(tags)); err != nil {
+		return err
+	}
+	if _, err := tx.exec(`DELETE FROM ticket_tags WHERE ticket_id = ?`, ticketID); err != nil {
+		return fmt.Errorf("set tags: %w", err)
+	}
+	for _, tag := range tags {
+		_, err := tx.exec(`INSERT INTO ticket_tags (property_id, tag, ticket_id)
+			SELECT property_id, ?, id FROM tickets WHERE id = ? ON CONFLICT DO NOTHING`, tag, ticketID)
+		if err != nil {
+			return fmt.Errorf("set tags: %w", err)
+		}
+	}
+	return nil
 }
 
 // SetSnooze sets the time a snoozed ticket wakes (zero: none).

@@ -1,0 +1,330 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// ErrBadFilter is returned by ListTickets for a filter, cursor or search
+// it cannot run; the message says what is wrong in words for the person
+// who typed it.
+var ErrBadFilter = errors.New("bad filter")
+
+// Sort orders a ticket list.
+type Sort string
+
+// The orders of a ticket list.
+const (
+	// SortActivity lists the most recently updated tickets first.
+	SortActivity Sort = "activity"
+	// SortDue lists the tickets due soonest first: the earlier of the
+	// first-response due time (while no answer met it) and the resolution
+	// due time. Tickets without a due time come last.
+	SortDue Sort = "due"
+	// SortPriority lists the most urgent tickets first, each priority's
+	// most recently updated first.
+	SortPriority Sort = "priority"
+)
+
+// ParseSort validates s as a Sort; "" is SortActivity.
+func ParseSort(s string) (Sort, error) {
+	switch o := Sort(strings.ToLower(strings.TrimSpace(s))); o {
+	case "":
+		return SortActivity, nil
+	case SortActivity, SortDue, SortPriority:
+		return o, nil
+	}
+	return "", fmt.Errorf("unknown sort %q (want activity, due or priority): %w", s, ErrBadFilter)
+}
+
+// FolderAll is the folder of every ticket but deleted and spam ones, the
+// default of a list.
+const FolderAll = "all"
+
+// TicketFilter chooses and orders the tickets of one property. Zero fields
+// do not filter; the filters given must all hold.
+type TicketFilter struct {
+	PropertyID int64
+	// Folder is a status, or "" or FolderAll for every ticket that is
+	// neither deleted nor spam.
+	Folder     string
+	Assignee   string // a member's address (the acting member's for "mine")
+	Unassigned bool
+	Department string // a department's name
+	Priority   ticket.Priority
+	Tag        string
+	Topic      string // a topic's name
+	// Overdue keeps the tickets the scheduler marked overdue that are not
+	// closed.
+	Overdue   bool
+	Requester string // the requester's address
+	// Search keeps tickets with a message whose subject, text, author's
+	// name or address holds every word, or whose requester's name or
+	// address does (see SearchQuery).
+	Search string
+	Sort   Sort
+	// Limit caps the page (default 50, at most 500).
+	Limit int
+	// After is the cursor of the previous page (TicketPage.Next).
+	After string
+}
+
+// TicketPage is one page of a list.
+type TicketPage struct {
+	Tickets []ticket.Ticket `json:"tickets"`
+	// Next is the cursor of the following page; "" on the last page.
+	Next string `json:"next"`
+}
+
+// Sort keys: what each order compares, in its order, ending with the
+// ticket id so that ties page stably. dueKey and rankKey are the
+// expressions of the indexes tickets_due and tickets_rank (migration
+// 0022); SQLite uses an expression index only for the same expression.
+const (
+	dueKey = `(CASE WHEN first_response_at = 0 AND first_response_due > 0
+            AND (resolution_due = 0 OR first_response_due < resolution_due) THEN first_response_due
+          WHEN resolution_due > 0 THEN resolution_due
+          ELSE 9223372036854775807 END)`
+	rankKey = `(CASE priority WHEN 'highest' THEN 5 WHEN 'high' THEN 4 WHEN 'medium' THEN 3
+          WHEN 'low' THEN 2 WHEN 'lowest' THEN 1 ELSE 0 END)`
+)
+
+// order is a sort's keys and direction.
+type order struct {
+	keys []string
+	desc bool
+}
+
+var orders = map[Sort]order{
+	SortActivity: {keys: []string{"t.updated_at", "t.id"}, desc: true},
+	SortDue:      {keys: []string{dueKey, "t.id"}},
+	SortPriority: {keys: []string{rankKey, "t.updated_at", "t.id"}, desc: true},
+}
+
+// ListTickets returns one page of a property's tickets chosen by f, in f's
+// order, paged by keyset (the cursor holds the last ticket's sort keys), so
+// a page costs the same at the millionth ticket as at the first and a
+// ticket changed between pages is neither skipped twice nor repeated
+// within one order of keys. Every filter has an index (migration 0022).
+func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (TicketPage, error) {
+	if f.Sort == "" {
+		f.Sort = SortActivity
+	}
+	q, args, err := s.listQuery(ctx, f)
+	if err != nil {
+		return TicketPage{}, err
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return TicketPage{}, fmt.Errorf("list tickets: %w", err)
+	}
+	defer rows.Close()
+	o, limit := orders[f.Sort], listLimit(f.Limit)
+	var page TicketPage
+	var last []int64
+	for rows.Next() {
+		keys := make([]int64, len(o.keys))
+		t, err := scanTicket(withKeys{rows, keys})
+		if err != nil {
+			return TicketPage{}, fmt.Errorf("list tickets: %w", err)
+		}
+		if len(page.Tickets) == limit {
+			page.Next = encodeCursor(f.Sort, last)
+			break
+		}
+		page.Tickets, last = append(page.Tickets, t), keys
+	}
+	if err := rows.Err(); err != nil {
+		return TicketPage{}, fmt.Errorf("list tickets: %w", err)
+	}
+	return page, nil
+}
+
+// withKeys scans a ticket row followed by its sort keys.
+type withKeys struct {
+	r    scanner
+	keys []int64
+}
+
+func (w withKeys) Scan(dest ...any) error {
+	for i := range w.keys {
+		dest = append(dest, &w.keys[i])
+	}
+	return w.r.Scan(dest...)
+}
+
+func listLimit(n int) int {
+	switch {
+	case n <= 0:
+		return 50
+	case n > 500:
+		return 500
+	}
+	return n
+}
+
+// listQuery builds the SQL of f: the filters, the keyset condition of the
+// cursor, the order and one row more than the page (to know if another
+// page follows).
+func (s *Store) listQuery(ctx context.Context, f TicketFilter) (string, []any, error) {
+	o, ok := orders[f.Sort]
+	if !ok {
+		return "", nil, fmt.Errorf("unknown sort %q: %w", f.Sort, ErrBadFilter)
+	}
+	where, args, err := s.filterTerms(ctx, f)
+	if err != nil {
+		return "", nil, err
+	}
+	if f.After != "" {
+		keys, err := decodeCursor(f.Sort, f.After)
+		if err != nil {
+			return "", nil, err
+		}
+		cmp := ">"
+		if o.desc {
+			cmp = "<"
+		}
+		where = append(where, "("+strings.Join(o.keys, ", ")+") "+cmp+" ("+strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ")+")")
+		for _, k := range keys {
+			args = append(args, k)
+		}
+	}
+	dir := " ASC"
+	if o.desc {
+		dir = " DESC"
+	}
+	by := slices.Clone(o.keys)
+	if sortAfterFilter(f) {
+		by[0] = "+" + by[0] // a unary + keeps SQLite from walking the order's index
+	}
+	q := `SELECT ` + ticketColumns + `, ` + strings.Join(o.keys, ", ") + ticketJoins +
+		` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + strings.Join(by, dir+", ") + dir + ` LIMIT ?`
+	return q, append(args, listLimit(f.Limit)+1), nil
+}
+
+// sortAfterFilter tells whether a list finds its tickets by the index of a
+// narrow filter (one person's, team's, topic's, tag's or search's tickets:
+// few of all) and sorts them, rather than walking the index of its order
+// and testing each ticket, which for a rare filter walks every ticket of
+// the property. The activity order of one narrow filter is its index's
+// own order (tickets_assignee ...), except for tags and search, whose
+// indexes are not ordered by activity. Wide filters (folder, unassigned,
+// priority) walk the order's index: their tickets are met early.
+func sortAfterFilter(f TicketFilter) bool {
+	unordered := f.Tag != "" || f.Search != ""
+	return (narrowFilter(f) || f.Overdue) && (f.Sort != SortActivity || unordered)
+}
+
+// narrowFilter tells whether f has a filter whose index does not begin
+// with the property. Such a list tests the property with a unary + (SQLite
+// without statistics may prefer walking a whole property's index by it).
+// The overdue filter's partial index begins with the property and is in
+// activity order; in another order, it is read whole (every overdue
+// ticket, of every property) and sorted.
+func narrowFilter(f TicketFilter) bool {
+	return f.Tag != "" || f.Search != "" || f.Assignee != "" || f.Department != "" || f.Topic != "" ||
+		f.Requester != ""
+}
+
+// filterTerms turns f's filters into WHERE terms written so that each can
+// use its index: a name is resolved to its row's id first (an unknown name
+// is an error, not an empty list).
+func (s *Store) filterTerms(ctx context.Context, f TicketFilter) ([]string, []any, error) {
+	where, args := []string{"t.property_id = ?"}, []any{f.PropertyID}
+	if narrowFilter(f) || f.Overdue && f.Sort != SortActivity {
+		where[0] = "+t.property_id = ?"
+	}
+	add := func(term string, a ...any) { where, args = append(where, term), append(args, a...) }
+	switch f.Folder {
+	case "", FolderAll:
+		add("t.status NOT IN ('deleted', 'spam')")
+	default:
+		st, err := ticket.ParseStatus(f.Folder)
+		if err != nil {
+			return nil, nil, fmt.Errorf("folder: %w: %w", err, ErrBadFilter)
+		}
+		add("t.status = ?", string(st))
+	}
+	ids := []struct {
+		name, value, query, term string
+	}{
+		{"assignee", strings.ToLower(f.Assignee), `SELECT id FROM members WHERE property_id = ? AND email = ?`, "t.assignee_id = ?"},
+		{"department", f.Department, `SELECT id FROM departments WHERE property_id = ? AND name = ?`, "t.department_id = ?"},
+		{"topic", f.Topic, `SELECT id FROM topics WHERE property_id = ? AND name = ?`, "t.topic_id = ?"},
+		{"requester", strings.ToLower(f.Requester), `SELECT id FROM contacts WHERE property_id = ? AND email = ?`, "t.requester_id = ?"},
+	}
+	for _, l := range ids {
+		if l.value == "" {
+			continue
+		}
+		var id int64
+		err := s.queryRow(ctx, l.query, f.PropertyID, strings.TrimSpace(l.value)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, fmt.Errorf("%s %q: %w", l.name, l.value, ErrNotFound)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("list tickets: %s: %w", l.name, err)
+		}
+		add(l.term, id)
+	}
+	if f.Unassigned {
+		add("t.assignee_id IS NULL")
+	}
+	if f.Priority != "" {
+		add("t.priority = ?", string(f.Priority))
+	}
+	if f.Tag != "" {
+		add("t.id IN (SELECT ticket_id FROM ticket_tags WHERE property_id = ? AND tag = ?)", f.PropertyID, normTag(f.Tag))
+	}
+	if f.Overdue {
+		add("t.overdue_at > 0 AND t.status != 'closed'")
+	}
+	if f.Search != "" {
+		match, err := SearchQuery(f.Search)
+		if err != nil {
+			return nil, nil, err
+		}
+		add(searchTerm, match, match)
+	}
+	return where, args, nil
+}
+
+// normTag is how a tag is compared: as the desk stores it, lower case.
+func normTag(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// encodeCursor writes a page's last sort keys as an opaque token that
+// names its order, so a cursor of one order is refused by another.
+func encodeCursor(o Sort, keys []int64) string {
+	parts := []string{string(o)}
+	for _, k := range keys {
+		parts = append(parts, strconv.FormatInt(k, 10))
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, ":")))
+}
+
+func decodeCursor(o Sort, c string) ([]int64, error) {
+	bad := fmt.Errorf("cursor %q is not one a %s list gave: %w", c, o, ErrBadFilter)
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimSpace(c))
+	if err != nil {
+		return nil, bad
+	}
+	parts := strings.Split(string(b), ":")
+	if len(parts) != len(orders[o].keys)+1 || parts[0] != string(o) {
+		return nil, bad
+	}
+	keys := make([]int64, len(parts)-1)
+	for i, p := range parts[1:] {
+		if keys[i], err = strconv.ParseInt(p, 10, 64); err != nil {
+			return nil, bad
+		}
+	}
+	return keys, nil
+}

@@ -1,0 +1,64 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// Full-text search runs on SQLite FTS5 (https://sqlite.org/fts5.html) with
+// the unicode61 tokenizer and remove_diacritics 2, so that words match
+// whatever their case and accents: "nao" finds "não", "CAFE" finds "Café".
+// The indexes (message_fts, contact_fts) are external-content tables kept
+// by triggers in the transaction that writes the row (migration 0022).
+
+// Search limits: a query is a few words typed by a person.
+const (
+	maxSearchWords = 16
+	maxSearchBytes = 512
+)
+
+// searchTerm is the WHERE term of a search: a ticket with a matching
+// message, or whose requester's name or address matches. Its two arguments
+// are the same FTS5 query.
+const searchTerm = `(t.id IN (SELECT m.ticket_id FROM message_fts f JOIN messages m ON m.id = f.rowid WHERE message_fts MATCH ?)
+	OR t.requester_id IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?))`
+
+// SearchQuery turns what a person typed into an FTS5 query that cannot be
+// a syntax error: each whitespace-separated word becomes a quoted string
+// (FTS5 §3.1; quotes inside doubled), so operators such as AND, NEAR, ( or
+// : are only text, and every word must match. A word ending in * matches
+// as a prefix (FTS5 §3.3: "foo"*). Control characters and invalid UTF-8
+// are spaces; a word with no letter or digit is left out, and a query
+// left with none is an error (ErrBadFilter), as is one of more than 16
+// words or 512 bytes.
+func SearchQuery(s string) (string, error) {
+	if len(s) > maxSearchBytes {
+		return "", fmt.Errorf("search: at most %d bytes: %w", maxSearchBytes, ErrBadFilter)
+	}
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, " "))
+	var terms []string
+	for _, w := range strings.Fields(s) {
+		core := strings.TrimRight(w, "*")
+		if !strings.ContainsFunc(core, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+			continue
+		}
+		term := `"` + strings.ReplaceAll(core, `"`, `""`) + `"`
+		if core != w {
+			term += "*"
+		}
+		terms = append(terms, term)
+	}
+	switch {
+	case len(terms) == 0:
+		return "", fmt.Errorf("search %q: no word to look for (letters or digits): %w", s, ErrBadFilter)
+	case len(terms) > maxSearchWords:
+		return "", fmt.Errorf("search: at most %d words: %w", maxSearchWords, ErrBadFilter)
+	}
+	return strings.Join(terms, " "), nil
+}

@@ -1,0 +1,202 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// TestSearch: words match whatever their case and accents, in subjects,
+// texts, authors' names and the requester's name and address; a word with
+// * is a prefix; every word must match; hostile strings are text, never an
+// FTS5 syntax error; a search combines with filters.
+func TestSearch(t *testing.T) {
+	st, p := openListFixture(t)
+	for _, tt := range []struct {
+		search string
+		f      TicketFilter
+		want   []int64
+	}{
+		{search: "nao", want: []int64{1}}, // body "Não consigo", 5 is deleted
+		{search: "não", f: TicketFilter{Folder: "deleted"}, want: []int64{5}},
+		{search: "NAO", f: TicketFilter{Folder: "all"}, want: []int64{1}},
+		{search: "cafe", want: []int64{2}}, // subject "Café com leite"
+		{search: "CAFÉ", want: []int64{2}},
+		{search: "jose alvares", want: []int64{3}}, // author's name
+		{search: "zoe", want: []int64{7}},          // requester's contact name
+		{search: "cy@x.test", want: []int64{7}},    // requester's address
+		{search: "ana", want: []int64{2, 1}},       // author and requester
+		{search: "consi*", want: []int64{1}},
+		{search: "consi", want: []int64{}}, // a word, not a prefix
+		{search: "nao consigo", want: []int64{1}},
+		{search: "nao cafe", want: []int64{}}, // every word must match
+		{search: `"nao`, want: []int64{1}},
+		{search: `nao" OR "cafe`, want: []int64{}}, // OR is a word here
+		{search: "AND(", want: []int64{}},
+		{search: "NEAR(nao", want: []int64{}},
+		{search: "subject:cafe", want: []int64{}},
+		{search: "-nao", want: []int64{1}},
+		{search: "^nao", want: []int64{1}},
+		{search: "nao\x00", want: []int64{1}},
+		{search: "invoice", f: TicketFilter{Folder: "closed"}, want: []int64{4}},
+		{search: "invoice", f: TicketFilter{Folder: "open"}, want: []int64{}},
+		{search: "ana", f: TicketFilter{Assignee: "bob@p.test"}, want: []int64{2}},
+		{search: "ana", f: TicketFilter{Sort: SortDue}, want: []int64{1, 2}},
+	} {
+		tt.f.PropertyID, tt.f.Search = p.ID, tt.search
+		page, err := st.ListTickets(context.Background(), tt.f)
+		if err != nil {
+			t.Errorf("search %q: %v", tt.search, err)
+			continue
+		}
+		if got := numbers(page.Tickets); !slices.Equal(got, tt.want) {
+			t.Errorf("search %q (%+v): %v, want %v", tt.search, tt.f, got, tt.want)
+		}
+	}
+}
+
+// TestSearchIndexedInTheTransaction: a message is found as soon as the
+// transaction that stored it commits, and a renamed contact by its new
+// name only.
+func TestSearchIndexedInTheTransaction(t *testing.T) {
+	st, p := openListFixture(t)
+	ctx := context.Background()
+	search := func(q string) []int64 {
+		t.Helper()
+		page, err := st.ListTickets(ctx, TicketFilter{PropertyID: p.ID, Search: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return numbers(page.Tickets)
+	}
+	err := st.Update(ctx, func(tx *Tx) error {
+		m := ticket.Message{PropertyID: p.ID, TicketID: 8, Direction: ticket.Inbound, Kind: ticket.KindEmail,
+			AuthorEmail: "dee@x.test", MessageID: "late@x.test", Subject: "Re: Hello", Text: "açúcar mascavo"}
+		if err := tx.InsertMessage(&m, nil); err != nil {
+			return err
+		}
+		_, err := tx.exec(`UPDATE contacts SET name = 'Dolores' WHERE email = 'dee@x.test'`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := search("acucar"); !slices.Equal(got, []int64{8}) {
+		t.Errorf("search right after the commit: %v, want [8]", got)
+	}
+	if got := search("dolores"); !slices.Equal(got, []int64{8}) {
+		t.Errorf("renamed contact: %v, want [8]", got)
+	}
+	if got := search("dee"); !slices.Equal(got, []int64{8}) { // the address still holds "dee"
+		t.Errorf("old name in the address: %v, want [8]", got)
+	}
+}
+
+// TestSearchBackfill: a database that had mail and tags before migration
+// 0022 finds them after it.
+func TestSearchBackfill(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.db")
+	ctx := context.Background()
+	st, err := Open(ctx, Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.AddProperty(ctx, ticket.Property{Slug: "p", Name: "P", Addresses: []string{"help@p.test"}, TagFormat: "[#%d]"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.w.Exec(`INSERT INTO topics (property_id, name, created_at) VALUES (?, 'billing', 0)`, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddDepartment(ctx, "p", ticket.Department{Name: "Sales"}); err != nil {
+		t.Fatal(err)
+	}
+	err = st.Update(ctx, func(tx *Tx) error {
+		for _, f := range listFixture[2:4] { // no assignees: no members in this store
+			f.assignee = ""
+			if err := storeListTicket(tx, p.ID, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Undo migration 0022, keeping the rows, as if they had been written
+	// before it.
+	for _, q := range []string{
+		`DROP TABLE message_fts`, `DROP TABLE contact_fts`, `DROP TABLE ticket_tags`,
+		`DROP TRIGGER message_fts_insert`, `DROP TRIGGER message_fts_delete`, `DROP TRIGGER message_fts_update`,
+		`DROP TRIGGER contact_fts_insert`, `DROP TRIGGER contact_fts_delete`, `DROP TRIGGER contact_fts_update`,
+		`DROP INDEX tickets_activity`, `DROP INDEX tickets_folder`, `DROP INDEX tickets_assignee`,
+		`DROP INDEX tickets_unassigned`, `DROP INDEX tickets_department`, `DROP INDEX tickets_priority`,
+		`DROP INDEX tickets_topic`, `DROP INDEX tickets_overdue`, `DROP INDEX tickets_requester_activity`,
+		`DROP INDEX tickets_due`, `DROP INDEX tickets_rank`, `DROP INDEX tickets_folder_due`, `DROP INDEX tickets_folder_rank`,
+		`DELETE FROM schema_migrations WHERE version = 22`,
+	} {
+		if _, err := st.w.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	st.Close()
+	if st, err = Open(ctx, Options{Path: path}); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, tt := range []struct {
+		f    TicketFilter
+		want []int64
+	}{
+		{TicketFilter{Search: "jose"}, []int64{1}},
+		{TicketFilter{Search: "invoice"}, []int64{2}},
+		{TicketFilter{Search: "bo"}, []int64{2, 1}}, // the requester's name
+		{TicketFilter{Tag: "vip"}, []int64{2, 1}},
+		{TicketFilter{Tag: "billing-x"}, []int64{1}},
+	} {
+		tt.f.PropertyID = p.ID
+		page, err := st.ListTickets(ctx, tt.f)
+		if err != nil || !slices.Equal(numbers(page.Tickets), tt.want) {
+			t.Errorf("after the migration, %+v: %v, %v; want %v", tt.f, numbers(page.Tickets), err, tt.want)
+		}
+	}
+}
+
+// FuzzSearchQuery: whatever a person types, SearchQuery refuses it with
+// ErrBadFilter or gives a query that FTS5 runs without error.
+func FuzzSearchQuery(f *testing.F) {
+	for _, s := range []string{`"`, `AND(`, `*`, "\x00", `nao*`, `NEAR(a b)`, `a:b`, `^x`, `-x`, `"""`, `é*`,
+		`foo"*`, `a OR b`, `{a b}:c`, `x* *y`, "\xff\xfe", `"a" + "b"`, `col:"x"`} {
+		f.Add(s)
+	}
+	st, err := Open(context.Background(), Options{Path: filepath.Join(f.TempDir(), "fuzz.db")})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer st.Close()
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := SearchQuery(s)
+		if err != nil {
+			if !errors.Is(err, ErrBadFilter) {
+				t.Fatalf("SearchQuery(%q): %v, not ErrBadFilter", s, err)
+			}
+			return
+		}
+		for _, table := range []string{"message_fts", "contact_fts"} {
+			rows, err := st.r.Query(`SELECT rowid FROM `+table+` WHERE `+table+` MATCH ?`, q)
+			if err == nil {
+				for rows.Next() {
+				}
+				err = rows.Err()
+				rows.Close()
+			}
+			if err != nil {
+				t.Fatalf("SearchQuery(%q) = %q: %s: %v", s, q, table, err)
+			}
+		}
+	})
+}
