@@ -328,3 +328,33 @@ func decodeCursor(o Sort, c string) ([]int64, error) {
 	}
 	return keys, nil
 }
+
+// FilledTicket is the desk state the load tool gives a ticket it fills,
+// all at once where the desk's operations set it one field at a time.
+type FilledTicket struct {
+	Status                                                    ticket.Status
+	Priority                                                  ticket.Priority
+	AssigneeID, DepartmentID, TopicID                         int64
+	FirstResponseDue, ResolutionDue, FirstResponseAt, Overdue int64 // unix ms; 0: none
+}
+
+// FillTicket writes f to a ticket's row, for `postdesk-load fill` (a
+// million-message store with realistic lists); the desk never calls it.
+func (tx *Tx) FillTicket(ticketID int64, f FilledTicket) error {
+	return tx.updateTicket("fill ticket", ticketID, `status = ?, priority = ?, assignee_id = ?, department_id = ?,
+		topic_id = ?, first_response_due = ?, resolution_due = ?, first_response_at = ?, overdue_at = ?`,
+		string(f.Status), string(f.Priority), nullID(f.AssigneeID), nullID(f.DepartmentID), nullID(f.TopicID),
+		f.FirstResponseDue, f.ResolutionDue, f.FirstResponseAt, f.Overdue)
+}
+
+// FillTopic adds a topic to a property unless it has one of that name, and
+// returns its id, for `postdesk-load fill`.
+func (tx *Tx) FillTopic(propertyID int64, name string) (int64, error) {
+	var id int64
+	err := tx.queryRow(`INSERT INTO topics (property_id, name, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (property_id, name) DO UPDATE SET name = excluded.name RETURNING id`, propertyID, name, ms(tx.Now())).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("add topic: %w", err)
+	}
+	return id, nil
+}

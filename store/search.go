@@ -18,11 +18,23 @@ const (
 	maxSearchBytes = 512
 )
 
-// searchTerm is the WHERE term of a search: a ticket with a matching
-// message, or whose requester's name or address matches. Its two arguments
+// A search reads at most the newest SearchWindow matching messages and
+// SearchContacts matching contacts (FTS5 gives matches newest first, by
+// rowid, and stops there): a word found in most mail ("não") costs what a
+// rare one costs, and lists the tickets of its newest matches. A person
+// who needs older ones adds a word.
+const (
+	SearchWindow   = 2000
+	SearchContacts = 500
+)
+
+// searchTerm is the WHERE term of a search: a ticket with one of the
+// newest SearchWindow matching messages, or whose requester's name or
+// address is one of the newest SearchContacts matches. Its two arguments
 // are the same FTS5 query.
-const searchTerm = `(t.id IN (SELECT m.ticket_id FROM message_fts f JOIN messages m ON m.id = f.rowid WHERE message_fts MATCH ?)
-	OR t.requester_id IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?))`
+const searchTerm = `(t.id IN (SELECT m.ticket_id FROM messages m WHERE m.id IN
+		(SELECT rowid FROM message_fts WHERE message_fts MATCH ? ORDER BY rowid DESC LIMIT 2000))
+	OR t.requester_id IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ? ORDER BY rowid DESC LIMIT 500))`
 
 // SearchQuery turns what a person typed into an FTS5 query that cannot be
 // a syntax error: each whitespace-separated word becomes a quoted string

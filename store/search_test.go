@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -199,4 +200,47 @@ func FuzzSearchQuery(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSearchWindow: a word in more than SearchWindow messages lists the
+// tickets of its newest SearchWindow matches only.
+func TestSearchWindow(t *testing.T) {
+	st, p := openListFixture(t)
+	ctx := context.Background()
+	err := st.Update(ctx, func(tx *Tx) error {
+		for i := range SearchWindow + 1 {
+			tk := ticket.Ticket{PropertyID: p.ID, Subject: "mass", Status: ticket.StatusOpen, Priority: ticket.PriorityMedium, RequesterID: 1}
+			if err := tx.CreateTicket(&tk); err != nil {
+				return err
+			}
+			m := ticket.Message{PropertyID: p.ID, TicketID: tk.ID, Direction: ticket.Inbound, Kind: ticket.KindEmail,
+				MessageID: fmt.Sprintf("mass%d@x.test", i), Subject: "mass", Text: "everywhere"}
+			if err := tx.InsertMessage(&m, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int64]bool{}
+	f := TicketFilter{PropertyID: p.ID, Search: "everywhere", Limit: 500}
+	for {
+		page, err := st.ListTickets(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range page.Tickets {
+			seen[tk.Number] = true
+		}
+		if f.After = page.Next; f.After == "" {
+			break
+		}
+	}
+	first := int64(len(listFixture) + 1) // the oldest of the mass tickets
+	if len(seen) != SearchWindow || seen[first] || !seen[first+1] || !seen[first+SearchWindow] {
+		t.Errorf("%d tickets found (oldest %v, second %v, newest %v); want the newest %d",
+			len(seen), seen[first], seen[first+1], seen[first+SearchWindow], SearchWindow)
+	}
 }

@@ -4,11 +4,13 @@
 // lookups run, not only new tickets. With -verify it opens postdesk's
 // database afterwards and checks that every message answered 250 is stored
 // exactly once. Its fill subcommand writes a large store directly, for
-// growth measurements; its mbox subcommand writes an mbox file for
+// growth measurements; its query subcommand times ticket lists and
+// searches on such a store; its mbox subcommand writes an mbox file for
 // `postdesk import`.
 //
 //	postdesk-load -addr 127.0.0.1:2525 -sessions 8 -messages 20000 -size 2048 -per-conn 50 -replies 0.2
 //	postdesk-load fill -data postdesk-data -property acme -messages 1000000
+//	postdesk-load query -data postdesk-data -property acme -runs 50
 //	postdesk-load outbound -data DIR -relay smtp://127.0.0.1:2601?tls=none -messages 10000
 //	postdesk-load mbox -messages 20000 -size 2048 > history.mbox
 package main
@@ -37,6 +39,8 @@ func main() {
 			run, args = outboundRun, args[1:]
 		case "mbox":
 			run, args = mboxRun, args[1:]
+		case "query":
+			run, args = queryRun, args[1:]
 		}
 	}
 	if err := run(ctx, args, os.Stdout); err != nil {
