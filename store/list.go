@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/postdesk/postdesk/ticket"
 )
@@ -96,6 +97,17 @@ const (
 	rankKey = `(CASE priority WHEN 'highest' THEN 5 WHEN 'high' THEN 4 WHEN 'medium' THEN 3
           WHEN 'low' THEN 2 WHEN 'lowest' THEN 1 ELSE 0 END)`
 )
+
+// DueTime is when t is due, by the rule of dueKey: the first-response due
+// time while no answer met it, or the resolution due time, whichever is
+// earlier; zero when neither is set.
+func DueTime(t ticket.Ticket) time.Time {
+	fr, res := t.FirstResponseDue, t.ResolutionDue
+	if t.FirstResponseAt.IsZero() && !fr.IsZero() && (res.IsZero() || fr.Before(res)) {
+		return fr
+	}
+	return res
+}
 
 // order is a sort's keys and direction.
 type order struct {

@@ -84,7 +84,7 @@ func TestImportCommand(t *testing.T) {
 		t.Errorf("standard error (a pipe) = %q, want plain progress lines", stderr.String())
 	}
 	var tickets []struct{ Status string }
-	cliJSON(t, data, &tickets, "ticket", "list")
+	cliJSON(t, data, &tickets, "ticket", "list", "--limit", "500")
 	if len(tickets) != n-n/5 {
 		t.Errorf("%d tickets, want %d (every fifth mail is a reply)", len(tickets), n-n/5)
 	}

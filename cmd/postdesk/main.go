@@ -31,7 +31,7 @@ Usage:
   postdesk property set --assign-on-answer=BOOL   a property's settings (admins)
   postdesk member add|list|set           manage agents and admins; set: available, capacity, role
   postdesk department add|list           manage departments
-  postdesk ticket list|show              read tickets
+  postdesk ticket list|show              read tickets (list: --folder, --mine, --search, --sort... see ticket list -h)
   postdesk ticket create|reply|note      open a ticket by hand, answer it, add an internal note
   postdesk ticket priority|tag|assign|topic|snooze|close|reopen|delete|undelete|spam   work a ticket (delete: admins)
   postdesk topic add|list                the property's topics

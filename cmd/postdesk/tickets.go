@@ -2,49 +2,154 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
 
+// listFlags are the flags of `ticket list`.
+type listFlags struct {
+	folder, status, assignee, department, priority, tag, topic, requester, search, sort, after *string
+	mine, unassigned, overdue                                                                  *bool
+	limit                                                                                      *int
+}
+
+func (l *listFlags) define(fs *flag.FlagSet) {
+	l.folder = fs.String("folder", "", "open, answered, snoozed, closed, deleted, spam or all (default: all, which leaves out deleted and spam)")
+	l.status = fs.String("status", "", "the same as --folder")
+	l.mine = fs.Bool("mine", false, "only tickets assigned to the member --as names")
+	l.assignee = fs.String("assignee", "", "only tickets assigned to this member (address)")
+	l.unassigned = fs.Bool("unassigned", false, "only tickets assigned to no one")
+	l.department = fs.String("department", "", "only tickets of this department (name)")
+	l.priority = fs.String("priority", "", "only tickets of this priority (lowest, low, medium, high, highest)")
+	l.tag = fs.String("tag", "", "only tickets with this tag")
+	l.topic = fs.String("topic", "", "only tickets of this topic")
+	l.overdue = fs.Bool("overdue", false, "only overdue tickets that are not closed")
+	l.requester = fs.String("requester", "", "only tickets of this requester (address)")
+	l.search = fs.String("search", "", "only tickets whose mail or requester holds every word (accents and case ignored; foo* for a prefix)")
+	l.sort = fs.String("sort", "activity", "activity (newest first), due (soonest first) or priority (highest first)")
+	l.limit = fs.Int("limit", 50, "tickets per page (at most 500)")
+	l.after = fs.String("after", "", "the cursor the previous page printed, for the next page")
+}
+
+// filter checks the flags together and makes the store's filter.
+func (l *listFlags) filter(c *deskCmd) (store.TicketFilter, error) {
+	f := store.TicketFilter{PropertyID: c.prop.ID, Assignee: *l.assignee, Unassigned: *l.unassigned,
+		Department: *l.department, Tag: *l.tag, Topic: *l.topic, Overdue: *l.overdue, Requester: *l.requester,
+		Search: *l.search, Limit: *l.limit, After: *l.after}
+	folder, name := *l.folder, "--folder"
+	if *l.status != "" {
+		if folder != "" {
+			return f, errors.New("--status and --folder are the same filter: give one")
+		}
+		folder, name = *l.status, "--status"
+	}
+	if folder != "" && !strings.EqualFold(folder, store.FolderAll) {
+		st, err := ticket.ParseStatus(folder)
+		if err != nil {
+			return f, fmt.Errorf("%s: %w (or all)", name, err)
+		}
+		folder = string(st)
+	}
+	f.Folder = folder
+	if *l.mine {
+		if *l.assignee != "" {
+			return f, errors.New("--mine and --assignee: give one")
+		}
+		if c.actor.Member.Email == "" {
+			return f, errors.New("--mine needs --as EMAIL: whose tickets")
+		}
+		f.Assignee = c.actor.Member.Email
+	}
+	if f.Unassigned && f.Assignee != "" {
+		return f, errors.New("--unassigned and an assignee exclude each other")
+	}
+	if *l.priority != "" {
+		p, err := ticket.ParsePriority(*l.priority)
+		if err != nil {
+			return f, fmt.Errorf("--priority: %w", err)
+		}
+		f.Priority = p
+	}
+	if *l.limit < 1 || *l.limit > 500 {
+		return f, fmt.Errorf("--limit: %d is not between 1 and 500", *l.limit)
+	}
+	var err error
+	if f.Sort, err = store.ParseSort(*l.sort); err != nil {
+		return f, fmt.Errorf("--sort: %w", err)
+	}
+	return f, nil
+}
+
 func ticketList(ctx context.Context, e env) error {
-	var status *string
-	a, p, err := openForProperty(ctx, e, "ticket list", func(fs *flag.FlagSet) {
-		status = fs.String("status", "", "only tickets with this status (default: all but deleted and spam)")
-	})
+	const syn = "ticket list [--folder F] [--mine --as EMAIL] [--assignee EMAIL] [--unassigned] [--department NAME] " +
+		"[--priority P] [--tag TAG] [--topic NAME] [--overdue] [--requester EMAIL] [--search TEXT] " +
+		"[--sort activity|due|priority] [--limit N] [--after CURSOR]"
+	var l listFlags
+	c, err := openDesk(ctx, e, "ticket list", syn, false, l.define)
 	if err != nil {
 		return err
 	}
-	defer a.st.Close()
-	var st ticket.Status
-	if *status != "" {
-		if st, err = ticket.ParseStatus(*status); err != nil {
-			return fmt.Errorf("--status: %w", err)
-		}
+	defer c.st.Close()
+	if len(c.pos) > 0 {
+		return errors.New("usage: postdesk " + syn)
 	}
-	tickets, err := a.st.Tickets(ctx, p.Slug, st)
+	f, err := l.filter(c)
 	if err != nil {
 		return err
 	}
-	if st == "" {
-		tickets = slices.DeleteFunc(tickets, func(t ticket.Ticket) bool { return desk.Hidden(t.Status) })
+	page, err := c.st.ListTickets(ctx, f)
+	if err != nil {
+		return err
 	}
-	return a.print(e.stdout, nonNil(tickets), func(w *tabwriter.Writer) {
-		fmt.Fprintln(w, "TICKET\tSTATUS\tPRIORITY\tREQUESTER\tASSIGNEE\tUPDATED\tSUBJECT")
-		for _, t := range tickets {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Ref(), statusCell(t), t.Priority, cell(t.Requester),
-				cell(orDash(t.Assignee)), t.UpdatedAt.Format(time.DateTime), cell(t.Subject))
+	if c.json { // the tickets, as before pages; the cursor on standard error
+		if page.Next != "" {
+			fmt.Fprintf(e.stderr, "next page: --after %s\n", page.Next)
+		}
+		return c.print(e.stdout, nonNil(page.Tickets), nil)
+	}
+	now := e.now()
+	err = c.print(e.stdout, nil, func(w *tabwriter.Writer) {
+		fmt.Fprintln(w, "TICKET\tSTATUS\tPRIORITY\tREQUESTER\tASSIGNEE\tUPDATED\tDUE\tSUBJECT")
+		for _, t := range page.Tickets {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Ref(), statusCell(t), t.Priority, cell(t.Requester),
+				cell(orDash(t.Assignee)), t.UpdatedAt.Format(time.DateTime), dueCell(t, now), cell(t.Subject))
 		}
 	})
+	if err == nil && page.Next != "" {
+		_, err = fmt.Fprintf(e.stdout, "next page: --after %s\n", page.Next)
+	}
+	return err
+}
+
+// dueCell shows when a ticket is due, "OVERDUE" when the scheduler marked
+// it so (and it is not closed), "late" when the due time has passed.
+func dueCell(t ticket.Ticket, now time.Time) string {
+	due := store.DueTime(t)
+	switch {
+	case !t.OverdueAt.IsZero() && t.Status != ticket.StatusClosed:
+		return "OVERDUE " + orDash(formatTime(due))
+	case due.IsZero():
+		return "-"
+	case t.Status != ticket.StatusClosed && due.Before(now):
+		return formatTime(due) + " late"
+	}
+	return formatTime(due)
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateTime)
 }
 
 // ticketView is what `ticket show --json` prints.
