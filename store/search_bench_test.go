@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// BenchmarkIndexCost is what the search index and the list indexes cost a
+// stored message: the store's write path of a new 2 KB inbound mail
+// (contact, ticket, message, touch), with migration 0022's triggers and
+// indexes, without the search triggers, without the list indexes, and
+// without either. 100 messages a transaction, so that the
+// fsync does not hide the CPU. Per message:
+//
+//	go test ./store -run XXX -bench IndexCost -benchtime 3000x
+func BenchmarkIndexCost(b *testing.B) {
+	body := strings.Repeat("Olá, não consigo entrar na minha conta desde ontem; já tentei de tudo. ", 28) // ~2 KB
+	triggers := []string{`DROP TRIGGER message_fts_insert`, `DROP TRIGGER contact_fts_insert`}
+	indexes := []string{`DROP INDEX tickets_activity`, `DROP INDEX tickets_folder`, `DROP INDEX tickets_assignee`,
+		`DROP INDEX tickets_unassigned`, `DROP INDEX tickets_department`, `DROP INDEX tickets_priority`,
+		`DROP INDEX tickets_topic`, `DROP INDEX tickets_overdue`, `DROP INDEX tickets_requester_activity`,
+		`DROP INDEX tickets_due`, `DROP INDEX tickets_rank`, `DROP INDEX tickets_folder_due`, `DROP INDEX tickets_folder_rank`}
+	for _, v := range []struct {
+		name string
+		drop []string
+	}{
+		{"all", nil}, {"no-fts", triggers}, {"no-list-indexes", indexes}, {"neither", append(triggers, indexes...)},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			ctx := context.Background()
+			st, err := Open(ctx, Options{Path: filepath.Join(b.TempDir(), "b.db")})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			p, err := st.AddProperty(ctx, ticket.Property{Slug: "p", Name: "P", Addresses: []string{"help@p.test"}, TagFormat: "[#%d]"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, q := range v.drop {
+				if _, err := st.w.Exec(q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for done := 0; done < b.N; done += 100 {
+				err := st.Update(ctx, func(tx *Tx) error {
+					for i := done; i < min(done+100, b.N); i++ {
+						c, err := tx.Contact(p.ID, fmt.Sprintf("c%d@x.test", i), "Zoë Souza")
+						if err != nil {
+							return err
+						}
+						tk := ticket.Ticket{PropertyID: p.ID, Subject: "Não consigo entrar", Status: ticket.StatusOpen,
+							Priority: ticket.PriorityMedium, RequesterID: c.ID}
+						if err := tx.CreateTicket(&tk); err != nil {
+							return err
+						}
+						m := ticket.Message{PropertyID: p.ID, TicketID: tk.ID, Direction: ticket.Inbound, Kind: ticket.KindEmail,
+							AuthorID: c.ID, AuthorEmail: c.Email, AuthorName: c.Name, MessageID: fmt.Sprintf("m%d@x.test", i),
+							Subject: tk.Subject, Text: fmt.Sprintf("%s pedido %d", body, i)}
+						if err := tx.InsertMessage(&m, []byte(m.Text)); err != nil {
+							return err
+						}
+						if err := tx.Touch(tk.ID); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
