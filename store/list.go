@@ -290,8 +290,8 @@ func (s *Store) filterTerms(ctx context.Context, f TicketFilter) ([]string, []an
 	if f.Unassigned {
 		add("t.assignee_id IS NULL")
 	}
-	if f.Priority != "" {
-		add("t.priority = ?", string(f.Priority))
+	if f.Priority != "" { // by rank, for the index tickets_rank
+		add(rankKey+" = ?", f.Priority.Rank())
 	}
 	if f.Tag != "" {
 		add("t.id IN (SELECT ticket_id FROM ticket_tags WHERE property_id = ? AND tag = ?)", f.PropertyID, normTag(f.Tag))
