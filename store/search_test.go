@@ -135,7 +135,7 @@ func TestSearchBackfill(t *testing.T) {
 		`DROP TRIGGER message_fts_insert`, `DROP TRIGGER message_fts_delete`, `DROP TRIGGER message_fts_update`,
 		`DROP TRIGGER contact_fts_insert`, `DROP TRIGGER contact_fts_delete`, `DROP TRIGGER contact_fts_update`,
 		`DROP INDEX tickets_activity`, `DROP INDEX tickets_folder`, `DROP INDEX tickets_assignee`,
-		`DROP INDEX tickets_unassigned`, `DROP INDEX tickets_department`, 
+		`DROP INDEX tickets_unassigned`, `DROP INDEX tickets_department`,
 		`DROP INDEX tickets_topic`, `DROP INDEX tickets_overdue`, `DROP INDEX tickets_requester_activity`,
 		`DROP INDEX tickets_due`, `DROP INDEX tickets_rank`, `DROP INDEX tickets_folder_due`, `DROP INDEX tickets_folder_rank`,
 		`DELETE FROM schema_migrations WHERE version = 22`,
