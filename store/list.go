@@ -217,8 +217,18 @@ func (s *Store) listQuery(ctx context.Context, f TicketFilter) (string, []any, e
 	if sortAfterFilter(f) {
 		by[0] = "+" + by[0] // a unary + keeps SQLite from walking the order's index
 	}
-	q := `SELECT ` + ticketColumns + `, ` + strings.Join(o.keys, ", ") + ticketJoins +
-		` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + strings.Join(by, dir+", ") + dir + ` LIMIT ?`
+	// The page is chosen on the tickets table alone, then joined: a list
+	// that sorts its filter's tickets sorts ids and keys, not whole rows
+	// with their requester, assignee, department and topic.
+	keys, outer := make([]string, len(o.keys)), make([]string, len(o.keys))
+	for i, k := range o.keys {
+		keys[i], outer[i] = fmt.Sprintf("%s AS k%d", k, i), fmt.Sprintf("k.k%d", i)
+	}
+	page := `SELECT t.id AS kid, ` + strings.Join(keys, ", ") + ` FROM tickets t WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + strings.Join(by, dir+", ") + dir + ` LIMIT ?`
+	q := `SELECT ` + ticketColumns + `, ` + strings.Join(outer, ", ") +
+		strings.Replace(ticketJoins, " FROM tickets t", " FROM ("+page+") k JOIN tickets t ON t.id = k.kid", 1) +
+		` ORDER BY ` + strings.Join(outer, dir+", ") + dir
 	return q, append(args, listLimit(f.Limit)+1), nil
 }
 

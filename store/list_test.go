@@ -253,7 +253,8 @@ func TestListTicketPlans(t *testing.T) {
 				what := fmt.Sprintf("%s by %s (cursor %v)", name, sort, after != "")
 				for _, step := range plan {
 					partial := step == "SCAN t USING INDEX tickets_overdue" // holds only overdue tickets
-					if strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, "VIRTUAL TABLE") && !partial {
+					page := step == "SCAN k" // the page the subquery chose
+					if strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, "VIRTUAL TABLE") && !partial && !page {
 						t.Errorf("%s scans a table: %s\n%s", what, step, strings.Join(plan, "\n"))
 					}
 					for _, w := range walks {
