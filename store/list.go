@@ -31,7 +31,8 @@ const (
 	// due time. Tickets without a due time come last.
 	SortDue Sort = "due"
 	// SortPriority lists the most urgent tickets first, each priority's
-	// most recently updated first.
+	// newest tickets first (by id: an order that mail does not change, so
+	// its indexes are not rewritten by every mail).
 	SortPriority Sort = "priority"
 )
 
@@ -118,7 +119,7 @@ type order struct {
 var orders = map[Sort]order{
 	SortActivity: {keys: []string{"t.updated_at", "t.id"}, desc: true},
 	SortDue:      {keys: []string{dueKey, "t.id"}},
-	SortPriority: {keys: []string{rankKey, "t.updated_at", "t.id"}, desc: true},
+	SortPriority: {keys: []string{rankKey, "t.id"}, desc: true},
 }
 
 // ListTickets returns one page of a property's tickets chosen by f, in f's
@@ -191,7 +192,7 @@ func (s *Store) listQuery(ctx context.Context, f TicketFilter) (string, []any, e
 	if !ok {
 		return "", nil, fmt.Errorf("unknown sort %q: %w", f.Sort, ErrBadFilter)
 	}
-	where, args, err := s.filterTerms(ctx, f)
+	where, args, sorted, err := s.filterTerms(ctx, f)
 	if err != nil {
 		return "", nil, err
 	}
@@ -214,7 +215,7 @@ func (s *Store) listQuery(ctx context.Context, f TicketFilter) (string, []any, e
 		dir = " DESC"
 	}
 	by := slices.Clone(o.keys)
-	if sortAfterFilter(f) {
+	if sorted {
 		by[0] = "+" + by[0] // a unary + keeps SQLite from walking the order's index
 	}
 	// The page is chosen on the tickets table alone, then joined: a list
@@ -232,38 +233,48 @@ func (s *Store) listQuery(ctx context.Context, f TicketFilter) (string, []any, e
 	return q, append(args, listLimit(f.Limit)+1), nil
 }
 
-// sortAfterFilter tells whether a list finds its tickets by the index of a
-// narrow filter (one person's, team's, topic's, tag's or search's tickets:
-// few of all) and sorts them, rather than walking the index of its order
-// and testing each ticket, which for a rare filter walks every ticket of
-// the property. The activity order of one narrow filter is its index's
-// own order (tickets_assignee ...), except for tags and search, whose
-// indexes are not ordered by activity. Wide filters (folder, unassigned,
-// priority) walk the order's index: their tickets are met early.
-func sortAfterFilter(f TicketFilter) bool {
-	unordered := f.Tag != "" || f.Search != ""
-	return (narrowFilter(f) || f.Overdue) && (f.Sort != SortActivity || unordered)
+// A list's narrow filters (assignee, department, topic, requester, tag,
+// overdue) keep a set of a property's tickets that has its own index. How
+// a list runs depends on their sizes, which SQLite, without statistics,
+// does not know:
+//
+//   - in activity order, a filter whose index is in activity order
+//     (tickets_assignee ...) reads its tickets in order and stops at the
+//     page;
+//   - otherwise the smallest filter under sortLimit tickets reads its
+//     tickets, and they are sorted (a search, at most SearchWindow
+//     messages' tickets, always does this);
+//   - otherwise every filter is large, and the list walks its order's
+//     index testing each ticket: a large set's tickets come early.
+//
+// The filters that must not lead are written with a unary + (+t.col),
+// which keeps SQLite from using their index.
+const sortLimit = 2000
+
+// narrow is one narrow filter.
+type narrow struct {
+	term       string // the term, with %s where a + may go
+	args       []any
+	count      string // counts its tickets, up to sortLimit
+	countArgs  []any
+	ordered    bool // its index is in activity order
+	byProperty bool // its index begins with the property
 }
 
-// narrowFilter tells whether f has a filter whose index does not begin
-// with the property. Such a list tests the property with a unary + (SQLite
-// without statistics may prefer walking a whole property's index by it).
-// The overdue filter's partial index begins with the property and is in
-// activity order; in another order, it is read whole (every overdue
-// ticket, of every property) and sorted.
-func narrowFilter(f TicketFilter) bool {
-	return f.Tag != "" || f.Search != "" || f.Assignee != "" || f.Department != "" || f.Topic != "" ||
-		f.Requester != ""
-}
-
-// filterTerms turns f's filters into WHERE terms written so that each can
-// use its index: a name is resolved to its row's id first (an unknown name
-// is an error, not an empty list).
-func (s *Store) filterTerms(ctx context.Context, f TicketFilter) ([]string, []any, error) {
-	where, args := []string{"t.property_id = ?"}, []any{f.PropertyID}
-	if narrowFilter(f) || f.Overdue && f.Sort != SortActivity {
-		where[0] = "+t.property_id = ?"
+func (n narrow) where(lead bool) string {
+	if lead {
+		return fmt.Sprintf(n.term, "")
 	}
+	return fmt.Sprintf(n.term, "+")
+}
+
+// filterTerms turns f's filters into WHERE terms, and tells whether the
+// list sorts the tickets its filters find (rather than walking its
+// order's index). A name is resolved to its row's id first: an unknown
+// name is an error, not an empty list.
+func (s *Store) filterTerms(ctx context.Context, f TicketFilter) ([]string, []any, bool, error) {
+	var where []string
+	var args []any
 	add := func(term string, a ...any) { where, args = append(where, term), append(args, a...) }
 	switch f.Folder {
 	case "", FolderAll:
@@ -271,17 +282,79 @@ func (s *Store) filterTerms(ctx context.Context, f TicketFilter) ([]string, []an
 	default:
 		st, err := ticket.ParseStatus(f.Folder)
 		if err != nil {
-			return nil, nil, fmt.Errorf("folder: %w: %w", err, ErrBadFilter)
+			return nil, nil, false, fmt.Errorf("folder: %w: %w", err, ErrBadFilter)
 		}
 		add("t.status = ?", string(st))
 	}
+	if f.Unassigned {
+		add("t.assignee_id IS NULL")
+	}
+	if f.Priority != "" { // by rank, for the index tickets_rank
+		add(rankKey+" = ?", f.Priority.Rank())
+	}
+	narrows, err := s.narrowFilters(ctx, f)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	lead, sorted, err := s.leader(ctx, f, narrows)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	prop := "t.property_id = ?"
+	if lead >= 0 && !(narrows[lead].byProperty && !sorted) || f.Search != "" {
+		prop = "+t.property_id = ?"
+	}
+	where, args = append([]string{prop}, where...), append([]any{f.PropertyID}, args...)
+	for i, n := range narrows {
+		add(n.where(i == lead), n.args...)
+	}
+	if f.Search != "" {
+		match, err := SearchQuery(f.Search)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		add(searchTerm, match, match)
+		sorted = true
+	}
+	return where, args, sorted, nil
+}
+
+// leader chooses the narrow filter whose index finds the list's tickets
+// (-1: none) and tells whether they are then sorted (see sortLimit).
+func (s *Store) leader(ctx context.Context, f TicketFilter, narrows []narrow) (int, bool, error) {
+	if f.Search != "" || len(narrows) == 0 {
+		return -1, f.Search != "", nil
+	}
+	if f.Sort == SortActivity {
+		for i, n := range narrows {
+			if n.ordered {
+				return i, false, nil
+			}
+		}
+	}
+	lead, least := -1, sortLimit
+	for i, n := range narrows {
+		var c int
+		if err := s.queryRow(ctx, n.count, n.countArgs...).Scan(&c); err != nil {
+			return 0, false, fmt.Errorf("list tickets: count: %w", err)
+		}
+		if c < least {
+			lead, least = i, c
+		}
+	}
+	return lead, lead >= 0, nil
+}
+
+// narrowFilters resolves f's narrow filters.
+func (s *Store) narrowFilters(ctx context.Context, f TicketFilter) ([]narrow, error) {
+	var out []narrow
 	ids := []struct {
-		name, value, query, term string
+		name, value, query, col string
 	}{
-		{"assignee", strings.ToLower(f.Assignee), `SELECT id FROM members WHERE property_id = ? AND email = ?`, "t.assignee_id = ?"},
-		{"department", f.Department, `SELECT id FROM departments WHERE property_id = ? AND name = ?`, "t.department_id = ?"},
-		{"topic", f.Topic, `SELECT id FROM topics WHERE property_id = ? AND name = ?`, "t.topic_id = ?"},
-		{"requester", strings.ToLower(f.Requester), `SELECT id FROM contacts WHERE property_id = ? AND email = ?`, "t.requester_id = ?"},
+		{"assignee", strings.ToLower(f.Assignee), `SELECT id FROM members WHERE property_id = ? AND email = ?`, "assignee_id"},
+		{"department", f.Department, `SELECT id FROM departments WHERE property_id = ? AND name = ?`, "department_id"},
+		{"topic", f.Topic, `SELECT id FROM topics WHERE property_id = ? AND name = ?`, "topic_id"},
+		{"requester", strings.ToLower(f.Requester), `SELECT id FROM contacts WHERE property_id = ? AND email = ?`, "requester_id"},
 	}
 	for _, l := range ids {
 		if l.value == "" {
@@ -290,33 +363,25 @@ func (s *Store) filterTerms(ctx context.Context, f TicketFilter) ([]string, []an
 		var id int64
 		err := s.queryRow(ctx, l.query, f.PropertyID, strings.TrimSpace(l.value)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, nil, fmt.Errorf("%s %q: %w", l.name, l.value, ErrNotFound)
+			return nil, fmt.Errorf("%s %q: %w", l.name, l.value, ErrNotFound)
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("list tickets: %s: %w", l.name, err)
+			return nil, fmt.Errorf("list tickets: %s: %w", l.name, err)
 		}
-		add(l.term, id)
-	}
-	if f.Unassigned {
-		add("t.assignee_id IS NULL")
-	}
-	if f.Priority != "" { // by rank, for the index tickets_rank
-		add(rankKey+" = ?", f.Priority.Rank())
+		out = append(out, narrow{term: "%st." + l.col + " = ?", args: []any{id}, countArgs: []any{id}, ordered: true,
+			count: fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE %s = ? LIMIT %d)`, l.col, sortLimit)})
 	}
 	if f.Tag != "" {
-		add("t.id IN (SELECT ticket_id FROM ticket_tags WHERE property_id = ? AND tag = ?)", f.PropertyID, normTag(f.Tag))
+		out = append(out, narrow{term: "%st.id IN (SELECT ticket_id FROM ticket_tags WHERE property_id = ? AND tag = ?)",
+			args: []any{f.PropertyID, normTag(f.Tag)}, countArgs: []any{f.PropertyID, normTag(f.Tag)},
+			count: fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM ticket_tags WHERE property_id = ? AND tag = ? LIMIT %d)`, sortLimit)})
 	}
-	if f.Overdue {
-		add("t.overdue_at > 0 AND t.status != 'closed'")
+	if f.Overdue { // its partial index, tickets_overdue, is the property's overdue tickets in activity order
+		out = append(out, narrow{term: "%st.overdue_at > 0 AND t.status != 'closed'", ordered: true, byProperty: true,
+			countArgs: []any{f.PropertyID}, count: fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM tickets
+				WHERE property_id = ? AND overdue_at > 0 AND status != 'closed' LIMIT %d)`, sortLimit)})
 	}
-	if f.Search != "" {
-		match, err := SearchQuery(f.Search)
-		if err != nil {
-			return nil, nil, err
-		}
-		add(searchTerm, match, match)
-	}
-	return where, args, nil
+	return out, nil
 }
 
 // normTag is how a tag is compared: as the desk stores it, lower case.

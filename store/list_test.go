@@ -253,7 +253,7 @@ func TestListTicketPlans(t *testing.T) {
 				what := fmt.Sprintf("%s by %s (cursor %v)", name, sort, after != "")
 				for _, step := range plan {
 					partial := step == "SCAN t USING INDEX tickets_overdue" // holds only overdue tickets
-					page := step == "SCAN k" // the page the subquery chose
+					page := step == "SCAN k"                                // the page the subquery chose
 					if strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, "VIRTUAL TABLE") && !partial && !page {
 						t.Errorf("%s scans a table: %s\n%s", what, step, strings.Join(plan, "\n"))
 					}
@@ -290,4 +290,88 @@ func explainList(t *testing.T, st *Store, ctx context.Context, f TicketFilter) [
 		plan = append(plan, detail)
 	}
 	return plan
+}
+
+// TestListLargeFilters: filters keeping more than sortLimit tickets walk
+// their order's index instead of sorting their tickets, and list the same
+// tickets in the same order, page after page.
+func TestListLargeFilters(t *testing.T) {
+	st, p := openListFixture(t)
+	ctx := context.Background()
+	type row struct{ id, due, rank int64 }
+	var rows []row
+	err := st.Update(ctx, func(tx *Tx) error {
+		for i := range sortLimit + 100 {
+			prio := ticket.Priorities()[i%5]
+			tk := ticket.Ticket{PropertyID: p.ID, Subject: "mass", Status: ticket.StatusOpen, Priority: prio, RequesterID: 1}
+			if err := tx.CreateTicket(&tk); err != nil {
+				return err
+			}
+			if err := tx.SetTags(tk.ID, []string{"mass"}); err != nil {
+				return err
+			}
+			due := int64(1000 + i%37*10) // ties
+			_, err := tx.exec(`UPDATE tickets SET resolution_due = ?, assignee_id = (SELECT id FROM members WHERE email = 'alice@p.test')
+				WHERE id = ?`, due, tk.ID)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, row{tk.ID, due, int64(prio.Rank())})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byDue := slices.Clone(rows)
+	slices.SortFunc(byDue, func(a, b row) int {
+		if a.due != b.due {
+			return int(a.due - b.due)
+		}
+		return int(a.id - b.id)
+	})
+	byRank := slices.Clone(rows)
+	slices.SortFunc(byRank, func(a, b row) int {
+		if a.rank != b.rank {
+			return int(b.rank - a.rank)
+		}
+		return int(b.id - a.id)
+	})
+	ids := func(rs []row) []int64 {
+		var out []int64
+		for _, r := range rs {
+			out = append(out, r.id)
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name string
+		f    TicketFilter
+		want []int64
+	}{
+		{"tag by due", TicketFilter{Tag: "mass", Sort: SortDue}, ids(byDue)},
+		{"tag and assignee by priority", TicketFilter{Tag: "mass", Assignee: "alice@p.test", Sort: SortPriority}, ids(byRank)},
+	} {
+		tt.f.PropertyID, tt.f.Limit = p.ID, 500
+		plan := strings.Join(explainList(t, st, ctx, tt.f), "\n")
+		if !strings.Contains(plan, "USING INDEX tickets_due") && !strings.Contains(plan, "USING INDEX tickets_rank") {
+			t.Errorf("%s does not walk its order's index:\n%s", tt.name, plan)
+		}
+		var got []int64
+		for {
+			page, err := st.ListTickets(ctx, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tk := range page.Tickets {
+				got = append(got, tk.ID)
+			}
+			if tt.f.After = page.Next; tt.f.After == "" {
+				break
+			}
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %d tickets, want %d in order (first %v, want %v)", tt.name, len(got), len(tt.want), got[:min(5, len(got))], tt.want[:5])
+		}
+	}
 }

@@ -28,10 +28,10 @@ CREATE INDEX tickets_folder_due ON tickets(property_id, status,
           ELSE 9223372036854775807 END), id);
 CREATE INDEX tickets_folder_rank ON tickets(property_id, status,
     (CASE priority WHEN 'highest' THEN 5 WHEN 'high' THEN 4 WHEN 'medium' THEN 3
-          WHEN 'low' THEN 2 WHEN 'lowest' THEN 1 ELSE 0 END), updated_at, id);
+          WHEN 'low' THEN 2 WHEN 'lowest' THEN 1 ELSE 0 END), id);
 CREATE INDEX tickets_rank ON tickets(property_id,
     (CASE priority WHEN 'highest' THEN 5 WHEN 'high' THEN 4 WHEN 'medium' THEN 3
-          WHEN 'low' THEN 2 WHEN 'lowest' THEN 1 ELSE 0 END), updated_at, id);
+          WHEN 'low' THEN 2 WHEN 'lowest' THEN 1 ELSE 0 END), id);
 
 -- Tags, one row per ticket and tag, kept in step with tickets.tags by
 -- store's SetTags, for the indexed tag filter.
