@@ -215,6 +215,9 @@ func (s *Store) listQuery(ctx context.Context, f TicketFilter) (string, []any, e
 		dir = " DESC"
 	}
 	by := slices.Clone(o.keys)
+	if f.Priority != "" && f.Sort == SortPriority {
+		by = by[1:] // one rank: SQLite does not see that its expression is constant, and would sort
+	}
 	if sorted {
 		by[0] = "+" + by[0] // a unary + keeps SQLite from walking the order's index
 	}
@@ -378,7 +381,7 @@ func (s *Store) narrowFilters(ctx context.Context, f TicketFilter) ([]narrow, er
 	}
 	if f.Overdue { // its partial index, tickets_overdue, is the property's overdue tickets in activity order
 		out = append(out, narrow{term: "%st.overdue_at > 0 AND t.status != 'closed'", ordered: true, byProperty: true,
-			countArgs: []any{f.PropertyID}, count: fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM tickets
+			countArgs: []any{f.PropertyID}, count: fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM tickets INDEXED BY tickets_overdue
 				WHERE property_id = ? AND overdue_at > 0 AND status != 'closed' LIMIT %d)`, sortLimit)})
 	}
 	return out, nil
