@@ -241,14 +241,13 @@ func (s *Store) listQuery(ctx context.Context, f TicketFilter) (string, []any, e
 // a list runs depends on their sizes, which SQLite, without statistics,
 // does not know:
 //
-//   - in activity order, a filter whose index is in activity order
-//     (tickets_assignee ...) reads its tickets in order and stops at the
-//     page;
-//   - otherwise the smallest filter under sortLimit tickets reads its
-//     tickets, and they are sorted (a search, at most SearchWindow
-//     messages' tickets, always does this);
-//   - otherwise every filter is large, and the list walks its order's
-//     index testing each ticket: a large set's tickets come early.
+//   - the smallest filter under sortLimit tickets reads its tickets, and
+//     they are sorted (a search, at most SearchWindow messages' tickets,
+//     always does this); in activity order, the overdue filter's index is
+//     in that order and needs no sort;
+//   - otherwise every filter is large (or there is none), and the list
+//     walks its order's index testing each ticket: a large set's tickets
+//     come early.
 //
 // The filters that must not lead are written with a unary + (+t.col),
 // which keeps SQLite from using their index.
@@ -279,6 +278,10 @@ func (s *Store) filterTerms(ctx context.Context, f TicketFilter) ([]string, []an
 	var where []string
 	var args []any
 	add := func(term string, a ...any) { where, args = append(where, term), append(args, a...) }
+	// Wide filters (folder, unassigned, priority) are tested on the walk of
+	// the order's index (written with +: the index of statuses would
+	// otherwise read a whole folder and sort it); a priority list of one
+	// priority reads its part of tickets_rank.
 	switch f.Folder {
 	case "", FolderAll:
 		add("t.status NOT IN ('deleted', 'spam')")
@@ -287,13 +290,15 @@ func (s *Store) filterTerms(ctx context.Context, f TicketFilter) ([]string, []an
 		if err != nil {
 			return nil, nil, false, fmt.Errorf("folder: %w: %w", err, ErrBadFilter)
 		}
-		add("t.status = ?", string(st))
+		add("+t.status = ?", string(st))
 	}
 	if f.Unassigned {
-		add("t.assignee_id IS NULL")
+		add("+t.assignee_id IS NULL")
 	}
-	if f.Priority != "" { // by rank, for the index tickets_rank
+	if f.Priority != "" && f.Sort == SortPriority {
 		add(rankKey+" = ?", f.Priority.Rank())
+	} else if f.Priority != "" {
+		add("+t.priority = ?", string(f.Priority))
 	}
 	narrows, err := s.narrowFilters(ctx, f)
 	if err != nil {
@@ -371,7 +376,7 @@ func (s *Store) narrowFilters(ctx context.Context, f TicketFilter) ([]narrow, er
 		if err != nil {
 			return nil, fmt.Errorf("list tickets: %s: %w", l.name, err)
 		}
-		out = append(out, narrow{term: "%st." + l.col + " = ?", args: []any{id}, countArgs: []any{id}, ordered: true,
+		out = append(out, narrow{term: "%st." + l.col + " = ?", args: []any{id}, countArgs: []any{id},
 			count: fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE %s = ? LIMIT %d)`, l.col, sortLimit)})
 	}
 	if f.Tag != "" {

@@ -134,10 +134,7 @@ func TestSearchBackfill(t *testing.T) {
 		`DROP TABLE message_fts`, `DROP TABLE contact_fts`, `DROP TABLE ticket_tags`,
 		`DROP TRIGGER message_fts_insert`, `DROP TRIGGER message_fts_delete`, `DROP TRIGGER message_fts_update`,
 		`DROP TRIGGER contact_fts_insert`, `DROP TRIGGER contact_fts_delete`, `DROP TRIGGER contact_fts_update`,
-		`DROP INDEX tickets_activity`, `DROP INDEX tickets_folder`, `DROP INDEX tickets_assignee`,
-		`DROP INDEX tickets_unassigned`, `DROP INDEX tickets_department`,
-		`DROP INDEX tickets_topic`, `DROP INDEX tickets_overdue`, `DROP INDEX tickets_requester_activity`,
-		`DROP INDEX tickets_due`, `DROP INDEX tickets_rank`, `DROP INDEX tickets_folder_due`, `DROP INDEX tickets_folder_rank`,
+		`DROP INDEX tickets_activity`, `DROP INDEX tickets_due`, `DROP INDEX tickets_rank`, `DROP INDEX tickets_assignee`, `DROP INDEX tickets_department`, `DROP INDEX tickets_topic`, `DROP INDEX tickets_requester`, `DROP INDEX tickets_overdue`,
 		`DELETE FROM schema_migrations WHERE version = 22`,
 	} {
 		if _, err := st.w.Exec(q); err != nil {

@@ -1,37 +1,28 @@
 -- Ticket lists and full-text search (issue 11 item 7).
 --
--- Lists: every filter of store.ListTickets has an index that starts with
--- it and ends with the activity order (updated_at, id), so a filtered list
--- sorted by activity walks one index and stops at its page. The due-time and
--- priority orders are expression indexes over the same expressions
--- store/list.go uses (dueKey and rankKey there; the two must stay equal).
--- The priority filter uses the rank index. Each index holding updated_at
--- is written again whenever a ticket is touched (every mail): fewer is
--- cheaper delivery.
+-- Lists. Every index here is written when a ticket is created, and each
+-- that holds updated_at again whenever a ticket is touched (every mail),
+-- so there are few: one per order (activity, due time, priority; the due
+-- and priority ones are expression indexes over the expressions
+-- store/list.go uses, dueKey and rankKey there, which must stay equal) and
+-- one per narrow filter (an assignee's, a department's, a topic's, a
+-- requester's tickets; overdue ones), without updated_at. A list finds
+-- its tickets by its smallest narrow filter and sorts them, or walks its
+-- order's index testing each ticket (store/list.go, sortLimit).
 CREATE INDEX tickets_activity ON tickets(property_id, updated_at, id);
-CREATE INDEX tickets_folder ON tickets(property_id, status, updated_at, id);
-CREATE INDEX tickets_assignee ON tickets(assignee_id, updated_at, id);
-CREATE INDEX tickets_unassigned ON tickets(property_id, updated_at, id) WHERE assignee_id IS NULL;
-CREATE INDEX tickets_department ON tickets(department_id, updated_at, id);
-CREATE INDEX tickets_topic ON tickets(topic_id, updated_at, id);
-CREATE INDEX tickets_overdue ON tickets(property_id, updated_at, id) WHERE overdue_at > 0 AND status != 'closed';
-CREATE INDEX tickets_requester_activity ON tickets(requester_id, updated_at, id);
 CREATE INDEX tickets_due ON tickets(property_id,
     (CASE WHEN first_response_at = 0 AND first_response_due > 0
             AND (resolution_due = 0 OR first_response_due < resolution_due) THEN first_response_due
           WHEN resolution_due > 0 THEN resolution_due
           ELSE 9223372036854775807 END), id);
-CREATE INDEX tickets_folder_due ON tickets(property_id, status,
-    (CASE WHEN first_response_at = 0 AND first_response_due > 0
-            AND (resolution_due = 0 OR first_response_due < resolution_due) THEN first_response_due
-          WHEN resolution_due > 0 THEN resolution_due
-          ELSE 9223372036854775807 END), id);
-CREATE INDEX tickets_folder_rank ON tickets(property_id, status,
-    (CASE priority WHEN 'highest' THEN 5 WHEN 'high' THEN 4 WHEN 'medium' THEN 3
-          WHEN 'low' THEN 2 WHEN 'lowest' THEN 1 ELSE 0 END), id);
 CREATE INDEX tickets_rank ON tickets(property_id,
     (CASE priority WHEN 'highest' THEN 5 WHEN 'high' THEN 4 WHEN 'medium' THEN 3
           WHEN 'low' THEN 2 WHEN 'lowest' THEN 1 ELSE 0 END), id);
+CREATE INDEX tickets_assignee ON tickets(assignee_id) WHERE assignee_id IS NOT NULL;
+CREATE INDEX tickets_department ON tickets(department_id);
+CREATE INDEX tickets_topic ON tickets(topic_id) WHERE topic_id IS NOT NULL;
+CREATE INDEX tickets_requester ON tickets(requester_id);
+CREATE INDEX tickets_overdue ON tickets(property_id, updated_at, id) WHERE overdue_at > 0 AND status != 'closed';
 
 -- Tags, one row per ticket and tag, kept in step with tickets.tags by
 -- store's SetTags, for the indexed tag filter.
