@@ -37,13 +37,14 @@ const searchTerm = `(t.id IN (SELECT m.ticket_id FROM messages m WHERE m.id IN
 	OR t.requester_id IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ? ORDER BY rowid DESC LIMIT 500))`
 
 // SearchQuery turns what a person typed into an FTS5 query that cannot be
-// a syntax error: each whitespace-separated word becomes a quoted string
-// (FTS5 §3.1; quotes inside doubled), so operators such as AND, NEAR, ( or
-// : are only text, and every word must match. A word ending in * matches
-// as a prefix (FTS5 §3.3: "foo"*). Control characters and invalid UTF-8
-// are spaces; a word with no letter or digit is left out, and a query
-// left with none is an error (ErrBadFilter), as is one of more than 16
-// words or 512 bytes.
+// a syntax error. Each whitespace-separated word is cut into tokens as the
+// unicode61 tokenizer cuts text (runs of letters, digits and marks), and
+// each token becomes a quoted string (FTS5 §3.1), so operators such as
+// AND, NEAR, ( or : are only text; every token must match (in any order:
+// "jose@customer.test" is jose, customer and test). A word ending in *
+// makes its last token a prefix (FTS5 §3.3: "foo"*). Control characters
+// and invalid UTF-8 are spaces; a query with no token is an error
+// (ErrBadFilter), as is one of more than 16 words, 32 tokens or 512 bytes.
 func SearchQuery(s string) (string, error) {
 	if len(s) > maxSearchBytes {
 		return "", fmt.Errorf("search: at most %d bytes: %w", maxSearchBytes, ErrBadFilter)
@@ -54,23 +55,33 @@ func SearchQuery(s string) (string, error) {
 		}
 		return r
 	}, strings.ToValidUTF8(s, " "))
+	words := strings.Fields(s)
+	if len(words) > maxSearchWords {
+		return "", fmt.Errorf("search: at most %d words: %w", maxSearchWords, ErrBadFilter)
+	}
 	var terms []string
-	for _, w := range strings.Fields(s) {
-		core := strings.TrimRight(w, "*")
-		if !strings.ContainsFunc(core, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
-			continue
+	for _, w := range words {
+		tokens := strings.FieldsFunc(w, func(r rune) bool { return !tokenRune(r) })
+		for i, tok := range tokens {
+			term := `"` + tok + `"`
+			if i == len(tokens)-1 && strings.HasSuffix(w, "*") {
+				term += "*"
+			}
+			terms = append(terms, term)
 		}
-		term := `"` + strings.ReplaceAll(core, `"`, `""`) + `"`
-		if core != w {
-			term += "*"
-		}
-		terms = append(terms, term)
 	}
 	switch {
 	case len(terms) == 0:
 		return "", fmt.Errorf("search %q: no word to look for (letters or digits): %w", s, ErrBadFilter)
-	case len(terms) > maxSearchWords:
-		return "", fmt.Errorf("search: at most %d words: %w", maxSearchWords, ErrBadFilter)
+	case len(terms) > 2*maxSearchWords:
+		return "", fmt.Errorf("search: at most %d words and %d tokens: %w", maxSearchWords, 2*maxSearchWords, ErrBadFilter)
 	}
 	return strings.Join(terms, " "), nil
+}
+
+// tokenRune tells whether r is part of a token for the unicode61
+// tokenizer: a letter, a digit or other number, or a mark (its accents,
+// which remove_diacritics then drops).
+func tokenRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)
 }
