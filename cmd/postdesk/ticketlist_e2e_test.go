@@ -47,6 +47,9 @@ func TestTicketListSearchAndFilters(t *testing.T) {
 	data := t.TempDir()
 	setupAcme(t, data)
 	cli(t, data, "member", "add", "--email", "bob@acme.test", "--name", "Bob", "--role", "agent")
+	for _, m := range []string{"alice@acme.test", "bob@acme.test"} { // no round-robin: tickets stay unassigned
+		cli(t, data, "member", "set", m, "--available=false")
+	}
 	relay := smtptest.Start(t)
 	srv := startServer(t, data, "--relay", relay.URL())
 	for i, m := range searchMails {
