@@ -124,9 +124,10 @@ var orders = map[Sort]order{
 
 // ListTickets returns one page of a property's tickets chosen by f, in f's
 // order, paged by keyset (the cursor holds the last ticket's sort keys), so
-// a page costs the same at the millionth ticket as at the first and a
-// ticket changed between pages is neither skipped twice nor repeated
-// within one order of keys. Every filter has an index (migration 0022).
+// a page costs the same at the millionth ticket as at the first, and no
+// ticket is listed twice in one walk (one that becomes active meanwhile
+// moves above the pages already read). How each filter uses the indexes
+// of migration 0022: see sortLimit.
 func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (TicketPage, error) {
 	if f.Sort == "" {
 		f.Sort = SortActivity
