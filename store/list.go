@@ -47,8 +47,8 @@ func ParseSort(s string) (Sort, error) {
 	return "", fmt.Errorf("unknown sort %q (want activity, due or priority): %w", s, ErrBadFilter)
 }
 
-// FolderAll is the folder of every ticket but deleted and spam ones, the
-// default of a list.
+// FolderAll is the folder of every ticket but deleted, spam and merged
+// ones, the default of a list.
 const FolderAll = "all"
 
 // TicketFilter chooses and orders the tickets of one property. Zero fields
@@ -56,7 +56,7 @@ const FolderAll = "all"
 type TicketFilter struct {
 	PropertyID int64
 	// Folder is a status, or "" or FolderAll for every ticket that is
-	// neither deleted nor spam.
+	// neither deleted nor spam nor merged into another.
 	Folder     string
 	Assignee   string // a member's address (the acting member's for "mine")
 	Unassigned bool
@@ -284,8 +284,8 @@ func (s *Store) filterTerms(ctx context.Context, f TicketFilter) ([]string, []an
 	// otherwise read a whole folder and sort it); a priority list of one
 	// priority reads its part of tickets_rank.
 	switch f.Folder {
-	case "", FolderAll:
-		add("t.status NOT IN ('deleted', 'spam')")
+	case "", FolderAll: // a merged ticket's conversation goes on in its target
+		add("t.status NOT IN ('deleted', 'spam') AND t.merged_into IS NULL")
 	default:
 		st, err := ticket.ParseStatus(f.Folder)
 		if err != nil {

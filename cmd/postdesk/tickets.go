@@ -23,7 +23,7 @@ type listFlags struct {
 }
 
 func (l *listFlags) define(fs *flag.FlagSet) {
-	l.folder = fs.String("folder", "", "open, answered, snoozed, closed, deleted, spam or all (default: all, which leaves out deleted and spam)")
+	l.folder = fs.String("folder", "", "open, answered, snoozed, closed, deleted, spam or all (default: all, which leaves out deleted, spam and merged tickets)")
 	l.status = fs.String("status", "", "the same as --folder")
 	l.mine = fs.Bool("mine", false, "only tickets assigned to the member --as names")
 	l.assignee = fs.String("assignee", "", "only tickets assigned to this member (address)")
