@@ -107,7 +107,7 @@ func (p *Pipeline) noticeReply(tx *store.Tx, prop ticket.Property, env envelope,
 	}
 	m := memberMessage(prop, t, *env.member, dec, msg, raw, msg.Text)
 	m.Kind = ticket.KindNote
-	if err := p.storeWithThreadIDs(tx, prop, t, m, msg, raw); err != nil {
+	if err := storeMessage(tx, m, msg, raw); err != nil {
 		return delivered{}, err
 	}
 	res := delivered{property: prop.Slug, ticket: t.Number, messageID: m.ID, thread: m.Thread}
@@ -246,7 +246,7 @@ func (p *Pipeline) postAsMember(tx *store.Tx, prop ticket.Property, member ticke
 	if cmdErr != nil {
 		m.Warnings = append(m.Warnings, "commands not applied: "+cmdErr.Error())
 	}
-	if err := p.storeWithThreadIDs(tx, prop, t, m, msg, raw); err != nil {
+	if err := storeMessage(tx, m, msg, raw); err != nil {
 		return delivered{}, err
 	}
 	res := delivered{property: prop.Slug, ticket: t.Number, messageID: m.ID, thread: m.Thread}
@@ -270,7 +270,7 @@ func (p *Pipeline) postUnappliedCommands(tx *store.Tx, prop ticket.Property, mem
 	m := memberMessage(prop, t, member, dec, msg, raw, body)
 	m.Kind = ticket.KindNote
 	m.Warnings = append(m.Warnings, "released without --with-commands: kept as an internal note, sent to nobody; commands not applied: "+lines)
-	if err := p.storeWithThreadIDs(tx, prop, t, m, msg, raw); err != nil {
+	if err := storeMessage(tx, m, msg, raw); err != nil {
 		return delivered{}, err
 	}
 	if err := tx.AddEvent(t.ID, "note", member.Email, "released mail kept as an internal note; commands not applied: "+lines); err != nil {
@@ -286,7 +286,7 @@ func (p *Pipeline) postNote(tx *store.Tx, prop ticket.Property, member ticket.Me
 	m := memberMessage(prop, t, member, dec, msg, raw, msg.Text)
 	m.Kind = ticket.KindNote
 	m.Warnings = append(m.Warnings, why+": kept as an internal note, sent to nobody")
-	if err := p.storeWithThreadIDs(tx, prop, t, m, msg, raw); err != nil {
+	if err := storeMessage(tx, m, msg, raw); err != nil {
 		return delivered{}, err
 	}
 	if err := tx.AddEvent(t.ID, "note", member.Email, why+" kept as an internal note"); err != nil {

@@ -182,7 +182,7 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 	m.AuthorEmail, m.AuthorName = strings.ToLower(author.Address), author.Name
 	m.Thread = dec.String()
 	m.OriginalTo, m.ForwardedBy = env.fw.original, forwardedBy(env.fw)
-	if err := p.storeWithThreadIDs(tx, prop, t, m, msg, raw); err != nil {
+	if err := storeMessage(tx, m, msg, raw); err != nil {
 		return res, err
 	}
 	if !trusted {
@@ -203,17 +203,15 @@ func (p *Pipeline) customerMail(tx *store.Tx, prop ticket.Property, env envelope
 	return res, nil
 }
 
-// storeWithThreadIDs stores a message and records its Message-ID, and the
-// ids it references, as thread ids of its ticket.
-func (p *Pipeline) storeWithThreadIDs(tx *store.Tx, prop ticket.Property, t ticket.Ticket, m *ticket.Message, msg *parsed, raw []byte) error {
-	if err := storeMessage(tx, m, msg, raw); err != nil {
-		return err
-	}
-	if err := tx.AddThreadIDs(prop.ID, t.ID, store.ThreadInbound, msg.MessageID); err != nil {
-		return err
+// storeMessage stores a message with its attachments, and records its
+// Message-ID and the ids it references as thread ids of its ticket.
+func storeMessage(tx *store.Tx, m *ticket.Message, msg *parsed, raw []byte) error {
+	blobs := make([]store.Blob, len(msg.Attachments))
+	for i, a := range msg.Attachments {
+		blobs[i] = store.Blob{SHA256: a.SHA256, Data: a.Content}
 	}
 	refs, _ := threading.SplitUsable(append(append([]string{}, msg.InReplyTo...), msg.References...))
-	return tx.AddThreadIDs(prop.ID, t.ID, store.ThreadRef, refs...)
+	return tx.StoreMessage(m, raw, blobs, refs)
 }
 
 // threadInput gathers what threading looks at: every address a reply token

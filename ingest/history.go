@@ -212,7 +212,7 @@ func (p *Pipeline) DeliverHistory(ctx context.Context, h History, b *HistoryBatc
 func (p *Pipeline) historicAnswer(tx *store.Tx, prop ticket.Property, member ticket.Member, env envelope, dec threading.Decision, msg *parsed, raw []byte) (delivered, error) {
 	t := dec.Ticket
 	m := memberMessage(prop, t, member, dec, msg, raw, msg.Text)
-	if err := p.storeWithThreadIDs(tx, prop, t, m, msg, raw); err != nil {
+	if err := storeMessage(tx, m, msg, raw); err != nil {
 		return delivered{}, err
 	}
 	status := t.Status

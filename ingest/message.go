@@ -4,7 +4,6 @@ import (
 	"net/mail"
 	"strings"
 
-	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
 
@@ -26,17 +25,6 @@ func newMessage(msg *parsed, raw []byte) *ticket.Message {
 		})
 	}
 	return m
-}
-
-// storeMessage writes the attachment contents and the message with its raw
-// bytes.
-func storeMessage(tx *store.Tx, m *ticket.Message, msg *parsed, raw []byte) error {
-	for _, a := range msg.Attachments {
-		if err := tx.PutBlob(a.SHA256, a.Content); err != nil {
-			return err
-		}
-	}
-	return tx.InsertMessage(m, raw)
 }
 
 func addrList(l []*mail.Address) []string {

@@ -148,10 +148,7 @@ func (f *fillState) batch(tx *store.Tx, first, count int) error {
 		m := &ticket.Message{PropertyID: f.prop.ID, TicketID: f.t.ID, Direction: ticket.Inbound, Kind: ticket.KindEmail,
 			AuthorID: f.c.ID, AuthorEmail: f.c.Email, AuthorName: f.c.Name, MessageID: id, Subject: f.t.Subject, Text: body,
 			RawSHA256: hex.EncodeToString(sum[:]), RawSize: int64(len(raw)), ContentHash: hex.EncodeToString(sum[:]), Thread: "rule=new"}
-		if err := tx.InsertMessage(m, []byte(raw)); err != nil {
-			return err
-		}
-		if err := tx.AddThreadIDs(f.prop.ID, f.t.ID, store.ThreadInbound, id); err != nil {
+		if err := tx.StoreMessage(m, []byte(raw), nil, nil); err != nil {
 			return err
 		}
 	}
