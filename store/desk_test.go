@@ -321,20 +321,7 @@ func TestDeskQueriesUseIndexes(t *testing.T) {
 		case "aliases":
 			args = nil
 		}
-		rows, err := st.r.Query("EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, st, name, q, args...)
 		for _, step := range plan {
 			if strings.HasPrefix(step, "SCAN ") && !strings.HasPrefix(step, "SCAN (subquery") {
 				t.Errorf("%s scans a table: %s\n%s", name, step, strings.Join(plan, "\n"))

@@ -275,21 +275,7 @@ func explainList(t *testing.T, st *Store, ctx context.Context, f TicketFilter) [
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := st.r.Query("EXPLAIN QUERY PLAN "+q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, notused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	return plan
+	return queryPlan(t, st, "list", q, args...)
 }
 
 // TestListLargeFilters: filters keeping more than sortLimit tickets walk

@@ -39,20 +39,7 @@ func TestThreadLookupsUseIndexes(t *testing.T) {
 		"property by address": `SELECT id FROM properties WHERE id = (SELECT property_id FROM property_addresses WHERE address = 'a@b')`,
 	}
 	for name, q := range queries {
-		rows, err := st.r.Query("EXPLAIN QUERY PLAN " + q)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, st, name, q)
 		if strings.Contains(strings.Join(plan, " "), "INTEGER PRIMARY KEY (rowid<") {
 			t.Errorf("%s walks a table by rowid range:\n%s", name, strings.Join(plan, "\n"))
 		}
@@ -68,4 +55,28 @@ func TestThreadLookupsUseIndexes(t *testing.T) {
 			t.Errorf("thread lookup is not index-only:\n%s", strings.Join(plan, "\n"))
 		}
 	}
+}
+
+// queryPlan returns the steps of SQLite's plan for query q (EXPLAIN QUERY
+// PLAN), for the tests that check a query searches an index.
+func queryPlan(t *testing.T, st *Store, name, q string, args ...any) []string {
+	t.Helper()
+	rows, err := st.r.Query("EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return plan
 }

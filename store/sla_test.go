@@ -187,20 +187,7 @@ func TestSchedulerQueriesUseIndexes(t *testing.T) {
 		"clock":      {`SELECT used_ms FROM sla_clocks WHERE ticket_id = 1`, "INTEGER PRIMARY KEY"},
 		"policy":     {`SELECT policy FROM sla_policies WHERE property_id = 1`, "INTEGER PRIMARY KEY"},
 	} {
-		rows, err := st.r.Query("EXPLAIN QUERY PLAN " + q.query)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, st, name, q.query)
 		all := strings.Join(plan, "\n")
 		if strings.Contains(all, "SCAN ") || strings.Contains(all, "TEMP B-TREE") || !strings.Contains(all, q.index) {
 			t.Errorf("%s: want a search of %s without a scan or a sort:\n%s", name, q.index, all)
