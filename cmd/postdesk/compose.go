@@ -233,25 +233,9 @@ func topicAdd(ctx context.Context, e env) error {
 }
 
 func topicList(ctx context.Context, e env) error {
-	const syn = "topic list"
-	c, err := openDesk(ctx, e, "topic list", syn, false, nil)
-	if err != nil {
-		return err
-	}
-	defer c.st.Close()
-	if err := c.args(0, syn); err != nil {
-		return err
-	}
-	topics, err := c.st.PropertyTopics(ctx, c.prop.ID)
-	if err != nil {
-		return err
-	}
-	return c.print(e.stdout, nonNil(topics), func(w *tabwriter.Writer) {
-		fmt.Fprintln(w, "TOPIC")
-		for _, tp := range topics {
-			fmt.Fprintln(w, cell(tp.Name))
-		}
-	})
+	return listOf(ctx, e, "topic list", func(ctx context.Context, c *deskCmd) ([]store.Topic, error) {
+		return c.st.PropertyTopics(ctx, c.prop.ID)
+	}, "TOPIC", func(tp store.Topic) string { return cell(tp.Name) })
 }
 
 func templateAdd(ctx context.Context, e env) error {
@@ -291,24 +275,10 @@ func templateAdd(ctx context.Context, e env) error {
 }
 
 func templateList(ctx context.Context, e env) error {
-	const syn = "reply-template list"
-	c, err := openDesk(ctx, e, "reply-template list", syn, false, nil)
-	if err != nil {
-		return err
-	}
-	defer c.st.Close()
-	if err := c.args(0, syn); err != nil {
-		return err
-	}
-	list, err := c.st.PropertyReplyTemplates(ctx, c.prop.ID)
-	if err != nil {
-		return err
-	}
-	return c.print(e.stdout, nonNil(list), func(w *tabwriter.Writer) {
-		fmt.Fprintln(w, "NAME\tBY\tTEXT")
-		for _, r := range list {
-			first, _, _ := strings.Cut(r.Body, "\n")
-			fmt.Fprintf(w, "%s\t%s\t%s\n", r.Name, r.CreatedBy, cell(first))
-		}
+	return listOf(ctx, e, "reply-template list", func(ctx context.Context, c *deskCmd) ([]store.ReplyTemplate, error) {
+		return c.st.PropertyReplyTemplates(ctx, c.prop.ID)
+	}, "NAME\tBY\tTEXT", func(r store.ReplyTemplate) string {
+		first, _, _ := strings.Cut(r.Body, "\n")
+		return r.Name + "\t" + r.CreatedBy + "\t" + cell(first)
 	})
 }

@@ -106,3 +106,27 @@ func (c *deskCmd) printTicket(e env, t ticket.Ticket) error {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", t.Ref(), statusCell(t), t.Priority, cell(orDash(t.Assignee)), cell(t.Subject))
 	})
 }
+
+// listOf runs a command that lists one kind of a property's rows (topics,
+// saved replies, fields): it takes no arguments, loads the rows and prints
+// them as JSON, or as a table of header and one row line each.
+func listOf[T any](ctx context.Context, e env, name string, load func(context.Context, *deskCmd) ([]T, error), header string, row func(T) string) error {
+	c, err := openDesk(ctx, e, name, synopsisOf(name), false, nil)
+	if err != nil {
+		return err
+	}
+	defer c.st.Close()
+	if err := c.args(0, synopsisOf(name)); err != nil {
+		return err
+	}
+	rows, err := load(ctx, c)
+	if err != nil {
+		return err
+	}
+	return c.print(e.stdout, nonNil(rows), func(w *tabwriter.Writer) {
+		fmt.Fprintln(w, header)
+		for _, r := range rows {
+			fmt.Fprintln(w, row(r))
+		}
+	})
+}

@@ -46,23 +46,16 @@ func fieldAdd(ctx context.Context, e env) error {
 
 // fieldList lists the custom fields of a property.
 func fieldList(ctx context.Context, e env) error {
-	c, err := openDesk(ctx, e, "field list", synopsisOf("field list"), false, nil)
-	if err != nil {
-		return err
-	}
-	defer c.st.Close()
-	fields, err := c.st.Fields(ctx, c.prop.ID)
-	if err != nil {
-		return err
-	}
-	return printFields(c, e, nonNil(fields))
+	return listOf(ctx, e, "field list", func(ctx context.Context, c *deskCmd) ([]ticket.Field, error) {
+		return c.st.Fields(ctx, c.prop.ID)
+	}, "FOR\tNAME\tTYPE\tCHOICES", fieldRow)
 }
 
 func printFields(c *deskCmd, e env, fields []ticket.Field) error {
 	return c.print(e.stdout, fields, func(w *tabwriter.Writer) {
 		fmt.Fprintln(w, "FOR\tNAME\tTYPE\tCHOICES")
 		for _, f := range fields {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", f.For, cell(f.Name), f.Type, cell(orDash(strings.Join(f.Choices, ", "))))
+			fmt.Fprintln(w, fieldRow(f))
 		}
 	})
 }
@@ -92,4 +85,9 @@ func writeFields(w io.Writer, fields map[string]string) {
 		parts = append(parts, k+"="+fields[k])
 	}
 	fmt.Fprintf(w, "Fields: %s\n", cell(strings.Join(parts, "  ")))
+}
+
+// fieldRow is a field's line in a table of fields.
+func fieldRow(f ticket.Field) string {
+	return fmt.Sprintf("%s\t%s\t%s\t%s", f.For, cell(f.Name), f.Type, cell(orDash(strings.Join(f.Choices, ", "))))
 }
