@@ -84,8 +84,11 @@ func (d *Desk) EditContact(ctx context.Context, prop ticket.Property, a Actor, e
 
 func contactName(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if len(s) > maxContactName || strings.ContainsAny(s, "\r\n\x00") {
+	if len(s) > maxContactName {
 		return "", invalid("a name is one line of at most %d bytes", maxContactName)
+	}
+	if err := ticket.CheckName(s, false); err != nil { // the rule ticket create's --name follows
+		return "", invalid("name: %v", err)
 	}
 	return s, nil
 }

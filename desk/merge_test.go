@@ -288,6 +288,11 @@ func TestContactOps(t *testing.T) {
 	if err != nil || c.Name != name || c.Phone != phone {
 		t.Errorf("edit: %+v, %v", c, err)
 	}
+	for _, hostile := range []string{"Ann\x1b[2J", "Ann\a", "Ann\tSmith", "Ann\x00", "Ann \xff"} {
+		if _, err := f.d.EditContact(ctx, f.prop, f.agent, "ann@c.test", ContactEdit{Name: &hostile}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("edit with the name %q: %v, want ErrInvalid (as ticket create refuses it)", hostile, err)
+		}
+	}
 	bad := "call me"
 	if _, err := f.d.EditContact(ctx, f.prop, f.agent, "ann@c.test", ContactEdit{Phone: &bad}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("edit with a bad phone: %v", err)

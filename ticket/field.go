@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // FieldTarget says what a custom field describes.
@@ -90,8 +91,8 @@ func (f Field) Validate() error {
 		return fmt.Errorf("field %s: at most %d choices", f.Name, MaxChoices)
 	}
 	for i, c := range f.Choices {
-		if strings.TrimSpace(c) == "" || strings.ContainsAny(c, "\r\n") || len(c) > MaxFieldValue {
-			return fmt.Errorf("field %s: choice %q is empty, too long or has a line break", f.Name, c)
+		if strings.TrimSpace(c) == "" || !printableLine(c) || len(c) > MaxFieldValue {
+			return fmt.Errorf("field %s: choice %q is empty, too long or not one line of printable UTF-8", f.Name, c)
 		}
 		if slices.Contains(f.Choices[:i], c) {
 			return fmt.Errorf("field %s: choice %q given twice", f.Name, c)
@@ -110,8 +111,8 @@ func (f Field) Value(v string) (string, error) {
 	if v == "" {
 		return "", nil
 	}
-	if len(v) > MaxFieldValue || strings.ContainsAny(v, "\r\n\x00") {
-		return "", fmt.Errorf("field %s: a value is one line of at most %d bytes", f.Name, MaxFieldValue)
+	if len(v) > MaxFieldValue || !printableLine(v) {
+		return "", fmt.Errorf("field %s: a value is one line of printable UTF-8, at most %d bytes", f.Name, MaxFieldValue)
 	}
 	switch f.Type {
 	case FieldNumber:
@@ -135,4 +136,11 @@ func (f Field) Value(v string) (string, error) {
 		return "", fmt.Errorf("field %s: %q is not one of %s", f.Name, v, strings.Join(f.Choices, ", "))
 	}
 	return v, nil
+}
+
+// printableLine reports whether s is valid UTF-8 without control characters
+// (C0, DEL, C1: line breaks, tabs, NULs, terminal escapes), as CheckName
+// asks of names: a field's value is shown in lists, mail and, later, the web.
+func printableLine(s string) bool {
+	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
 }

@@ -28,6 +28,12 @@ func TestFieldValue(t *testing.T) {
 		{choice, "Bronze", "", true},
 		{choice, "", "", false}, // empty clears, whatever the type
 		{Field{Name: "n", Type: FieldNumber}, "   ", "", false},
+		{Field{Name: "n", Type: FieldText}, "red \x1b[31mALERT\x1b[0m", "", true}, // a terminal escape
+		{Field{Name: "n", Type: FieldText}, "bell\a", "", true},
+		{Field{Name: "n", Type: FieldText}, "tab\there", "", true},
+		{Field{Name: "n", Type: FieldText}, "\x85next line", "", true}, // NEL (C1)
+		{Field{Name: "n", Type: FieldText}, "bad \xff UTF-8", "", true},
+		{Field{Name: "n", Type: FieldText}, "Ünïcödé ok", "Ünïcödé ok", false},
 	}
 	for _, tt := range tests {
 		got, err := tt.f.Value(tt.in)
@@ -53,6 +59,9 @@ func TestFieldValidate(t *testing.T) {
 		{Field{Name: "plan", For: FieldForTicket, Type: FieldText, Choices: []string{"a"}}, false},
 		{Field{Name: "plan", For: FieldForTicket, Type: FieldChoice, Choices: []string{"a", "a"}}, false},
 		{Field{Name: "plan", For: FieldForTicket, Type: FieldChoice, Choices: []string{" "}}, false},
+		{Field{Name: "plan", For: FieldForTicket, Type: FieldChoice, Choices: []string{"gold\x1b[2J"}}, false},
+		{Field{Name: "plan", For: FieldForTicket, Type: FieldChoice, Choices: []string{"a\x00"}}, false},
+		{Field{Name: "plan", For: FieldForTicket, Type: FieldChoice, Choices: []string{"\xff"}}, false},
 	}
 	for _, tt := range tests {
 		if err := tt.f.Validate(); (err == nil) != tt.ok {
