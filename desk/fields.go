@@ -91,6 +91,9 @@ func (o *Op) Assign(t *ticket.Ticket, m ticket.Member, note string) error {
 	if m.PropertyID != o.Prop().ID {
 		return invalid("%s is not a member of %s", m.Email, o.Prop().Slug)
 	}
+	if note = strings.TrimSpace(note); len(note) > maxContactNote { // it goes into the log and a mail
+		return invalid("an assignment's note is at most %d bytes", maxContactNote)
+	}
 	if t.AssigneeID == m.ID {
 		return nil
 	}
@@ -99,7 +102,7 @@ func (o *Op) Assign(t *ticket.Ticket, m ticket.Member, note string) error {
 	}
 	t.AssigneeID, t.Assignee = m.ID, m.Email
 	detail := "assigned to " + m.Email
-	if note = strings.TrimSpace(note); note != "" {
+	if note != "" {
 		detail += ": " + note
 	}
 	if err := o.event(t, "assigned", detail); err != nil {

@@ -334,3 +334,25 @@ func TestContactOps(t *testing.T) {
 		t.Errorf("#2's requester is %s after the merge", tk.Requester)
 	}
 }
+
+// TestAssignNoteBounded: an assignment's note goes into the ticket's log
+// and the assignee's mail, so it is bounded as a contact's note is; the
+// refused assignment changes nothing.
+func TestAssignNoteBounded(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	n := f.open("ann@c.test", "one", 1)
+	bob := f.agent.Member
+	_, err := f.d.Do(ctx, f.prop, f.admin, n, func(o *Op, tk *ticket.Ticket) error {
+		return o.Assign(tk, bob, strings.Repeat("a", maxContactNote+1))
+	})
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("assign with a %d-byte note: %v, want ErrInvalid", maxContactNote+1, err)
+	}
+	tk, err := f.d.Do(ctx, f.prop, f.admin, n, func(o *Op, tk *ticket.Ticket) error {
+		return o.Assign(tk, bob, strings.Repeat("a", maxContactNote))
+	})
+	if err != nil || tk.Assignee != bob.Email {
+		t.Fatalf("assign with a note at the limit: %+v, %v", tk, err)
+	}
+}
