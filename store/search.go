@@ -19,22 +19,30 @@ const (
 )
 
 // A search reads at most the newest SearchWindow matching messages and
-// SearchContacts matching contacts (FTS5 gives matches newest first, by
-// rowid, and stops there): a word found in most mail ("não") costs what a
-// rare one costs, and lists the tickets of its newest matches. A person
-// who needs older ones adds a word.
+// SearchContacts matching contacts of the property searched (FTS5 gives
+// matches newest first, by rowid, and each is kept when its row is the
+// property's, found by primary key): a word found in most mail ("não")
+// costs what a rare one costs, and lists the tickets of its newest
+// matches. A person who needs older ones adds a word. The window is the
+// property's own, so another property's mail never pushes its matches out
+// (one property's traffic must not decide, or reveal itself in, what
+// another's search finds); matches of other properties are read past,
+// which costs a property whose words are common in a busier one.
 const (
 	SearchWindow   = 2000
 	SearchContacts = 500
 )
 
 // searchTerm is the WHERE term of a search: a ticket with one of the
-// newest SearchWindow matching messages, or whose requester's name or
-// address is one of the newest SearchContacts matches. Its two arguments
-// are the same FTS5 query.
-const searchTerm = `(t.id IN (SELECT m.ticket_id FROM messages m WHERE m.id IN
-		(SELECT rowid FROM message_fts WHERE message_fts MATCH ? ORDER BY rowid DESC LIMIT 2000))
-	OR t.requester_id IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ? ORDER BY rowid DESC LIMIT 500))`
+// property's newest SearchWindow matching messages, or whose requester's
+// name or address is one of the property's newest SearchContacts matches.
+// Its arguments are the FTS5 query and the property's id, twice. CROSS
+// JOIN keeps the index first, read in its rowid order (no sort), so LIMIT
+// stops the walk.
+const searchTerm = `(t.id IN (SELECT m.ticket_id FROM message_fts f CROSS JOIN messages m ON m.id = f.rowid
+		WHERE message_fts MATCH ? AND m.property_id = ? ORDER BY f.rowid DESC LIMIT 2000)
+	OR t.requester_id IN (SELECT c.id FROM contact_fts g CROSS JOIN contacts c ON c.id = g.rowid
+		WHERE contact_fts MATCH ? AND c.property_id = ? ORDER BY g.rowid DESC LIMIT 500))`
 
 // SearchQuery turns what a person typed into an FTS5 query that cannot be
 // a syntax error. Each whitespace-separated word is cut into tokens as the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/postdesk/postdesk/ticket"
@@ -239,5 +240,70 @@ func TestSearchWindow(t *testing.T) {
 	if len(seen) != SearchWindow || seen[first] || !seen[first+1] || !seen[first+SearchWindow] {
 		t.Errorf("%d tickets found (oldest %v, second %v, newest %v); want the newest %d",
 			len(seen), seen[first], seen[first+1], seen[first+SearchWindow], SearchWindow)
+	}
+}
+
+// TestSearchWindowPerProperty: the window of newest matches (SearchWindow
+// messages, SearchContacts contacts) is counted within the property
+// searched. Another property's newer mail with the same word, or its newer
+// contacts of the same name, must not push this property's matches out:
+// one property's traffic would otherwise decide what another's search
+// finds (and tell it that the other received such mail).
+func TestSearchWindowPerProperty(t *testing.T) {
+	st, p := openListFixture(t)
+	ctx := context.Background()
+	q, err := st.AddProperty(ctx, ticket.Property{Slug: "q", Name: "Q", Addresses: []string{"help@q.test"}, TagFormat: "[#%d]"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Update(ctx, func(tx *Tx) error {
+		if err := storeListTicket(tx, q.ID, listTicket{status: "closed", prio: "medium", requester: "flood@y.test",
+			subject: "invoice", body: "invoice", author: "Flood"}); err != nil {
+			return err
+		}
+		var tk ticket.Ticket
+		if err := tx.queryRow(`SELECT id FROM tickets WHERE property_id = ?`, q.ID).Scan(&tk.ID); err != nil {
+			return err
+		}
+		for i := range SearchWindow {
+			m := ticket.Message{PropertyID: q.ID, TicketID: tk.ID, Direction: ticket.Inbound, Kind: ticket.KindEmail,
+				AuthorEmail: "flood@y.test", MessageID: fmt.Sprintf("flood%d@y.test", i), Subject: "invoice", Text: "invoice"}
+			if err := tx.InsertMessage(&m, nil); err != nil {
+				return err
+			}
+		}
+		for i := range SearchContacts {
+			if _, err := tx.Contact(q.ID, fmt.Sprintf("zoe%d@y.test", i), "Zoe"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := strings.Join(explainList(t, st, ctx, TicketFilter{PropertyID: p.ID, Search: "nao", Sort: SortActivity}), "\n")
+	for _, walk := range []string{"SCAN f VIRTUAL TABLE INDEX 192:M4\nSEARCH m USING INTEGER PRIMARY KEY (rowid=?)",
+		"SCAN g VIRTUAL TABLE INDEX 192:M2\nSEARCH c USING INTEGER PRIMARY KEY (rowid=?)"} {
+		if !strings.Contains(plan, walk) { // the index first, newest first (192: no sort), each row by its key
+			t.Errorf("search plan lacks\n%s\nin\n%s", walk, plan)
+		}
+	}
+	for _, tt := range []struct {
+		search string
+		f      TicketFilter
+		want   []int64
+	}{
+		{search: "invoice", f: TicketFilter{Folder: "closed"}, want: []int64{4}},
+		{search: "zoe", want: []int64{7}},
+	} {
+		tt.f.PropertyID, tt.f.Search = p.ID, tt.search
+		page, err := st.ListTickets(ctx, tt.f)
+		if err != nil {
+			t.Fatalf("search %q: %v", tt.search, err)
+		}
+		if got := numbers(page.Tickets); !slices.Equal(got, tt.want) {
+			t.Errorf("search %q in p after q's newer matches: %v, want %v", tt.search, got, tt.want)
+		}
 	}
 }
