@@ -44,7 +44,7 @@ func newComposeFixture(t *testing.T) *composeFixture {
 		role ticket.Role
 	}{{&f.alice, "alice@acme.test", "Alice Liddell", ticket.RoleAgent}, {&f.bob, "bob@acme.test", "Bob", ticket.RoleAgent},
 		{&f.carol, "carol.admin@acme.test", "", ticket.RoleAdmin}} {
-		if *m.to, err = st.AddMember(ctx, "acme", ticket.Member{Email: m.addr, Name: m.name, Role: m.role}); err != nil {
+		if *m.to, err = st.AddMember(ctx, "acme", ticket.Member{Email: m.addr, Name: m.name, Role: m.role}, "test"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -25,7 +25,10 @@ func (d *Desk) AddField(ctx context.Context, prop ticket.Property, a Actor, f ti
 		if errors.Is(err, store.ErrFieldExists) {
 			return invalid("%s already has a %s field %q", prop.Slug, f.For, f.Name)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return o.audit("field added", fmt.Sprintf("%s field %q (%s)", f.For, f.Name, f.Type))
 	})
 	return f, err
 }

@@ -120,6 +120,12 @@ func (o *Op) event(t *ticket.Ticket, kind, detail string) error {
 	return o.Tx.AddEvent(t.ID, kind, o.Actor.String(), detail)
 }
 
+// audit records a change to the property outside its tickets, by the
+// operation's actor, in its audit log (a ticket's changes are its events).
+func (o *Op) audit(action, detail string) error {
+	return o.Tx.Audit(o.Prop().ID, o.Actor.String(), action, detail)
+}
+
 // Do runs fn as actor on ticket number n of prop in one transaction and
 // returns the ticket as fn left it. Mail the operation queued is sent once
 // the transaction is committed.

@@ -39,7 +39,7 @@ func newTeamFixture(t *testing.T) *teamFixture {
 		t.Fatal(err)
 	}
 	for _, m := range []ticket.Member{{Email: "ann@p.test", Role: ticket.RoleAdmin}, {Email: "bob@p.test", Role: ticket.RoleAgent}, {Email: "cat@p.test", Role: ticket.RoleAgent}} {
-		if m, err = st.AddMember(ctx, "p", m); err != nil {
+		if m, err = st.AddMember(ctx, "p", m, "test"); err != nil {
 			t.Fatal(err)
 		}
 		f.members[strings.TrimSuffix(m.Email, "@p.test")] = m

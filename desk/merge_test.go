@@ -41,7 +41,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	for _, m := range []ticket.Member{{Email: "alice@acme.test", Name: "Alice", Role: ticket.RoleAdmin}, {Email: "bob@acme.test", Name: "Bob", Role: ticket.RoleAgent}} {
-		m, err := st.AddMember(ctx, "acme", m)
+		m, err := st.AddMember(ctx, "acme", m, "test")
 		if err != nil {
 			t.Fatal(err)
 		}

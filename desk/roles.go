@@ -80,7 +80,10 @@ func (d *Desk) SetMember(ctx context.Context, prop ticket.Property, a Actor, ema
 			m.Role = *ch.Role
 		}
 		out = m
-		return o.Tx.UpdateMember(m)
+		if err := o.Tx.UpdateMember(m); err != nil {
+			return err
+		}
+		return o.audit("member changed", fmt.Sprintf("%s: role %s, available %v, capacity %d", m.Email, m.Role, m.Available, m.Capacity))
 	})
 	if err == nil {
 		d.log.Info("member changed", "property", prop.Slug, "member", out.Email, "by", a.String(),
@@ -110,7 +113,12 @@ func (d *Desk) SetAssignOnAnswer(ctx context.Context, prop ticket.Property, a Ac
 	if err := a.admin("change the property's settings"); err != nil {
 		return err
 	}
-	err := d.Run(ctx, prop, a, func(o *Op) error { return o.Tx.SetAssignOnAnswer(prop.ID, on) })
+	err := d.Run(ctx, prop, a, func(o *Op) error {
+		if err := o.Tx.SetAssignOnAnswer(prop.ID, on); err != nil {
+			return err
+		}
+		return o.audit("property changed", fmt.Sprintf("assign-on-answer %v", on))
+	})
 	if err == nil {
 		d.log.Info("property changed", "property", prop.Slug, "assign_on_answer", on, "by", a.String())
 	}

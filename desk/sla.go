@@ -42,7 +42,12 @@ func (d *Desk) SetSLAPolicy(ctx context.Context, prop ticket.Property, a Actor, 
 	if err := p.Validate(); err != nil {
 		return invalid("%v", err)
 	}
-	return d.Run(ctx, prop, a, func(o *Op) error { return o.Tx.SetSLAPolicy(prop.ID, p, a.String()) })
+	return d.Run(ctx, prop, a, func(o *Op) error {
+		if err := o.Tx.SetSLAPolicy(prop.ID, p, a.String()); err != nil {
+			return err
+		}
+		return o.audit("SLA policy set", "")
+	})
 }
 
 // SLAPolicy returns the property's policy; found is false when it has none.

@@ -59,7 +59,7 @@ func newSLADesk(t *testing.T, p sla.Policy) *slaDesk {
 	if d.prop, err = d.st.AddProperty(ctx, ticket.Property{Slug: "acme", Name: "Acme", Addresses: []string{"support@acme.test"}, TagFormat: "[#%d]"}); err != nil {
 		t.Fatal(err)
 	}
-	if d.alice, err = d.st.AddMember(ctx, "acme", ticket.Member{Email: "alice@acme.test", Name: "Alice", Role: ticket.RoleAdmin}); err != nil {
+	if d.alice, err = d.st.AddMember(ctx, "acme", ticket.Member{Email: "alice@acme.test", Name: "Alice", Role: ticket.RoleAdmin}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	err = d.st.Update(ctx, func(tx *store.Tx) error {
@@ -360,7 +360,7 @@ func TestImportStartsNoClocks(t *testing.T) {
 // refused whole.
 func TestSLAPolicyAdminsOnly(t *testing.T) {
 	d := newSLADesk(t, policy24x7())
-	bob, err := d.st.AddMember(context.Background(), "acme", ticket.Member{Email: "bob@acme.test", Name: "Bob", Role: ticket.RoleAgent})
+	bob, err := d.st.AddMember(context.Background(), "acme", ticket.Member{Email: "bob@acme.test", Name: "Bob", Role: ticket.RoleAgent}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,7 +99,10 @@ func (o *Op) AddReplyTemplate(name, body string) (store.ReplyTemplate, error) {
 		return store.ReplyTemplate{}, err
 	}
 	r := store.ReplyTemplate{PropertyID: o.Prop().ID, Name: name, Body: body, CreatedBy: o.Actor.String()}
-	return r, o.Tx.AddReplyTemplate(&r)
+	if err := o.Tx.AddReplyTemplate(&r); err != nil {
+		return r, err
+	}
+	return r, o.audit("saved reply added", name)
 }
 
 // RenderTemplate fills in the property's saved reply of this name for an

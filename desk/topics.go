@@ -36,7 +36,11 @@ func (o *Op) AddTopic(name string) (store.Topic, error) {
 	if err != nil {
 		return store.Topic{}, err
 	}
-	return o.Tx.AddTopic(o.Prop().ID, name)
+	tp, err := o.Tx.AddTopic(o.Prop().ID, name)
+	if err != nil {
+		return tp, err
+	}
+	return tp, o.audit("topic added", name)
 }
 
 // FindTopic returns the property's topic of this name, or an ErrNotFound

@@ -102,7 +102,7 @@ func BenchmarkImport(b *testing.B) {
 func TestImportHistory(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.st.AddMember(ctx, "acme", ticket.Member{Email: "alice@acme.test", Name: "Alice", Role: ticket.RoleAgent}); err != nil {
+	if _, err := f.st.AddMember(ctx, "acme", ticket.Member{Email: "alice@acme.test", Name: "Alice", Role: ticket.RoleAgent}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	mbox := "From bob@example.com Thu Mar  2 10:00:00 2023\n" +

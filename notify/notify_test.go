@@ -96,7 +96,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddMember(ctx, "acme", ticket.Member{Email: "alice@acme.test", Name: "Alice", Role: ticket.RoleAgent}); err != nil {
+	if _, err := st.AddMember(ctx, "acme", ticket.Member{Email: "alice@acme.test", Name: "Alice", Role: ticket.RoleAgent}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{st: st, keys: keys, prop: prop, clock: c}

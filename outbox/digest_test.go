@@ -36,8 +36,8 @@ func TestDigestFoldsNotices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice, _ := st.AddMember(ctx, "acme", ticket.Member{Email: "alice@acme.test", Name: "Alice", Role: ticket.RoleAgent})
-	bob, _ := st.AddMember(ctx, "acme", ticket.Member{Email: "bob@acme.test", Name: "Bob", Role: ticket.RoleAgent})
+	alice, _ := st.AddMember(ctx, "acme", ticket.Member{Email: "alice@acme.test", Name: "Alice", Role: ticket.RoleAgent}, "test")
+	bob, _ := st.AddMember(ctx, "acme", ticket.Member{Email: "bob@acme.test", Name: "Bob", Role: ticket.RoleAgent}, "test")
 	notice := func(m ticket.Member, subject string) {
 		t.Helper()
 		err := st.Update(ctx, func(tx *store.Tx) error {

@@ -126,8 +126,9 @@ func (s *Store) propertyAddresses(ctx context.Context, id int64) ([]string, erro
 }
 
 // AddDepartment creates a department of the property with the given members
-// (by email). Making it the default takes that role from the previous one.
-func (s *Store) AddDepartment(ctx context.Context, slug string, d ticket.Department) (ticket.Department, error) {
+// (by email), and records who did (by) in the property's audit log. Making
+// it the default takes that role from the previous one.
+func (s *Store) AddDepartment(ctx context.Context, slug string, d ticket.Department, by string) (ticket.Department, error) {
 	p, err := s.Property(ctx, slug)
 	if err != nil {
 		return d, fmt.Errorf("add department: %w", err)
@@ -164,7 +165,7 @@ func (s *Store) AddDepartment(ctx context.Context, slug string, d ticket.Departm
 				return fmt.Errorf("member %s: %w", email, ErrNotFound)
 			}
 		}
-		return nil
+		return tx.Audit(p.ID, by, "department added", fmt.Sprintf("%s (default: %v, members: %s)", d.Name, d.IsDefault, strings.Join(d.Members, ", ")))
 	})
 	if err != nil {
 		return d, fmt.Errorf("add department: %w", err)

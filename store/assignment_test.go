@@ -31,7 +31,7 @@ func newRotation(t *testing.T) *rotationFixture {
 	}
 	f.prop = p
 	for _, n := range []string{"a", "b", "c", "d"} {
-		m, err := f.st.AddMember(ctx, "p", ticket.Member{Email: n + "@x.test", Name: n, Role: ticket.RoleAgent})
+		m, err := f.st.AddMember(ctx, "p", ticket.Member{Email: n + "@x.test", Name: n, Role: ticket.RoleAgent}, "test")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -78,7 +78,7 @@ func addOtherProperty(t *testing.T, st *Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddMember(ctx, "q", ticket.Member{Email: "eve@q.test", Name: "Eve", Role: ticket.RoleAgent}); err != nil {
+	if _, err := st.AddMember(ctx, "q", ticket.Member{Email: "eve@q.test", Name: "Eve", Role: ticket.RoleAgent}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	err = st.Update(ctx, func(tx *Tx) error {

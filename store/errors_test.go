@@ -71,10 +71,10 @@ func TestAddValidates(t *testing.T) {
 	if _, err := st.AddProperty(ctx, ticket.Property{Slug: "p", Name: "P", Addresses: []string{"p@x.test"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddMember(ctx, "p", ticket.Member{Email: "notanemail", Role: ticket.RoleAgent}); err == nil {
+	if _, err := st.AddMember(ctx, "p", ticket.Member{Email: "notanemail", Role: ticket.RoleAgent}, "test"); err == nil {
 		t.Error("AddMember accepted notanemail")
 	}
-	if _, err := st.AddDepartment(ctx, "p", ticket.Department{Name: strings.Repeat("d", 10000)}); err == nil {
+	if _, err := st.AddDepartment(ctx, "p", ticket.Department{Name: strings.Repeat("d", 10000)}, "test"); err == nil {
 		t.Error("AddDepartment accepted a 10 KB name")
 	}
 }

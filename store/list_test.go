@@ -52,11 +52,11 @@ func openListFixture(t *testing.T) (*Store, ticket.Property) {
 		t.Fatal(err)
 	}
 	for _, m := range []string{"alice@p.test", "bob@p.test"} {
-		if _, err := st.AddMember(ctx, "p", ticket.Member{Email: m, Name: m[:3], Role: ticket.RoleAgent}); err != nil {
+		if _, err := st.AddMember(ctx, "p", ticket.Member{Email: m, Name: m[:3], Role: ticket.RoleAgent}, "test"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := st.AddDepartment(ctx, "p", ticket.Department{Name: "Sales"}); err != nil {
+	if _, err := st.AddDepartment(ctx, "p", ticket.Department{Name: "Sales"}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	err = st.Update(ctx, func(tx *Tx) error {

@@ -20,8 +20,9 @@ func scanMember(r scanner) (ticket.Member, error) {
 }
 
 // AddMember adds an agent or admin to the property with the given slug, and
-// to the property's default department.
-func (s *Store) AddMember(ctx context.Context, slug string, m ticket.Member) (ticket.Member, error) {
+// to the property's default department, and records who did (by) in the
+// property's audit log.
+func (s *Store) AddMember(ctx context.Context, slug string, m ticket.Member, by string) (ticket.Member, error) {
 	p, err := s.Property(ctx, slug)
 	if err != nil {
 		return m, fmt.Errorf("add member: %w", err)
@@ -45,7 +46,10 @@ func (s *Store) AddMember(ctx context.Context, slug string, m ticket.Member) (ti
 		}
 		_, err = tx.exec(`INSERT INTO department_members (department_id, member_id)
 			SELECT id, ? FROM departments WHERE property_id = ? AND is_default = 1`, m.ID, p.ID)
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.Audit(p.ID, by, "member added", fmt.Sprintf("%s (%s, %s)", m.Email, m.Name, m.Role))
 	})
 	s.cache.clear()
 	if err != nil {

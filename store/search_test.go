@@ -114,7 +114,7 @@ func TestSearchBackfill(t *testing.T) {
 	if _, err := st.w.Exec(`INSERT INTO topics (property_id, name, created_at) VALUES (?, 'billing', 0)`, p.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddDepartment(ctx, "p", ticket.Department{Name: "Sales"}); err != nil {
+	if _, err := st.AddDepartment(ctx, "p", ticket.Department{Name: "Sales"}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	err = st.Update(ctx, func(tx *Tx) error {

@@ -81,12 +81,12 @@ func fillDesk(ctx context.Context, st *store.Store, p ticket.Property) (deskRows
 	var d deskRows
 	for i := 1; i <= 20; i++ {
 		m := ticket.Member{Email: fmt.Sprintf("fill%d@agents.test", i), Name: fmt.Sprintf("Agent %d", i), Role: ticket.RoleAgent}
-		if _, err := st.AddMember(ctx, p.Slug, m); err != nil && !errors.Is(err, store.ErrExists) {
+		if _, err := st.AddMember(ctx, p.Slug, m, "postdesk-load"); err != nil && !errors.Is(err, store.ErrExists) {
 			return d, err
 		}
 	}
 	for i := 1; i <= 5; i++ {
-		if _, err := st.AddDepartment(ctx, p.Slug, ticket.Department{Name: fmt.Sprintf("Fill %d", i)}); err != nil && !errors.Is(err, store.ErrExists) {
+		if _, err := st.AddDepartment(ctx, p.Slug, ticket.Department{Name: fmt.Sprintf("Fill %d", i)}, "postdesk-load"); err != nil && !errors.Is(err, store.ErrExists) {
 			return d, err
 		}
 	}

@@ -82,7 +82,7 @@ func outboundRun(ctx context.Context, args []string, out io.Writer) error {
 
 // queueCopies queues n copies of one customer message to one member.
 func queueCopies(ctx context.Context, st *store.Store, keys *threading.Keys, prop ticket.Property, n int) error {
-	member, err := st.AddMember(ctx, prop.Slug, ticket.Member{Email: fmt.Sprintf("agent%d@acme.test", time.Now().UnixNano()), Name: "Agent", Role: ticket.RoleAgent})
+	member, err := st.AddMember(ctx, prop.Slug, ticket.Member{Email: fmt.Sprintf("agent%d@acme.test", time.Now().UnixNano()), Name: "Agent", Role: ticket.RoleAgent}, "postdesk-load")
 	if err != nil {
 		return err
 	}

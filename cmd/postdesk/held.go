@@ -125,7 +125,7 @@ func heldAction(pos []string, as string, e env) (int64, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	by, err := actor(as, e)
+	by, err := actorName(as, e)
 	return id, by, err
 }
 
@@ -147,9 +147,9 @@ func heldID(pos []string) (int64, error) {
 	return id, nil
 }
 
-// actor is who the record names: --as, checked to be an address, or the
+// actorName is who the record names: --as, checked to be an address, or the
 // operating system user.
-func actor(as string, e env) (string, error) {
+func actorName(as string, e env) (string, error) {
 	if as != "" {
 		a, err := mail.ParseAddress(as)
 		if err != nil {

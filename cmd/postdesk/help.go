@@ -60,6 +60,7 @@ func helps() map[string]help {
 		"contact field":       {"contact field ADDR NAME VALUE --as EMAIL", "set a contact's custom field (an empty VALUE clears it)"},
 		"topic add":           {"topic add NAME --as ADMIN-EMAIL", "add a topic to the property's list (admins)"},
 		"topic list":          {"topic list [--property SLUG] [--json]", "list the property's topics"},
+		"audit list":          {"audit list [--limit N] [--property SLUG] [--json]", "who changed the property (members, departments, topics, saved replies, fields, SLA, settings), newest first"},
 		"reply-template add":  {"reply-template add NAME --as EMAIL (--text T | --file F)", "save a reply, with placeholders such as {{customer.first_name}}"},
 		"reply-template list": {"reply-template list [--property SLUG] [--json]", "list the saved replies"},
 		"sla set":             {"sla set --as ADMIN --first-response PRIORITY=DURATION... --resolution PRIORITY=DURATION... [--hours SPEC --time-zone ZONE [--holiday DATE]...] [--warn-share 0.8]", "set the property's service levels: targets per priority, business hours (admins)"},

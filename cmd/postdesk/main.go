@@ -42,6 +42,7 @@ Usage:
   postdesk contact show|edit|note|merge  a contact's timeline; change, annotate or merge contacts
   postdesk contact field ADDR NAME VALUE set a custom field of a contact
   postdesk sla set|show                  a property's service levels: targets per priority, business hours
+  postdesk audit list                    who changed the property outside its tickets, newest first
   postdesk message raw ID                print a message exactly as received
   postdesk held list                     mail accepted but not posted (forged, looping, over limits)
   postdesk held show|release|discard ID  read held mail, run it through postdesk again, or keep it out
@@ -129,6 +130,7 @@ func commands() map[string]command {
 		"contact field":       contactField,
 		"topic add":           topicAdd,
 		"topic list":          topicList,
+		"audit list":          auditList,
 		"reply-template add":  templateAdd,
 		"reply-template list": templateList,
 		"sla set":             slaSet,

@@ -86,18 +86,29 @@ func propertySet(ctx context.Context, e env) error {
 }
 
 // teamManager checks that --as (empty: nobody named) may add members and
-// departments to p (desk.Desk.ManageTeam).
-func teamManager(ctx context.Context, e env, a *admin, p ticket.Property, as, what string) error {
+// departments to p (desk.Desk.ManageTeam), and returns who acts, as the
+// audit log records her.
+func teamManager(ctx context.Context, e env, a *admin, p ticket.Property, as, what string) (string, error) {
 	var actor desk.Actor
 	if as = strings.TrimSpace(as); as != "" {
 		m, found, err := a.st.CachedMember(ctx, p, as)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if !found {
-			return fmt.Errorf("--as %s: not a member of %s", as, p.Slug)
+			return "", fmt.Errorf("--as %s: not a member of %s", as, p.Slug)
 		}
 		actor = desk.AsMember(m)
 	}
-	return desk.New(desk.Options{Store: a.st, Now: e.now}).ManageTeam(ctx, p, actor, what)
+	if err := desk.New(desk.Options{Store: a.st, Now: e.now}).ManageTeam(ctx, p, actor, what); err != nil {
+		return "", err
+	}
+	if actor.Kind == "" { // the property has no admin yet: the system user sets it up
+		who, err := actorName("", e)
+		if err != nil {
+			return "", err
+		}
+		return desk.AsSystem("team setup by " + who).String(), nil
+	}
+	return actor.String(), nil
 }

@@ -1,0 +1,57 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// TestAuditLogPerProperty: a property's audit log lists its own entries,
+// newest first, at most the limit asked, by an indexed search.
+func TestAuditLogPerProperty(t *testing.T) {
+	st := openTest(t)
+	ctx := context.Background()
+	var props []ticket.Property
+	for _, slug := range []string{"a", "b"} {
+		p, err := st.AddProperty(ctx, ticket.Property{Slug: slug, Name: slug, Addresses: []string{slug + "@x.test"}, TagFormat: "[#%d]"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		props = append(props, p)
+	}
+	if _, err := st.AddMember(ctx, "a", ticket.Member{Email: "ann@a.test", Name: "Ann", Role: ticket.RoleAdmin}, "root"); err != nil {
+		t.Fatal(err)
+	}
+	err := st.Update(ctx, func(tx *Tx) error {
+		for _, what := range []string{"one", "two", "three"} {
+			if err := tx.Audit(props[0].ID, "ann@a.test", "topic added", what); err != nil {
+				return err
+			}
+		}
+		return tx.Audit(props[1].ID, "bob@b.test", "topic added", "other")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := st.AuditLog(ctx, props[0].ID, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range log {
+		got = append(got, e.Actor+" "+e.Action+" "+e.Detail)
+	}
+	want := "ann@a.test topic added three|ann@a.test topic added two|ann@a.test topic added one"
+	if strings.Join(got, "|") != want {
+		t.Errorf("audit log of a, limit 3:\n%s\nwant\n%s", strings.Join(got, "|"), want)
+	}
+	if all, _ := st.AuditLog(ctx, props[0].ID, 10); len(all) != 4 || all[3].Actor != "root" || all[3].Action != "member added" {
+		t.Errorf("the member added is not the oldest entry of a: %+v", all)
+	}
+	plan := strings.Join(queryPlan(t, st, "audit", `SELECT id FROM audit WHERE property_id = 1 ORDER BY id DESC LIMIT 3`), "\n")
+	if strings.Contains(plan, "SCAN audit") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("the audit log is not read by its index:\n%s", plan)
+	}
+}
