@@ -32,8 +32,25 @@ func (o *Op) SetPriority(t *ticket.Ticket, p ticket.Priority) error {
 	return o.recalcClocks(t, old)
 }
 
-// maxTagLen bounds a tag, in bytes.
-const maxTagLen = 64
+// maxTagLen bounds a tag, in bytes; MaxTags the tags of one ticket.
+const (
+	maxTagLen = 64
+	MaxTags   = 50
+)
+
+// TagsFit checks that adding tags to t keeps it within MaxTags.
+func TagsFit(t ticket.Ticket, tags []string) error {
+	n := len(t.Tags)
+	for _, tag := range tags {
+		if !slices.Contains(t.Tags, tag) {
+			n++
+		}
+	}
+	if n > MaxTags {
+		return invalid("%s would have %d tags; a ticket has at most %d", t.Ref(), n, MaxTags)
+	}
+	return nil
+}
 
 // ParseTag validates a tag: one word of letters, digits, '-', '_', '.' or
 // '/', lower-cased.
@@ -57,6 +74,9 @@ func (o *Op) AddTag(t *ticket.Ticket, tag string) error {
 	}
 	tag, err := ParseTag(tag)
 	if err != nil || slices.Contains(t.Tags, tag) {
+		return err
+	}
+	if err := TagsFit(*t, []string{tag}); err != nil {
 		return err
 	}
 	t.Tags = append(t.Tags, tag)

@@ -85,6 +85,9 @@ func planCommands(cmds []command, t ticket.Ticket, me ticket.Member, find member
 			problems = append(problems, fmt.Sprintf("%s: %v", c.line, err))
 		}
 	}
+	if err := desk.TagsFit(t, p.tags); err != nil && len(problems) == 0 {
+		problems = append(problems, err.Error())
+	}
 	if len(problems) > 0 {
 		return plan{}, fmt.Errorf("%s", strings.Join(problems, "\n"))
 	}

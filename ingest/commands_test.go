@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"github.com/postdesk/postdesk/desk"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,26 @@ func TestTrimReply(t *testing.T) {
 		if got := trimReply(tt.in); got != tt.want {
 			t.Errorf("%s: trimReply = %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestTagsPerTicketBounded: #tag commands that would take a ticket past
+// desk.MaxTags fail at planning (the reply is kept as a note), never the
+// delivery.
+func TestTagsPerTicketBounded(t *testing.T) {
+	me := ticket.Member{ID: 1, Email: "alice@acme.test"}
+	find := func(string) (ticket.Member, bool, error) { return ticket.Member{}, false, nil }
+	full := ticket.Ticket{Number: 1, Status: ticket.StatusOpen}
+	for i := range desk.MaxTags {
+		full.Tags = append(full.Tags, fmt.Sprintf("t%d", i))
+	}
+	cmds, _ := splitCommands("#tag t3\n#tag one-more\nbody")
+	if _, err := planCommands(cmds, full, me, find, nil); err == nil || !strings.Contains(err.Error(), "at most") {
+		t.Errorf("a tag past the limit: %v, want refused", err)
+	}
+	cmds, _ = splitCommands("#tag t3\nbody") // one it has: no change
+	if _, err := planCommands(cmds, full, me, find, nil); err != nil {
+		t.Errorf("a tag the ticket has: %v", err)
 	}
 }
 
