@@ -102,6 +102,11 @@ type Op struct {
 	// nobody on purpose, so neither round-robin (route) nor an answer in
 	// it (assignOnAnswer) gives it to someone.
 	handedOff bool
+	// Sender is the address the mail behind the operation came from (its
+	// From, else the envelope sender), when a mail causes it. Reply-To
+	// may name anyone, so rules that judge who wrote (spam senders) read
+	// Sender, never the requester it names.
+	Sender string
 }
 
 // NewOp returns an Op in tx for actor on prop, with a queue that sends.
