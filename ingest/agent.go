@@ -94,7 +94,9 @@ func (p *Pipeline) noticeReply(tx *store.Tx, prop ticket.Property, env envelope,
 			env.member, ownMember = &members[0], true
 		}
 	}
-	t, found, err := tx.TicketByID(prop.ID, tok.TicketID)
+	// A notice about a ticket merged since answers for the ticket it went
+	// into, as any mail naming the merged ticket does (followMerges).
+	t, found, err := (&followMerges{Tx: tx}).TicketByID(prop.ID, tok.TicketID)
 	if err != nil {
 		return delivered{}, err
 	}
@@ -184,7 +186,7 @@ func (p *Pipeline) memberAutoReply(tx *store.Tx, prop ticket.Property, env envel
 		row.RcptID != env.member.ID || row.TicketID == 0 {
 		return delivered{}, false, nil
 	}
-	t, found, err := tx.TicketByID(prop.ID, row.TicketID)
+	t, found, err := (&followMerges{Tx: tx}).TicketByID(prop.ID, row.TicketID)
 	if err != nil || !found {
 		return delivered{}, false, err
 	}

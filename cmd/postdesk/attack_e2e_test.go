@@ -47,3 +47,83 @@ func TestSpamMarksTheSender(t *testing.T) {
 		}
 	}
 }
+
+// TestMergedTicketKeepsStrangersOut: after zoe's #1 is merged into yann's
+// #2, a stranger naming #1 by its subject tag or by the Message-ID of
+// zoe's mail (unsigned) joins neither ticket: threading follows the merge
+// and applies #2's participant rules, so both open a new ticket.
+func TestMergedTicketKeepsStrangersOut(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	srv := startServer(t, data)
+	mustSend(t, srv.addr, "zoe@customer.test", []string{"support@acme.test"},
+		customerMail("zoe@customer.test", "support@acme.test", "Invoice is wrong", "z-1@customer.test", "", "The total is off."))
+	mustSend(t, srv.addr, "yann@customer.test", []string{"support@acme.test"},
+		customerMail("yann@customer.test", "support@acme.test", "Invoice 2041", "y-1@customer.test", "", "Same invoice."))
+	deskTicket(t, data, "ticket", "merge", "1", "2", "--as", "alice@acme.test")
+	for i, extra := range []struct{ subject, headers string }{
+		{"Re: [#1] Invoice is wrong", ""},
+		{"Re: Invoice is wrong", "In-Reply-To: <z-1@customer.test>\r\nReferences: <z-1@customer.test>\r\n"},
+	} {
+		body := fmt.Sprint("mallory's mail ", i)
+		mustSend(t, srv.addr, "mallory@evil.test", []string{"support@acme.test"},
+			customerMail("mallory@evil.test", "support@acme.test", extra.subject, fmt.Sprintf("m-%d@evil.test", i), extra.headers, body))
+		if _, in := hasMessage(showTicket(t, data, 2), body); in {
+			t.Errorf("%q (%s) joined #2, whose participants mallory is not one of", body, extra.subject)
+		}
+		if v := showTicket(t, data, 3+i); v.Ticket.Requester != "mallory@evil.test" {
+			t.Errorf("#%d's requester %q, want mallory's own new ticket", 3+i, v.Ticket.Requester)
+		}
+	}
+}
+
+// TestOppositeMergesMakeNoLoop: "merge 1 into 2" and "merge 2 into 1" run
+// at once, from two processes; one wins, the other is refused, and no
+// ticket ends merged into one that is merged itself.
+func TestOppositeMergesMakeNoLoop(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	srv := startServer(t, data)
+	for i := range 2 {
+		mustSend(t, srv.addr, "zoe@customer.test", []string{"support@acme.test"},
+			customerMail("zoe@customer.test", "support@acme.test", fmt.Sprint("matter ", i), fmt.Sprintf("o-%d@customer.test", i), "", "Text."))
+	}
+	errs := make(chan error, 2)
+	for _, args := range [][2]string{{"1", "2"}, {"2", "1"}} {
+		go func() {
+			_, err := cliErr(data, "ticket", "merge", args[0], args[1], "--as", "alice@acme.test")
+			errs <- err
+		}()
+	}
+	failed := 0
+	for range 2 {
+		if err := <-errs; err != nil {
+			failed++
+		}
+	}
+	one, two := showTicket(t, data, 1), showTicket(t, data, 2)
+	if failed != 1 || (one.Ticket.MergedInto != 0) == (two.Ticket.MergedInto != 0) {
+		t.Errorf("opposite merges: %d failed; #1 merged into %d, #2 merged into %d; want exactly one merge",
+			failed, one.Ticket.MergedInto, two.Ticket.MergedInto)
+	}
+	cli(t, data, "check")
+}
+
+// TestNoticeReplyFollowsMerge: bob's reply to a mention notice about #1,
+// sent after #1 was merged into #2, is a note on #2, where the
+// conversation went, not on the merged #1 that no list shows.
+func TestNoticeReplyFollowsMerge(t *testing.T) {
+	data, srv, relay := composeSetup(t)
+	mustSend(t, srv.addr, "zoe@customer.test", []string{"support@acme.test"}, deskMail)
+	mustSend(t, srv.addr, "zoe@customer.test", []string{"support@acme.test"},
+		customerMail("zoe@customer.test", "support@acme.test", "Invoice 2041", "n-2@customer.test", "", "Again."))
+	cli(t, data, "ticket", "note", "1", "--as", "alice@acme.test", "--message", "@bob can you call her?")
+	notice := waitMail(t, relay, "bob@acme.test", "Mentioned:")
+	deskTicket(t, data, "ticket", "merge", "1", "2", "--as", "alice@acme.test")
+	rcpt, raw := replyFrom(t, notice, "Bob Stone <bob@acme.test>", "Called her, all sorted.")
+	mustSend(t, srv.addr, "bob@acme.test", []string{rcpt}, string(raw))
+	m, ok := hasMessage(showTicket(t, data, 2), "all sorted")
+	if !ok || m.Kind != ticket.KindNote {
+		t.Errorf("bob's reply to the notice about merged #1: on #2 %v (kind %q), want a note on #2", ok, m.Kind)
+	}
+}
