@@ -232,6 +232,12 @@ func (p *Pipeline) postAsMember(tx *store.Tx, prop ticket.Property, member ticke
 	if cmdErr == nil {
 		cmdErr = pl.checkWake(tx.Now())
 	}
+	if cmdErr == nil && !pl.note {
+		// What `ticket reply` refuses: answering a deleted ticket (only
+		// admins undelete) or one in Spam (it would mail the spammer and
+		// leave the folder, the sender still marked).
+		cmdErr = desk.Movable(t, "answer")
+	}
 	if cmdErr == nil {
 		problem, err := p.answerLimits(tx, t, pl)
 		if err != nil {

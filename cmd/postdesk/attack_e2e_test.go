@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/postdesk/postdesk/internal/smtptest"
 	"github.com/postdesk/postdesk/ticket"
@@ -125,5 +126,45 @@ func TestNoticeReplyFollowsMerge(t *testing.T) {
 	m, ok := hasMessage(showTicket(t, data, 2), "all sorted")
 	if !ok || m.Kind != ticket.KindNote {
 		t.Errorf("bob's reply to the notice about merged #1: on #2 %v (kind %q), want a note on #2", ok, m.Kind)
+	}
+}
+
+// TestAgentMailCannotAnswerDeletedOrSpam: an agent's reply by mail to a
+// ticket an admin deleted, or one marked as spam, does what `ticket reply`
+// refuses to do on the desk: nothing. It is kept as an internal note,
+// nothing goes to the customer, the ticket stays deleted (only admins
+// undelete) or in Spam, and the agent is told why.
+func TestAgentMailCannotAnswerDeletedOrSpam(t *testing.T) {
+	data := t.TempDir()
+	withAdmin(t, data)
+	relay := smtptest.Start(t)
+	srv := startServer(t, data, "--relay", relay.URL())
+	const zoe, spammer = "zoe@customer.test", "deals@spam.test"
+	mustSend(t, srv.addr, zoe, []string{"support@acme.test"}, firstMail(zoe, "old matter"))
+	copy1 := waitMail(t, relay, "alice@acme.test", "old matter")
+	mustSend(t, srv.addr, spammer, []string{"support@acme.test"}, firstMail(spammer, "cheap pills"))
+	copy2 := waitMail(t, relay, "alice@acme.test", "cheap pills")
+	deskTicket(t, data, "ticket", "delete", "1", "--as", "boss@acme.test")
+	deskTicket(t, data, "ticket", "spam", "2", "--as", "alice@acme.test")
+	acks := len(relay.To(zoe)) + len(relay.To(spammer))
+
+	for i, c := range []struct {
+		copy smtptest.Mail
+		want ticket.Status
+	}{{copy1, ticket.StatusDeleted}, {copy2, ticket.StatusSpam}} {
+		body := fmt.Sprint("Here is your answer ", i)
+		rcpt, raw := replyFrom(t, c.copy, "Alice <alice@acme.test>", body)
+		mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(raw))
+		v := acmeTicket(t, data, 1+i)
+		m, ok := hasMessage(v, body)
+		if v.Ticket.Status != c.want || !ok || m.Kind != ticket.KindNote {
+			t.Errorf("alice's reply to #%d (%s): now %s, stored %v as %q; want %s, kept as a note",
+				1+i, c.want, v.Ticket.Status, ok, m.Kind, c.want)
+		}
+	}
+	waitMail(t, relay, "alice@acme.test", "Not sent")
+	settle(t, relay, time.Second, 15*time.Second)
+	if n := len(relay.To(zoe)) + len(relay.To(spammer)); n != acks {
+		t.Errorf("the customers got %d mails after the replies, want none", n-acks)
 	}
 }
