@@ -305,7 +305,8 @@ func (p *Pipeline) newTicket(tx *store.Tx, prop ticket.Property, env envelope, r
 		why = linked.why
 	}
 	_, author := people(msg, env.from)
-	o := &desk.Op{Tx: tx, Queue: p.queue(tx, prop, env), Actor: desk.AsContact(requester), Sender: author.Address}
+	o := &desk.Op{Tx: tx, Queue: p.queue(tx, prop, env), Actor: desk.AsContact(requester),
+		Sender: author.Address, Automatic: msg.Automatic}
 	return t, o.Open(&t, requester, why)
 }
 

@@ -168,3 +168,21 @@ func TestAgentMailCannotAnswerDeletedOrSpam(t *testing.T) {
 		t.Errorf("the customers got %d mails after the replies, want none", n-acks)
 	}
 }
+
+// TestAutomaticMailIsNotRouted: a stranger's automatic mail (RFC 3834
+// Auto-Submitted) that opens a ticket is not given to an agent by
+// round-robin: nobody asked anything, and each would take a place of her
+// capacity, so a flood of them would leave a real customer's ticket with
+// nobody. The real customer's ticket goes to alice.
+func TestAutomaticMailIsNotRouted(t *testing.T) {
+	data := t.TempDir()
+	withAdmin(t, data)
+	cli(t, data, "member", "set", "alice@acme.test", "--capacity", "1", "--as", "boss@acme.test")
+	srv := startServer(t, data)
+	auto := strings.Replace(firstMail("robot@stranger.test", "Out of office"), "\r\nTo: ", "\r\nAuto-Submitted: auto-replied\r\nTo: ", 1)
+	mustSend(t, srv.addr, "robot@stranger.test", []string{"support@acme.test"}, auto)
+	mustSend(t, srv.addr, "zoe@customer.test", []string{"support@acme.test"}, firstMail("zoe@customer.test", "my order"))
+	if a, z := acmeTicket(t, data, 1).Ticket.Assignee, acmeTicket(t, data, 2).Ticket.Assignee; a != "" || z != "alice@acme.test" {
+		t.Errorf("the automatic mail's #1 went to %q, the customer's #2 to %q; want nobody and alice", a, z)
+	}
+}
