@@ -186,3 +186,25 @@ func TestAutomaticMailIsNotRouted(t *testing.T) {
 		t.Errorf("the automatic mail's #1 went to %q, the customer's #2 to %q; want nobody and alice", a, z)
 	}
 }
+
+// TestMentionsOnlyFromMembersNotes: a customer's mail naming @alice and
+// @bob, and alice's out-of-office (Auto-Submitted) through her reply
+// address naming @bob, notify nobody: only a member's own note mentions.
+func TestMentionsOnlyFromMembersNotes(t *testing.T) {
+	data, srv, relay := composeSetup(t)
+	mustSend(t, srv.addr, "zoe@customer.test", []string{"support@acme.test"},
+		customerMail("zoe@customer.test", "support@acme.test", "Hello @alice", "men-1@customer.test", "", "@alice @bob @carol please look."))
+	copy1 := waitMail(t, relay, "alice@acme.test", "Hello")
+	rcpt, raw := replyFrom(t, copy1, "Alice <alice@acme.test>", "I am away; ask @bob or @carol.")
+	ooo := strings.Replace(string(raw), "\r\nTo: ", "\r\nAuto-Submitted: auto-replied\r\nTo: ", 1)
+	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, ooo)
+	if m, ok := hasMessage(showTicket(t, data, 1), "I am away"); !ok || m.Kind != ticket.KindNote {
+		t.Fatalf("alice's out-of-office on #1: %v, kind %q; want a note", ok, m.Kind)
+	}
+	settle(t, relay, time.Second, 15*time.Second)
+	for _, m := range []string{"alice@acme.test", "bob@acme.test", "carol@acme.test"} {
+		if got := mailsWith(relay, m, "Mentioned:"); len(got) != 0 {
+			t.Errorf("%s got %d mention notices", m, len(got))
+		}
+	}
+}
