@@ -6,9 +6,10 @@ import (
 )
 
 // MarkSpam puts t in the Spam folder and marks the address its mail came
-// from (spamAddress: its base address, outbox.BaseAddress) as a spam
-// sender of the property: later mail from it that would open a ticket
-// opens it as spam (see Open). Nothing is sent to anyone.
+// from (spamAddress: its base address, outbox.BaseAddress; none when
+// Reply-To named another) as a spam sender of the property: later mail
+// from it that would open a ticket opens it as spam (see Open). Nothing is
+// sent to anyone.
 func (o *Op) MarkSpam(t *ticket.Ticket) error {
 	if err := o.Actor.team("mark a ticket as spam"); err != nil {
 		return err
@@ -27,6 +28,10 @@ func (o *Op) MarkSpam(t *ticket.Ticket) error {
 	addr, err := o.spamAddress(t)
 	if err != nil {
 		return err
+	}
+	if addr == "" {
+		return o.event(t, "spam-sender", "no sender marked: the mail named its requester in Reply-To, "+
+			"so its From may be a contact form's or a forger's")
 	}
 	if err := o.Tx.MarkSpamSender(o.Prop().ID, addr, o.Actor.String()); err != nil {
 		return err
@@ -47,7 +52,7 @@ func (o *Op) UnmarkSpam(t *ticket.Ticket) error {
 		return err
 	}
 	addr, err := o.spamAddress(t)
-	if err != nil {
+	if err != nil || addr == "" {
 		return err
 	}
 	if err := o.Tx.UnmarkSpamSender(o.Prop().ID, addr); err != nil {
@@ -56,18 +61,21 @@ func (o *Op) UnmarkSpam(t *ticket.Ticket) error {
 	return o.event(t, "spam-sender", addr+" no longer marked as a spam sender")
 }
 
-// spamAddress is the base address a spam mark on t names: the From of
-// the first mail its requester wrote, not the requester herself, whom
-// Reply-To may have named (a forger naming an innocent customer there
-// must not get her marked, and a spammer must not escape the mark by
-// naming another); the requester for a ticket she never wrote to.
+// spamAddress is the base address a spam mark on t names, or "" for none:
+// the From of the first mail its requester wrote, when that From is hers
+// (her address or one merged into her contact). A mail whose Reply-To
+// named someone else marks nobody: its Reply-To may name an innocent
+// customer (a forger's), and its From may be a contact form's, which every
+// customer's mail shares. A ticket she never wrote to (opened by hand)
+// marks her address.
 func (o *Op) spamAddress(t *ticket.Ticket) (string, error) {
 	from, found, err := o.Tx.RequesterSender(*t)
-	if err != nil {
-		return "", err
+	if err != nil || !found {
+		return outbox.BaseAddress(t.Requester), err
 	}
-	if !found {
-		from = t.Requester
+	c, found, err := o.Tx.ContactByEmail(o.Prop().ID, from)
+	if err != nil || !found || (c.ID != t.RequesterID && c.MergedInto != t.RequesterID) {
+		return "", err
 	}
 	return outbox.BaseAddress(from), nil
 }

@@ -17,36 +17,49 @@ func mailWithReplyTo(from, replyTo, subject string) string {
 }
 
 // TestSpamMarksTheSender: marking a ticket as spam marks the address its
-// mail came from (From), never the Reply-To it named: a forger naming an
-// innocent customer in Reply-To cannot get her mail sent to Spam, and a
-// marked spammer cannot escape the mark by naming another Reply-To.
+// mail came from (From), never the Reply-To it named. A forger naming an
+// innocent customer in Reply-To cannot get her mail sent to Spam; a marked
+// spammer cannot escape the mark by naming a Reply-To, nor by +detail,
+// letter case or a trailing dot; and spam through a contact form (its own
+// From, the customer in Reply-To) does not send every later form mail to
+// Spam.
 func TestSpamMarksTheSender(t *testing.T) {
 	data := t.TempDir()
 	setupAcme(t, data)
 	relay := smtptest.Start(t)
 	srv := startServer(t, data, "--relay", relay.URL())
-	const spammer, victim = "deals@spam.test", "carol@customer.test"
-	mustSend(t, srv.addr, spammer, []string{"support@acme.test"}, mailWithReplyTo(spammer, victim, "cheap pills"))
-	relay.WaitFor(t, "alice@acme.test", 1)
-	if tk := deskTicket(t, data, "ticket", "spam", "1", "--as", "alice@acme.test"); tk.Status != ticket.StatusSpam {
-		t.Fatalf("after ticket spam: %s", tk.Status)
-	}
-	mustSend(t, srv.addr, victim, []string{"support@acme.test"}, firstMail(victim, "my order"))
-	if v := acmeTicket(t, data, 2); v.Ticket.Status != ticket.StatusOpen {
-		t.Errorf("the customer named in the forger's Reply-To wrote #2: %s, want open (only the sender is marked)", v.Ticket.Status)
-	}
-	for i, replyTo := range []string{"someone@else.test", "Deals+x@Spam.Test."} {
-		mustSend(t, srv.addr, spammer, []string{"support@acme.test"}, mailWithReplyTo(spammer, replyTo, fmt.Sprint("offer ", i)))
-		if v := acmeTicket(t, data, 3+i); v.Ticket.Status != ticket.StatusSpam {
-			t.Errorf("the spammer's mail with Reply-To %s opened #%d %s, want spam", replyTo, 3+i, v.Ticket.Status)
+	const spammer, victim, form = "deals@spam.test", "carol@customer.test", "form@acme-site.test"
+	n := 0
+	open := func(from, mail string, want ticket.Status, why string) {
+		t.Helper()
+		n++
+		mustSend(t, srv.addr, from, []string{"support@acme.test"}, mail)
+		if v := acmeTicket(t, data, n); v.Ticket.Status != want {
+			t.Errorf("%s: #%d %s, want %s", why, n, v.Ticket.Status, want)
 		}
+	}
+	spam := func() {
+		t.Helper()
+		if tk := deskTicket(t, data, "ticket", "spam", fmt.Sprint(n), "--as", "alice@acme.test"); tk.Status != ticket.StatusSpam {
+			t.Fatalf("after ticket spam %d: %s", n, tk.Status)
+		}
+	}
+	open(spammer, mailWithReplyTo(spammer, victim, "cheap pills"), ticket.StatusOpen, "the forger's mail naming carol in Reply-To")
+	spam()
+	open(victim, firstMail(victim, "my order"), ticket.StatusOpen, "carol's own mail after the forger's was marked")
+
+	open(spammer, firstMail(spammer, "more pills"), ticket.StatusOpen, "the spammer's own mail")
+	spam()
+	for i, replyTo := range []string{"someone@else.test", victim} {
+		open(spammer, mailWithReplyTo(spammer, replyTo, fmt.Sprint("offer ", i)), ticket.StatusSpam, "the marked spammer naming Reply-To "+replyTo)
 	}
 	for i, from := range []string{"Deals+more@SPAM.test", "deals@spam.test."} {
-		mustSend(t, srv.addr, spammer, []string{"support@acme.test"}, firstMail(from, fmt.Sprint("again ", i)))
-		if v := acmeTicket(t, data, 5+i); v.Ticket.Status != ticket.StatusSpam {
-			t.Errorf("the spammer's mail from %s opened #%d %s, want spam", from, 5+i, v.Ticket.Status)
-		}
+		open(spammer, firstMail(from, fmt.Sprint("again ", i)), ticket.StatusSpam, "the marked spammer writing as "+from)
 	}
+
+	open(form, mailWithReplyTo(form, "bot@spam.test", "form: pills"), ticket.StatusOpen, "spam through the contact form")
+	spam()
+	open(form, mailWithReplyTo(form, "dora@customer.test", "form: my order"), ticket.StatusOpen, "dora's mail through the contact form")
 }
 
 // TestMergedTicketKeepsStrangersOut: after zoe's #1 is merged into yann's
