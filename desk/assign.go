@@ -17,10 +17,11 @@ var OpenWork = []ticket.Status{ticket.StatusOpen, ticket.StatusAnswered, ticket.
 // department by round-robin (store.Tx.NextInRotation: available, below
 // capacity, after the one given the last ticket), and moves the rotation
 // on in the same transaction. With nobody eligible the ticket stays with
-// its department, whose members get the copies. Imported history, spam and
-// a ticket opened by hand as unassigned on purpose are not routed.
+// its department, whose members get the copies. Imported history, spam,
+// a ticket opened by automatic mail (o.Automatic) and a ticket opened by
+// hand as unassigned on purpose are not routed.
 func (o *Op) route(t *ticket.Ticket) error {
-	if o.Queue.Silent || o.handedOff || t.AssigneeID != 0 || t.DepartmentID == 0 || t.Status == ticket.StatusSpam {
+	if o.Queue.Silent || o.handedOff || o.Automatic || t.AssigneeID != 0 || t.DepartmentID == 0 || t.Status == ticket.StatusSpam {
 		return nil
 	}
 	m, found, err := o.Tx.NextInRotation(t.DepartmentID, OpenWork)

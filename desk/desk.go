@@ -102,6 +102,16 @@ type Op struct {
 	// nobody on purpose, so neither round-robin (route) nor an answer in
 	// it (assignOnAnswer) gives it to someone.
 	handedOff bool
+	// Sender is the address the mail behind the operation came from (its
+	// From, else the envelope sender), when a mail causes it. Reply-To
+	// may name anyone, so rules that judge who wrote (spam senders) read
+	// Sender, never the requester it names.
+	Sender string
+	// Automatic: the mail behind the operation is automatic (RFC 3834
+	// §5: an out-of-office, a notification). A ticket it opens is not
+	// routed (route): nobody asked anything, and it would take a place of
+	// an agent's capacity from a customer.
+	Automatic bool
 }
 
 // NewOp returns an Op in tx for actor on prop, with a queue that sends.

@@ -40,9 +40,14 @@ func (o *Op) SetStatus(t *ticket.Ticket, s ticket.Status, why string) error {
 	return o.statusClocks(t, from)
 }
 
-// Answered marks t answered: an agent's answer went to the customer.
+// Answered marks t answered: an agent's answer went to the customer. A
+// deleted, spam or merged ticket is not answered (Movable): answering
+// would undelete it, which only admins do, or take it out of Spam.
 func (o *Op) Answered(t *ticket.Ticket) error {
 	if err := o.Actor.team("answer"); err != nil {
+		return err
+	}
+	if err := Movable(*t, "answer"); err != nil {
 		return err
 	}
 	if err := o.firstResponse(t); err != nil {

@@ -94,7 +94,9 @@ func (p *Pipeline) noticeReply(tx *store.Tx, prop ticket.Property, env envelope,
 			env.member, ownMember = &members[0], true
 		}
 	}
-	t, found, err := tx.TicketByID(prop.ID, tok.TicketID)
+	// A notice about a ticket merged since answers for the ticket it went
+	// into, as any mail naming the merged ticket does (followMerges).
+	t, found, err := (&followMerges{Tx: tx}).TicketByID(prop.ID, tok.TicketID)
 	if err != nil {
 		return delivered{}, err
 	}
@@ -184,7 +186,7 @@ func (p *Pipeline) memberAutoReply(tx *store.Tx, prop ticket.Property, env envel
 		row.RcptID != env.member.ID || row.TicketID == 0 {
 		return delivered{}, false, nil
 	}
-	t, found, err := tx.TicketByID(prop.ID, row.TicketID)
+	t, found, err := (&followMerges{Tx: tx}).TicketByID(prop.ID, row.TicketID)
 	if err != nil || !found {
 		return delivered{}, false, err
 	}
@@ -229,6 +231,12 @@ func (p *Pipeline) postAsMember(tx *store.Tx, prop ticket.Property, member ticke
 	}
 	if cmdErr == nil {
 		cmdErr = pl.checkWake(tx.Now())
+	}
+	if cmdErr == nil && !pl.note {
+		// What `ticket reply` refuses: answering a deleted ticket (only
+		// admins undelete) or one in Spam (it would mail the spammer and
+		// leave the folder, the sender still marked).
+		cmdErr = desk.Movable(t, "answer")
 	}
 	if cmdErr == nil {
 		problem, err := p.answerLimits(tx, t, pl)

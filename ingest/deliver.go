@@ -304,7 +304,9 @@ func (p *Pipeline) newTicket(tx *store.Tx, prop ticket.Property, env envelope, r
 	if linked.id != 0 {
 		why = linked.why
 	}
-	o := &desk.Op{Tx: tx, Queue: p.queue(tx, prop, env), Actor: desk.AsContact(requester)}
+	_, author := people(msg, env.from)
+	o := &desk.Op{Tx: tx, Queue: p.queue(tx, prop, env), Actor: desk.AsContact(requester),
+		Sender: author.Address, Automatic: msg.Automatic}
 	return t, o.Open(&t, requester, why)
 }
 

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -125,6 +127,24 @@ func (tx *Tx) UnmarkSpamSender(propertyID int64, addr string) error {
 		return fmt.Errorf("unmark spam sender: %w", err)
 	}
 	return nil
+}
+
+// RequesterSender returns the From address of the first mail the
+// requester of a ticket wrote to it (inbound, authored by her contact), or
+// false when she wrote none (a ticket opened by hand). Her contact is
+// named by Reply-To when the mail had one, so this is the address the mail
+// really came from; the spam rules mark and screen it, never Reply-To.
+func (tx *Tx) RequesterSender(t ticket.Ticket) (string, bool, error) {
+	var addr string
+	err := tx.queryRow(`SELECT author_email FROM messages WHERE ticket_id = ? AND direction = 'inbound' AND author_id = ?
+		ORDER BY id LIMIT 1`, t.ID, t.RequesterID).Scan(&addr)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("requester's sender: %w", err)
+	}
+	return addr, true, nil
 }
 
 // IsSpamSender reports whether a base address is a spam sender of a property.
