@@ -133,7 +133,13 @@ func (s *Store) rollback(tx *sql.Tx) {
 	}
 }
 
+// commit indexes for search what the transaction inserted, and commits.
 func (s *Store) commit(tx *sql.Tx, errs []error) []error {
+	if err := flushSearch(tx); err != nil {
+		s.rollback(tx)
+		s.log.Error("search index failed", "jobs", len(errs), "err", err)
+		return fill(errs, err)
+	}
 	if err := tx.Commit(); err != nil {
 		s.log.Error("commit failed", "jobs", len(errs), "err", err)
 		return fill(errs, fmt.Errorf("commit: %w", err))

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"fmt"
 	"strings"
 	"unicode"
@@ -10,7 +11,10 @@ import (
 // the unicode61 tokenizer and remove_diacritics 2, so that words match
 // whatever their case and accents: "nao" finds "não", "CAFE" finds "Café".
 // The indexes (message_fts, contact_fts) are external-content tables kept
-// by triggers in the transaction that writes the row (migration 0022).
+// in the transaction that writes the row: an insert queues the row in
+// fts_pending and flushSearch indexes the queue right before the commit
+// (migration 0024: one FTS5 flush a transaction, not one a statement);
+// updates and deletes of indexed rows change the index by trigger.
 
 // Search limits: a query is a few words typed by a person.
 const (
@@ -92,4 +96,23 @@ func SearchQuery(s string) (string, error) {
 // which remove_diacritics then drops).
 func tokenRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)
+}
+
+// flushSearch indexes the messages and contacts inserted in this
+// transaction (queued in fts_pending by their insert triggers), then
+// empties the queue. The store calls it right before each commit.
+func flushSearch(tx *sql.Tx) error {
+	for _, q := range []string{
+		`INSERT INTO message_fts(rowid, subject, text_body, author_name, author_email)
+			SELECT m.id, m.subject, m.text_body, m.author_name, m.author_email
+			FROM fts_pending p JOIN messages m ON m.id = p.id WHERE p.kind = 'm'`,
+		`INSERT INTO contact_fts(rowid, name, email)
+			SELECT c.id, c.name, c.email FROM fts_pending p JOIN contacts c ON c.id = p.id WHERE p.kind = 'c'`,
+		`DELETE FROM fts_pending`,
+	} {
+		if _, err := tx.Exec(q); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+	}
+	return nil
 }

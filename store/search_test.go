@@ -98,6 +98,66 @@ func TestSearchIndexedInTheTransaction(t *testing.T) {
 	}
 }
 
+// TestSearchQueuedRowsChangedBeforeCommit: rows inserted and then changed
+// or deleted in one transaction are indexed as they are at its end (the
+// index is written at commit, migration 0024), and the index stays
+// consistent with its content tables (FTS5's integrity-check), also after
+// a transaction that failed.
+func TestSearchQueuedRowsChangedBeforeCommit(t *testing.T) {
+	st, p := openListFixture(t)
+	ctx := context.Background()
+	err := st.Update(ctx, func(tx *Tx) error {
+		c, err := tx.Contact(p.ID, "quinn@x.test", "Quinn Early")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(`UPDATE contacts SET name = 'Quinn Later' WHERE id = ?`, c.ID); err != nil {
+			return err
+		}
+		gone := ticket.Message{PropertyID: p.ID, TicketID: 8, Direction: ticket.Inbound, Kind: ticket.KindEmail,
+			AuthorEmail: "dee@x.test", MessageID: "gone@x.test", Subject: "Re: Hello", Text: "ephemeral words"}
+		if err := tx.InsertMessage(&gone, nil); err != nil {
+			return err
+		}
+		_, err = tx.exec(`DELETE FROM messages WHERE id = ?`, gone.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := errors.New("fails after writing")
+	if err := st.Update(ctx, func(tx *Tx) error {
+		if _, err := tx.Contact(p.ID, "rolled@x.test", "Rolled Back"); err != nil {
+			return err
+		}
+		return failed
+	}); !errors.Is(err, failed) {
+		t.Fatalf("failing transaction: %v", err)
+	}
+	for _, q := range []string{"later", "early", "ephemeral", "rolled"} {
+		var n int
+		if err := st.r.QueryRow(`SELECT COUNT(*) FROM contact_fts WHERE contact_fts MATCH ?`, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		var m int
+		if err := st.r.QueryRow(`SELECT COUNT(*) FROM message_fts WHERE message_fts MATCH ?`, q).Scan(&m); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]int{"later": 1}[q]; n+m != want {
+			t.Errorf("%q: %d contacts and %d messages in the index, want %d", q, n, m, want)
+		}
+	}
+	for _, table := range []string{"message_fts", "contact_fts"} {
+		if _, err := st.w.Exec(`INSERT INTO ` + table + `(` + table + `) VALUES ('integrity-check')`); err != nil {
+			t.Errorf("%s: %v", table, err)
+		}
+	}
+	var pending int
+	if err := st.r.QueryRow(`SELECT COUNT(*) FROM fts_pending`).Scan(&pending); err != nil || pending != 0 {
+		t.Errorf("%d rows left queued (%v)", pending, err)
+	}
+}
+
 // TestSearchBackfill: a database that had mail and tags before migration
 // 0022 finds them after it.
 func TestSearchBackfill(t *testing.T) {
