@@ -5,7 +5,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
 
@@ -240,7 +239,7 @@ func (o *Op) firstMessage(t *ticket.Ticket, requester ticket.Contact, n NewTicke
 	if err := o.SetStatus(t, ticket.StatusAnswered, "first message mailed by "+o.Actor.String()); err != nil {
 		return *t, m, err
 	}
-	if err := o.Queue.ToContact(store.OutReply, *t, m.ID, requester); err != nil {
+	if err := o.Queue.ToContact(ticket.OutReply, *t, m.ID, requester); err != nil {
 		return *t, m, err
 	}
 	return *t, m, o.Queue.Copies(*t, m.ID, o.Actor.Member.ID)

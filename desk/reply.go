@@ -186,7 +186,7 @@ func (o *Op) Post(t *ticket.Ticket, m *ticket.Message) error {
 		if other.ID == m.AuthorID {
 			continue
 		}
-		if err := o.Queue.ToMember(store.OutCopy, *t, m.ID, other); err != nil {
+		if err := o.Queue.ToMember(ticket.OutCopy, *t, m.ID, other); err != nil {
 			return err
 		}
 	}
@@ -201,7 +201,7 @@ func (o *Op) Post(t *ticket.Ticket, m *ticket.Message) error {
 		return err
 	}
 	for _, c := range contacts {
-		if err := o.Queue.ToContact(store.OutReply, *t, m.ID, c); err != nil {
+		if err := o.Queue.ToContact(ticket.OutReply, *t, m.ID, c); err != nil {
 			return err
 		}
 	}

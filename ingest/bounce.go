@@ -147,8 +147,8 @@ func (p *Pipeline) recordBounce(tx *store.Tx, prop ticket.Property, env envelope
 // recipient. A delivery status notification must name the recipient in a
 // Final-Recipient or Original-Recipient field (RFC 3464 §2.3.1-2); any
 // other bounce must mention the recipient's address, or no address at all.
-func describeBounce(prop ticket.Property, msg *parsed, raw []byte, row store.OutboxRow, linked bool) *store.Bounce {
-	b := &store.Bounce{Kind: "other"}
+func describeBounce(prop ticket.Property, msg *parsed, raw []byte, row store.OutboxRow, linked bool) *ticket.Bounce {
+	b := &ticket.Bounce{Kind: "other"}
 	if linked {
 		b.Recipient = row.Rcpt
 	}
@@ -199,7 +199,7 @@ func namesNoOne(prop ticket.Property, msg *parsed, raw []byte) bool {
 // Action: failed with a 5.X.X status (RFC 3463), or a recognised failure
 // notice that is not a delay warning. Abuse reports, read receipts, delays
 // and successes are not failures.
-func permanentFailure(b *store.Bounce, msg *parsed, envFrom string) bool {
+func permanentFailure(b *ticket.Bounce, msg *parsed, envFrom string) bool {
 	switch b.Kind {
 	case "dsn":
 		return b.Action == "failed" && permanentStatus.MatchString(b.Status)
@@ -210,7 +210,7 @@ func permanentFailure(b *store.Bounce, msg *parsed, envFrom string) bool {
 }
 
 // unverifiedBounce logs an unverified bounce on its ticket, and nothing else.
-func unverifiedBounce(tx *store.Tx, b *store.Bounce, row store.OutboxRow, linked bool) error {
+func unverifiedBounce(tx *store.Tx, b *ticket.Bounce, row store.OutboxRow, linked bool) error {
 	if b.TicketID == 0 {
 		return nil
 	}
@@ -226,7 +226,7 @@ func unverifiedBounce(tx *store.Tx, b *store.Bounce, row store.OutboxRow, linked
 // is permanent, fails the row, suppresses its recipient (an event on the
 // ticket) and tells the team, unless the row was itself a notice
 // (outbox.Queue.TellFailure).
-func (p *Pipeline) verifiedBounce(tx *store.Tx, prop ticket.Property, b *store.Bounce, row store.OutboxRow, permanent bool, count *int) error {
+func (p *Pipeline) verifiedBounce(tx *store.Tx, prop ticket.Property, b *ticket.Bounce, row store.OutboxRow, permanent bool, count *int) error {
 	detail := bounceDetail(b)
 	if b.TicketID != 0 {
 		if err := tx.AddEvent(b.TicketID, "bounce", row.Rcpt, "delivery report: "+detail); err != nil {
@@ -239,7 +239,7 @@ func (p *Pipeline) verifiedBounce(tx *store.Tx, prop ticket.Property, b *store.B
 	if err := tx.FailOutbox(row.ID, "bounced: "+detail); err != nil {
 		return err
 	}
-	added, err := tx.Suppress(store.Suppression{PropertyID: prop.ID, Address: row.Rcpt, Reason: "bounced: " + detail,
+	added, err := tx.Suppress(ticket.Suppression{PropertyID: prop.ID, Address: row.Rcpt, Reason: "bounced: " + detail,
 		TicketID: b.TicketID, BounceID: b.ID})
 	if err != nil || b.TicketID == 0 {
 		return err
@@ -259,7 +259,7 @@ func (p *Pipeline) verifiedBounce(tx *store.Tx, prop ticket.Property, b *store.B
 			"(postdesk suppression clear "+row.Rcpt+").")
 }
 
-func bounceDetail(b *store.Bounce) string {
+func bounceDetail(b *ticket.Bounce) string {
 	d := strings.TrimSpace(b.Kind + " " + b.Action + " " + b.Status + " " + b.Diagnostic)
 	if b.Recipient != "" {
 		d = b.Recipient + ": " + d

@@ -14,7 +14,7 @@ import (
 // release marks a delivery as the release of held mail: the rule that held
 // it (its reason) lets it pass this time.
 type release struct {
-	held         store.HeldMail
+	held         ticket.HeldMail
 	by           string
 	withCommands bool // a member's mail may apply its command lines
 }
@@ -99,7 +99,7 @@ func (p *Pipeline) holdQuietly(tx *store.Tx, prop ticket.Property, env envelope,
 	if err := tx.PutBlob(msg.RawSHA256, raw); err != nil {
 		return delivered{}, err
 	}
-	h := &store.HeldMail{PropertyID: prop.ID, Reason: reason, Sender: sender, Subject: msg.Subject,
+	h := &ticket.HeldMail{PropertyID: prop.ID, Reason: reason, Sender: sender, Subject: msg.Subject,
 		RawSHA256: msg.RawSHA256, EnvFrom: env.from, EnvTo: env.to}
 	if err := tx.HoldMail(h); err != nil {
 		return delivered{}, err
@@ -130,7 +130,7 @@ func (p *Pipeline) quiet(prop ticket.Property, env envelope, msg *parsed) string
 		return "automatic mail (" + msg.AutoReason + ")"
 	case p.isNotice(prop, msg):
 		return "our notice came back"
-	case env.bounced != nil && env.bounced.Kind == store.OutNotice:
+	case env.bounced != nil && env.bounced.Kind == ticket.OutNotice:
 		return "mail to the bounce address of a notice"
 	}
 	if _, ok := p.noticeToken(prop, threadInput(prop, env, msg)); ok {
@@ -159,7 +159,7 @@ type ReleaseOptions struct {
 // it lets it pass this time; the mail is marked released by opts.By, and
 // the ticket it reaches records who released it. Everything commits
 // together, or nothing does.
-func (p *Pipeline) Release(ctx context.Context, prop ticket.Property, h store.HeldMail, opts ReleaseOptions) (ticketNumber int64, err error) {
+func (p *Pipeline) Release(ctx context.Context, prop ticket.Property, h ticket.HeldMail, opts ReleaseOptions) (ticketNumber int64, err error) {
 	by := opts.By
 	raw, err := p.store.Blob(ctx, h.RawSHA256)
 	if err != nil {
@@ -193,7 +193,7 @@ func (p *Pipeline) Release(ctx context.Context, prop ticket.Property, h store.He
 		if res.heldID != 0 {
 			return fmt.Errorf("%w (%s)", ErrHeldAgain, res.thread)
 		}
-		if err := tx.ResolveHeld(prop.ID, h.ID, store.HeldReleased, by); err != nil {
+		if err := tx.ResolveHeld(prop.ID, h.ID, ticket.HeldReleased, by); err != nil {
 			return err
 		}
 		ticketNumber = res.ticket
@@ -210,7 +210,7 @@ func (p *Pipeline) Release(ctx context.Context, prop ticket.Property, h store.He
 }
 
 // recordRelease logs the release on the ticket the mail reached.
-func (p *Pipeline) recordRelease(tx *store.Tx, prop ticket.Property, h store.HeldMail, by string, number int64) error {
+func (p *Pipeline) recordRelease(tx *store.Tx, prop ticket.Property, h ticket.HeldMail, by string, number int64) error {
 	if number == 0 {
 		return nil
 	}

@@ -59,7 +59,7 @@ func TestCopyAttachmentsBounded(t *testing.T) {
 		w := New(Options{Store: f.st, Keys: f.keys, InstanceID: "test", Now: f.clock.now})
 		copies := 0
 		for _, row := range f.rows(t) {
-			if row.Kind != store.OutCopy {
+			if row.Kind != ticket.OutCopy {
 				continue
 			}
 			copies++

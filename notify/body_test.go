@@ -37,7 +37,7 @@ func TestRenderedBodyLinesWithinLimits(t *testing.T) {
 	w := New(Options{Store: f.st, Keys: f.keys, InstanceID: "test", Now: f.clock.now})
 	var copies int
 	for _, row := range f.rows(t) {
-		if row.Kind != store.OutCopy {
+		if row.Kind != ticket.OutCopy {
 			continue
 		}
 		copies++

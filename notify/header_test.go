@@ -119,7 +119,7 @@ func TestRenderedHeaderLinesWithinLimits(t *testing.T) {
 		if row.TicketID == f.tk.ID {
 			continue // the fixture's own ticket
 		}
-		if row.Kind == store.OutCopy {
+		if row.Kind == ticket.OutCopy {
 			copyRow = row.ID
 		}
 		r, err := w.render(ctx, row)
@@ -145,13 +145,13 @@ func TestRenderedHeaderLinesWithinLimits(t *testing.T) {
 		switch {
 		case err != nil:
 			t.Errorf("%s: Subject does not read back: %v", row.Kind, err)
-		case row.Kind == store.OutAck && strings.Contains(got, subject[:20]):
+		case row.Kind == ticket.OutAck && strings.Contains(got, subject[:20]):
 			// An acknowledgement carries no subject of the mail (backscatter).
 			t.Errorf("ack: Subject carries the mail's subject: %.60q…", got)
-		case row.Kind != store.OutAck && !strings.HasSuffix(got, subject):
+		case row.Kind != ticket.OutAck && !strings.HasSuffix(got, subject):
 			t.Errorf("%s: Subject reads back as %.60q… (%d chars)", row.Kind, got, len(got))
 		}
-		if row.Kind == store.OutCopy {
+		if row.Kind == ticket.OutCopy {
 			env, err := enmime.ReadEnvelope(strings.NewReader(string(r.raw)))
 			if err != nil || len(env.Attachments) != 1 || !strings.HasPrefix(env.Attachments[0].FileName, "üü") ||
 				!strings.HasSuffix(env.Attachments[0].FileName, ".pdf") || len(env.Attachments[0].FileName) > maxFilename {

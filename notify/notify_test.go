@@ -161,12 +161,12 @@ func TestTemporaryFailureIsRetriedNotHammered(t *testing.T) {
 	f.run(t, relay, func() bool { return f.rows(t)[0].Attempts == 1 })
 	time.Sleep(200 * time.Millisecond) // 20 polls: none may retry early
 	row := f.rows(t)[0]
-	if relay.Attempts() != 1 || row.Status != store.OutQueued || !row.NextAttempt.Equal(f.clock.t.Add(time.Minute)) {
+	if relay.Attempts() != 1 || row.Status != ticket.OutQueued || !row.NextAttempt.Equal(f.clock.t.Add(time.Minute)) {
 		t.Fatalf("after a 451: %d attempts at the relay, row %s, next %v; want 1, queued, a minute later", relay.Attempts(), row.Status, row.NextAttempt)
 	}
 	relay.Fail(nil)
 	f.clock.t = f.clock.t.Add(61 * time.Second)
-	f.run(t, relay, func() bool { return f.rows(t)[0].Status == store.OutSent })
+	f.run(t, relay, func() bool { return f.rows(t)[0].Status == ticket.OutSent })
 	if got := relay.To("carol@example.com"); len(got) != 1 {
 		t.Fatalf("carol received %d mails, want 1", len(got))
 	}
@@ -179,7 +179,7 @@ func TestPermanentFailure(t *testing.T) {
 	relay := smtptest.Start(t)
 	relay.Refuse("carol@example.com", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"})
 	f.run(t, relay, func() bool { return len(relay.To("alice@acme.test")) == 1 })
-	if ack := f.rows(t)[len(f.rows(t))-1]; ack.Status != store.OutFailed || ack.Attempts != 1 {
+	if ack := f.rows(t)[len(f.rows(t))-1]; ack.Status != ticket.OutFailed || ack.Attempts != 1 {
 		t.Errorf("the refused row: %s after %d attempts, want failed after 1", ack.Status, ack.Attempts)
 	}
 	notice := relay.To("alice@acme.test")[0]

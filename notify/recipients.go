@@ -3,9 +3,8 @@ package notify
 import (
 	"context"
 	"fmt"
+	"github.com/postdesk/postdesk/ticket"
 	"strings"
-
-	"github.com/postdesk/postdesk/store"
 )
 
 // maxSeenIDs bounds the Message-IDs a mail to a contact references.
@@ -17,7 +16,7 @@ func (c *composer) loadRecipients(ctx context.Context) error {
 	var err error
 	switch {
 	case c.row.TicketID == 0:
-	case c.row.Kind == store.OutCopy:
+	case c.row.Kind == ticket.OutCopy:
 		if c.answerTo, err = c.w.store.TicketParticipants(ctx, c.row.TicketID); err != nil {
 			return err
 		}

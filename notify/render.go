@@ -90,23 +90,23 @@ func (c *composer) compose(ctx context.Context) error {
 	fromName, subject, text, htmlPart := c.prop.FromName, "", "", ""
 	note := c.pickAttachments()
 	switch c.row.Kind {
-	case store.OutAck:
+	case ticket.OutAck:
 		subject, text = c.ackText()
 		c.b = c.b.Header("Auto-Submitted", "auto-replied").Header("X-Auto-Response-Suppress", "All").Header("Precedence", "auto_reply")
-	case store.OutReply:
+	case ticket.OutReply:
 		fromName = nonEmpty(c.msg.AuthorName, c.prop.FromName)
 		subject = "Re: " + c.tagged(c.t.Subject)
 		if c.opens() {
 			subject = c.tagged(c.t.Subject) // a ticket opened by hand: its first mail answers nothing
 		}
 		text = strings.TrimSpace(c.msg.Text) + note + c.quoteLast(ticket.Inbound) + "\n"
-	case store.OutCopy:
+	case ticket.OutCopy:
 		fromName = nonEmpty(c.msg.AuthorName, c.msg.AuthorEmail) + " via " + c.prop.Name
 		subject = c.tagged(nonEmpty(c.msg.Subject, c.t.Subject))
 		body, folded := c.copyBody()
 		text, htmlPart = c.copyText(body+note), c.copyHTML(body+note, folded, note)
 		c.b = c.b.Header("Auto-Submitted", "auto-generated").Header("X-Auto-Response-Suppress", "All")
-	case store.OutNotice:
+	case ticket.OutNotice:
 		subject, text = c.row.Subject, c.row.Body+"\n\n-- \npostdesk, for "+c.prop.Name+"\n"
 		c.b = c.b.Header("Auto-Submitted", "auto-generated").Header("X-Auto-Response-Suppress", "All")
 	default:
@@ -132,7 +132,7 @@ func (c *composer) opens() bool {
 // up to maxMailAttachments and maxMailAttachmentBytes, and returns a
 // paragraph saying how many were left out, or "".
 func (c *composer) pickAttachments() string {
-	if c.msg == nil || (c.row.Kind != store.OutCopy && c.row.Kind != store.OutReply) {
+	if c.msg == nil || (c.row.Kind != ticket.OutCopy && c.row.Kind != ticket.OutReply) {
 		return ""
 	}
 	var size, leftOut, leftBytes int64
@@ -158,7 +158,7 @@ func (c *composer) attach(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if a.Inline && a.ContentID != "" && len(a.ContentID) <= maxRefID && c.row.Kind == store.OutCopy {
+		if a.Inline && a.ContentID != "" && len(a.ContentID) <= maxRefID && c.row.Kind == ticket.OutCopy {
 			c.b = c.b.AddInline(content, a.ContentType, attachmentName(a.Filename), a.ContentID)
 		} else {
 			c.b = c.b.AddAttachment(content, a.ContentType, attachmentName(a.Filename))
@@ -216,7 +216,7 @@ func (c *composer) finish() (rendered, error) {
 func (c *composer) recipientToken() threading.Token {
 	kind := threading.KindContact
 	switch {
-	case c.row.Kind == store.OutNotice:
+	case c.row.Kind == ticket.OutNotice:
 		kind = threading.KindNotice
 	case c.row.RcptKind == "member":
 		kind = threading.KindMember

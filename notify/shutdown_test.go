@@ -2,12 +2,12 @@ package notify
 
 import (
 	"context"
+	"github.com/postdesk/postdesk/ticket"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/postdesk/postdesk/internal/smtptest"
-	"github.com/postdesk/postdesk/store"
 )
 
 // TestShutdownCutsOffStalledRelay: the relay has the acknowledgement's
@@ -21,8 +21,8 @@ func TestShutdownCutsOffStalledRelay(t *testing.T) {
 		answerIn   time.Duration // when the relay answers after the cancel; 0: never
 		wantStatus string
 	}{
-		{"answers within the grace period", 100 * time.Millisecond, store.OutSent},
-		{"never answers", 0, store.OutQueued},
+		{"answers within the grace period", 100 * time.Millisecond, ticket.OutSent},
+		{"never answers", 0, ticket.OutQueued},
 	}
 	const grace = 500 * time.Millisecond
 	for _, tt := range tests {
@@ -69,7 +69,7 @@ func TestShutdownCutsOffStalledRelay(t *testing.T) {
 			if row.Status != tt.wantStatus || row.Attempts != 1 {
 				t.Fatalf("row after shutdown: %s after %d attempts (%q), want %s after 1", row.Status, row.Attempts, row.LastError, tt.wantStatus)
 			}
-			if tt.wantStatus == store.OutQueued && (!strings.Contains(row.LastError, "grace period") || !row.NextAttempt.After(f.clock.t)) {
+			if tt.wantStatus == ticket.OutQueued && (!strings.Contains(row.LastError, "grace period") || !row.NextAttempt.After(f.clock.t)) {
 				t.Errorf("cut-off row: error %q, next attempt %v; want the cut-off recorded and a later retry", row.LastError, row.NextAttempt)
 			}
 		})

@@ -131,7 +131,7 @@ func (d *Digester) flushGroup(tx *store.Tx, prop ticket.Property, g store.Notice
 		return false, err
 	}
 	row := fold(pending, g.Topic, d.opts.Window)
-	row.Kind, row.RcptKind, row.RcptID, row.Topic = store.OutNotice, "member", g.MemberID, g.Topic
+	row.Kind, row.RcptKind, row.RcptID, row.Topic = ticket.OutNotice, "member", g.MemberID, g.Topic
 	q := Queue{Keys: d.opts.Keys, Tx: tx, Prop: prop}
 	tok := threading.Token{Kind: threading.KindNotice, PropertyID: prop.ID, TicketID: row.TicketID, ID: g.MemberID}
 	if err := q.enqueue(row, tok); err != nil {

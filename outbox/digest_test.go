@@ -68,7 +68,7 @@ func TestDigestFoldsNotices(t *testing.T) {
 	}
 	flush(0)
 	for _, r := range rows {
-		if r.Kind != store.OutNotice || strings.Contains(r.Subject, "notices") {
+		if r.Kind != ticket.OutNotice || strings.Contains(r.Subject, "notices") {
 			t.Errorf("first notices: %s %q, want each notice as it is", r.Kind, r.Subject)
 		}
 		if tok, ok := keys.TokenInMessageID(r.MsgID); !ok || tok.Kind != threading.KindNotice || tok.ID != r.RcptID {

@@ -143,7 +143,7 @@ func (q Queue) enqueue(r *store.OutboxRow, tok threading.Token) error {
 	if q.Count != nil {
 		*q.Count++
 	}
-	if r.TicketID == 0 || r.Kind == store.OutNotice {
+	if r.TicketID == 0 || r.Kind == ticket.OutNotice {
 		return nil // a reply to a notice is recognised by its token, never threaded as mail
 	}
 	return q.Tx.AddThreadIDs(q.Prop.ID, r.TicketID, store.ThreadOutbound, r.MsgID)
@@ -165,7 +165,7 @@ func (q Queue) Copies(t ticket.Ticket, msgID int64, except int64) error {
 		if m.ID == except {
 			continue
 		}
-		if err := q.ToMember(store.OutCopy, t, msgID, m); err != nil {
+		if err := q.ToMember(ticket.OutCopy, t, msgID, m); err != nil {
 			return err
 		}
 	}
@@ -197,7 +197,7 @@ func (q Queue) Acknowledge(t ticket.Ticket, requester ticket.Contact, automatic 
 	if !q.Prop.AckEnabled || automatic || q.Prop.Owns(requester.Email) {
 		return nil
 	}
-	n, err := q.Tx.CountRecent(q.Prop.ID, store.OutAck, BaseAddress(requester.Email), q.Tx.Now().Add(-time.Hour), q.AcksPerHour)
+	n, err := q.Tx.CountRecent(q.Prop.ID, ticket.OutAck, BaseAddress(requester.Email), q.Tx.Now().Add(-time.Hour), q.AcksPerHour)
 	if err != nil {
 		return err
 	}
@@ -206,7 +206,7 @@ func (q Queue) Acknowledge(t ticket.Ticket, requester ticket.Contact, automatic 
 			"no acknowledgement: this address had its hourly limit of automatic replies")
 	}
 	if q.AckCeiling > 0 {
-		total, err := q.Tx.CountThisHour(q.Prop.ID, store.OutAck)
+		total, err := q.Tx.CountThisHour(q.Prop.ID, ticket.OutAck)
 		if err != nil {
 			return err
 		}
@@ -215,7 +215,7 @@ func (q Queue) Acknowledge(t ticket.Ticket, requester ticket.Contact, automatic 
 				"no acknowledgement: the property sent its ceiling of acknowledgements this hour")
 		}
 	}
-	return q.ToContact(store.OutAck, t, 0, requester)
+	return q.ToContact(ticket.OutAck, t, 0, requester)
 }
 
 // BaseAddress is addr lowercased with its subaddress detail removed
@@ -269,7 +269,7 @@ func (q Queue) TellFailure(row store.OutboxRow, subject, body string) error {
 	if q.Silent {
 		return nil
 	}
-	if row.Kind == store.OutNotice || row.TicketID == 0 {
+	if row.Kind == ticket.OutNotice || row.TicketID == 0 {
 		return nil
 	}
 	return q.TellTeam(row.TicketID, subject, body)

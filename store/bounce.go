@@ -5,33 +5,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/postdesk/postdesk/ticket"
 	"strings"
-	"time"
 )
-
-// Bounce is a delivery status notification, abuse report or failure notice.
-// Only a verified one has changed anything (failed its outbox row,
-// suppressed its recipient).
-type Bounce struct {
-	ID         int64
-	PropertyID int64
-	OutboxID   int64 // the row whose bounce address it reached, if any
-	TicketID   int64
-	Recipient  string // the recipient it reports on (as claimed, when not verified)
-	Action     string // failed, delayed, delivered, relayed, expanded
-	Status     string // e.g. 5.1.1
-	Diagnostic string // the remote server's words
-	Kind       string // dsn, arf, mdn (read receipt), other (failure notice)
-	Verified   bool   // reached the row's bounce address and names its recipient
-	RawSHA256  string
-	CreatedAt  time.Time
-}
 
 const bounceColumns = `id, property_id, COALESCE(outbox_id, 0), COALESCE(ticket_id, 0), recipient, action,
 	status, diagnostic, kind, verified, raw_sha256, created_at`
 
-func scanBounce(r scanner) (Bounce, error) {
-	var b Bounce
+func scanBounce(r scanner) (ticket.Bounce, error) {
+	var b ticket.Bounce
 	var created int64
 	err := r.Scan(&b.ID, &b.PropertyID, &b.OutboxID, &b.TicketID, &b.Recipient, &b.Action, &b.Status,
 		&b.Diagnostic, &b.Kind, &b.Verified, &b.RawSHA256, &created)
@@ -40,7 +22,7 @@ func scanBounce(r scanner) (Bounce, error) {
 }
 
 // RecordBounce stores a bounce. Its raw bytes must be stored with PutBlob.
-func (tx *Tx) RecordBounce(b *Bounce) error {
+func (tx *Tx) RecordBounce(b *ticket.Bounce) error {
 	err := tx.queryRow(`INSERT INTO bounces (property_id, outbox_id, ticket_id, recipient, action, status,
 		diagnostic, kind, verified, raw_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		b.PropertyID, nullID(b.OutboxID), nullID(b.TicketID), strings.ToLower(b.Recipient), b.Action, b.Status,
@@ -52,26 +34,16 @@ func (tx *Tx) RecordBounce(b *Bounce) error {
 }
 
 // Bounces lists the bounces recorded on a ticket, oldest first.
-func (s *Store) Bounces(ctx context.Context, ticketID int64) ([]Bounce, error) {
+func (s *Store) Bounces(ctx context.Context, ticketID int64) ([]ticket.Bounce, error) {
 	rows, err := s.query(ctx, `SELECT `+bounceColumns+` FROM bounces WHERE ticket_id = ? ORDER BY id`, ticketID)
 	return collect("list bounces", rows, err, scanBounce)
 }
 
 // PropertyBounces lists every bounce a property received, newest first,
 // those linked to no ticket included.
-func (s *Store) PropertyBounces(ctx context.Context, propertyID int64) ([]Bounce, error) {
+func (s *Store) PropertyBounces(ctx context.Context, propertyID int64) ([]ticket.Bounce, error) {
 	rows, err := s.query(ctx, `SELECT `+bounceColumns+` FROM bounces WHERE property_id = ? ORDER BY id DESC`, propertyID)
 	return collect("list bounces", rows, err, scanBounce)
-}
-
-// Suppression is an address no mail goes to until it is cleared.
-type Suppression struct {
-	PropertyID int64
-	Address    string
-	Reason     string
-	TicketID   int64 // the ticket of the bounce that caused it
-	BounceID   int64
-	CreatedAt  time.Time
 }
 
 // Suppressed reports whether mail to addr is suppressed in the property.
@@ -88,7 +60,7 @@ func (tx *Tx) Suppressed(propertyID int64, addr string) (bool, error) {
 // since "no more mail" includes mail waiting for a retry. A row being sent
 // right now may still go; its late MarkSent then changes nothing. Suppress
 // reports whether the address was not suppressed before.
-func (tx *Tx) Suppress(s Suppression) (bool, error) {
+func (tx *Tx) Suppress(s ticket.Suppression) (bool, error) {
 	addr := strings.ToLower(s.Address)
 	res, err := tx.exec(`INSERT INTO suppressions (property_id, address, reason, ticket_id, bounce_id, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (property_id, address) DO NOTHING`,
@@ -106,7 +78,7 @@ func (tx *Tx) Suppress(s Suppression) (bool, error) {
 // failQueuedTo fails the property's queued rows to a suppressed address.
 func (tx *Tx) failQueuedTo(propertyID int64, addr, reason string) error {
 	rows, err := tx.query(`UPDATE outbox SET status = ?, last_error = ? WHERE property_id = ? AND rcpt = ? AND status = ?
-		RETURNING COALESCE(ticket_id, 0)`, OutFailed, "not sent: "+addr+" is suppressed ("+reason+")", propertyID, addr, OutQueued)
+		RETURNING COALESCE(ticket_id, 0)`, ticket.OutFailed, "not sent: "+addr+" is suppressed ("+reason+")", propertyID, addr, ticket.OutQueued)
 	tickets, err := collect("fail queued mail", rows, err, func(r scanner) (int64, error) {
 		var id int64
 		return id, r.Scan(&id)
@@ -127,11 +99,11 @@ func (tx *Tx) failQueuedTo(propertyID int64, addr, reason string) error {
 }
 
 // Suppressions lists a property's suppressed addresses, newest first.
-func (s *Store) Suppressions(ctx context.Context, propertyID int64) ([]Suppression, error) {
+func (s *Store) Suppressions(ctx context.Context, propertyID int64) ([]ticket.Suppression, error) {
 	rows, err := s.query(ctx, `SELECT property_id, address, reason, COALESCE(ticket_id, 0), COALESCE(bounce_id, 0),
 		created_at FROM suppressions WHERE property_id = ? ORDER BY created_at DESC, address`, propertyID)
-	return collect("list suppressions", rows, err, func(r scanner) (Suppression, error) {
-		var sp Suppression
+	return collect("list suppressions", rows, err, func(r scanner) (ticket.Suppression, error) {
+		var sp ticket.Suppression
 		var created int64
 		err := r.Scan(&sp.PropertyID, &sp.Address, &sp.Reason, &sp.TicketID, &sp.BounceID, &created)
 		sp.CreatedAt = fromMS(created)

@@ -99,7 +99,7 @@ func TestMergeTicketMovesEverything(t *testing.T) {
 		if err := tx.SetFieldValue(field.ID, src.ID, "gold"); err != nil {
 			return err
 		}
-		queued = OutboxRow{PropertyID: f.prop.ID, TicketID: src.ID, Kind: OutAck, Rcpt: "ann@c.test", RcptKind: "contact", MsgID: "q@x.test"}
+		queued = OutboxRow{PropertyID: f.prop.ID, TicketID: src.ID, Kind: ticket.OutAck, Rcpt: "ann@c.test", RcptKind: "contact", MsgID: "q@x.test"}
 		return tx.Enqueue(&queued)
 	})
 	f.update(func(tx *Tx) error { return tx.MergeTicket(src.ID, dst.ID) })

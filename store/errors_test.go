@@ -21,7 +21,7 @@ func TestSuppressedReportsErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = st.Update(ctx, func(tx *Tx) error {
-		if _, err := tx.Suppress(Suppression{PropertyID: p.ID, Address: "gone@example.com", Reason: "5.1.1"}); err != nil {
+		if _, err := tx.Suppress(ticket.Suppression{PropertyID: p.ID, Address: "gone@example.com", Reason: "5.1.1"}); err != nil {
 			return err
 		}
 		if got, err := tx.Suppressed(p.ID, "Gone@example.com"); !got || err != nil {

@@ -5,43 +5,20 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/postdesk/postdesk/ticket"
 	"strings"
-	"time"
 )
-
-// The states of held mail.
-const (
-	HeldWaiting   = "held"      // kept, neither released nor discarded
-	HeldReleased  = "released"  // run through the pipeline again
-	HeldDiscarded = "discarded" // judged unwanted; the raw bytes stay
-)
-
-// HeldMail is a mail accepted but not posted, with the envelope it came in.
-type HeldMail struct {
-	ID         int64
-	PropertyID int64
-	Reason     string
-	Sender     string
-	Subject    string
-	RawSHA256  string
-	EnvFrom    string
-	EnvTo      []string
-	Status     string
-	ResolvedBy string
-	ResolvedAt time.Time
-	CreatedAt  time.Time
-}
 
 // Hold keeps a mail that is accepted but not posted. Its raw bytes must be
 // stored with PutBlob.
 func (tx *Tx) Hold(propertyID int64, reason, sender, subject, rawSHA string) error {
-	return tx.HoldMail(&HeldMail{PropertyID: propertyID, Reason: reason, Sender: sender, Subject: subject, RawSHA256: rawSHA})
+	return tx.HoldMail(&ticket.HeldMail{PropertyID: propertyID, Reason: reason, Sender: sender, Subject: subject, RawSHA256: rawSHA})
 }
 
 // HoldMail keeps a mail that is accepted but not posted, with its envelope,
 // and sets h.ID. Its raw bytes must be stored with PutBlob.
-func (tx *Tx) HoldMail(h *HeldMail) error {
-	h.Status, h.CreatedAt, h.Sender = HeldWaiting, tx.Now(), strings.ToLower(h.Sender)
+func (tx *Tx) HoldMail(h *ticket.HeldMail) error {
+	h.Status, h.CreatedAt, h.Sender = ticket.HeldWaiting, tx.Now(), strings.ToLower(h.Sender)
 	err := tx.queryRow(`INSERT INTO held (property_id, reason, sender, subject, raw_sha256, env_from, env_to, status, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, h.PropertyID, h.Reason, h.Sender, h.Subject, h.RawSHA256,
 		h.EnvFrom, joinList(h.EnvTo), h.Status, ms(h.CreatedAt)).Scan(&h.ID)
@@ -55,7 +32,7 @@ func (tx *Tx) HoldMail(h *HeldMail) error {
 // with ErrNotFound unless the mail is still held: a mail is resolved once.
 func (tx *Tx) ResolveHeld(propertyID, id int64, status, by string) error {
 	res, err := tx.exec(`UPDATE held SET status = ?, resolved_by = ?, resolved_at = ? WHERE property_id = ? AND id = ? AND status = ?`,
-		status, by, ms(tx.Now()), propertyID, id, HeldWaiting)
+		status, by, ms(tx.Now()), propertyID, id, ticket.HeldWaiting)
 	if err != nil {
 		return fmt.Errorf("resolve held mail: %w", err)
 	}
@@ -67,8 +44,8 @@ func (tx *Tx) ResolveHeld(propertyID, id int64, status, by string) error {
 
 const heldColumns = `id, property_id, reason, sender, subject, raw_sha256, env_from, env_to, status, resolved_by, resolved_at, created_at`
 
-func scanHeld(r scanner) (HeldMail, error) {
-	var h HeldMail
+func scanHeld(r scanner) (ticket.HeldMail, error) {
+	var h ticket.HeldMail
 	var to string
 	var resolved, created int64
 	err := r.Scan(&h.ID, &h.PropertyID, &h.Reason, &h.Sender, &h.Subject, &h.RawSHA256, &h.EnvFrom, &to, &h.Status,
@@ -79,14 +56,14 @@ func scanHeld(r scanner) (HeldMail, error) {
 
 // Held lists a property's held mail, newest first: only what is still
 // held, unless all.
-func (s *Store) Held(ctx context.Context, propertyID int64, all bool) ([]HeldMail, error) {
+func (s *Store) Held(ctx context.Context, propertyID int64, all bool) ([]ticket.HeldMail, error) {
 	rows, err := s.query(ctx, `SELECT `+heldColumns+` FROM held WHERE property_id = ? AND (? OR status = ?)
-		ORDER BY id DESC`, propertyID, all, HeldWaiting)
+		ORDER BY id DESC`, propertyID, all, ticket.HeldWaiting)
 	return collect("list held", rows, err, scanHeld)
 }
 
 // HeldByID returns one held mail of a property, whatever its state.
-func (s *Store) HeldByID(ctx context.Context, propertyID, id int64) (HeldMail, error) {
+func (s *Store) HeldByID(ctx context.Context, propertyID, id int64) (ticket.HeldMail, error) {
 	h, err := scanHeld(s.queryRow(ctx, `SELECT `+heldColumns+` FROM held WHERE property_id = ? AND id = ?`, propertyID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, fmt.Errorf("held mail %d: %w", id, ErrNotFound)
@@ -100,5 +77,5 @@ func (s *Store) HeldByID(ctx context.Context, propertyID, id int64) (HeldMail, e
 // DiscardHeld marks held mail discarded by someone; its bytes stay for the
 // record.
 func (s *Store) DiscardHeld(ctx context.Context, propertyID, id int64, by string) error {
-	return s.Update(ctx, func(tx *Tx) error { return tx.ResolveHeld(propertyID, id, HeldDiscarded, by) })
+	return s.Update(ctx, func(tx *Tx) error { return tx.ResolveHeld(propertyID, id, ticket.HeldDiscarded, by) })
 }

@@ -5,23 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/postdesk/postdesk/ticket"
 	"strings"
 	"time"
-)
-
-// Outbox row kinds.
-const (
-	OutAck    = "ack"    // acknowledgement of a new ticket to the customer
-	OutCopy   = "copy"   // a copy of a message to a member
-	OutReply  = "reply"  // an agent's reply to a customer or Cc'd participant
-	OutNotice = "notice" // a notice to a member: held mail, failed delivery, bad command
-)
-
-// Outbox row states.
-const (
-	OutQueued = "queued"
-	OutSent   = "sent"
-	OutFailed = "failed"
 )
 
 // ErrNotQueued is returned by MarkSent and MarkRetry for a row that is no
@@ -66,7 +52,7 @@ func scanOutbox(row scanner) (OutboxRow, error) {
 // Enqueue adds a row to the outbox, due now.
 func (tx *Tx) Enqueue(r *OutboxRow) error {
 	now := tx.Now()
-	r.Status, r.CreatedAt, r.NextAttempt = OutQueued, now, now
+	r.Status, r.CreatedAt, r.NextAttempt = ticket.OutQueued, now, now
 	r.Rcpt = strings.ToLower(r.Rcpt)
 	err := tx.queryRow(`INSERT INTO outbox (property_id, ticket_id, message_id, kind, rcpt, rcpt_base, rcpt_kind,
 		rcpt_id, msg_id, subject, body, topic, status, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -143,7 +129,7 @@ func (tx *Tx) OutboxRow(propertyID, id int64) (OutboxRow, bool, error) {
 
 // FailOutbox marks a row as permanently failed.
 func (tx *Tx) FailOutbox(id int64, reason string) error {
-	_, err := tx.exec(`UPDATE outbox SET status = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?`, OutFailed, reason, id)
+	_, err := tx.exec(`UPDATE outbox SET status = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?`, ticket.OutFailed, reason, id)
 	if err != nil {
 		return fmt.Errorf("fail outbox row: %w", err)
 	}
@@ -154,7 +140,7 @@ func (tx *Tx) FailOutbox(id int64, reason string) error {
 // first, leaving out the ids in busy (rows being sent right now).
 func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int, busy map[int64]bool) ([]OutboxRow, error) {
 	rows, err := s.query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE status = ? AND next_attempt <= ?
-		ORDER BY next_attempt, id LIMIT ?`, OutQueued, ms(now), limit+len(busy))
+		ORDER BY next_attempt, id LIMIT ?`, ticket.OutQueued, ms(now), limit+len(busy))
 	all, err := collect("due outbox", rows, err, scanOutbox)
 	out := all[:0]
 	for _, r := range all {
@@ -180,7 +166,7 @@ func (s *Store) Outbox(ctx context.Context, propertyID int64, status string) ([]
 // suppressed).
 func (s *Store) MarkSent(ctx context.Context, id int64) error {
 	return s.updateQueued(ctx, "mark sent", `UPDATE outbox SET status = ?, sent_at = ?, attempts = attempts + 1, last_error = ''
-		WHERE id = ? AND status = ?`, func(now time.Time) []any { return []any{OutSent, ms(now), id, OutQueued} })
+		WHERE id = ? AND status = ?`, func(now time.Time) []any { return []any{ticket.OutSent, ms(now), id, ticket.OutQueued} })
 }
 
 // MarkRetry records a temporary failure of a queued row and when to try
@@ -188,7 +174,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64) error {
 // returns ErrNotQueued.
 func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, reason string) error {
 	return s.updateQueued(ctx, "mark retry", `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ?
-		WHERE id = ? AND status = ?`, func(time.Time) []any { return []any{ms(next), reason, id, OutQueued} })
+		WHERE id = ? AND status = ?`, func(time.Time) []any { return []any{ms(next), reason, id, ticket.OutQueued} })
 }
 
 // updateQueued runs an update of one row that applies only while the row

@@ -32,7 +32,7 @@ func TestBounceBeforeMarkSent(t *testing.T) {
 		}},
 	}
 	for _, tt := range late {
-		row := &OutboxRow{PropertyID: p.ID, Kind: OutAck, Rcpt: "gone@y.test", RcptKind: "contact", MsgID: "m-" + tt.name + "@x.test"}
+		row := &OutboxRow{PropertyID: p.ID, Kind: ticket.OutAck, Rcpt: "gone@y.test", RcptKind: "contact", MsgID: "m-" + tt.name + "@x.test"}
 		if err := st.Update(ctx, func(tx *Tx) error { return tx.Enqueue(row) }); err != nil {
 			t.Fatal(err)
 		}
@@ -56,9 +56,9 @@ func TestBounceBeforeMarkSent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Status != OutFailed || got.LastError != reason || !got.SentAt.IsZero() {
+		if got.Status != ticket.OutFailed || got.LastError != reason || !got.SentAt.IsZero() {
 			t.Errorf("%s after the bounce: row is %s (%q, sent %v), want %s (%q, never sent)",
-				tt.name, got.Status, got.LastError, got.SentAt, OutFailed, reason)
+				tt.name, got.Status, got.LastError, got.SentAt, ticket.OutFailed, reason)
 		}
 	}
 }
@@ -72,7 +72,7 @@ func TestMarkSentQueued(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row := &OutboxRow{PropertyID: p.ID, Kind: OutAck, Rcpt: "a@y.test", RcptKind: "contact", MsgID: "m@x.test"}
+	row := &OutboxRow{PropertyID: p.ID, Kind: ticket.OutAck, Rcpt: "a@y.test", RcptKind: "contact", MsgID: "m@x.test"}
 	if err := st.Update(ctx, func(tx *Tx) error { return tx.Enqueue(row) }); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestMarkSentQueued(t *testing.T) {
 	if err := st.MarkSent(ctx, row.ID); !errors.Is(err, ErrNotQueued) {
 		t.Errorf("second MarkSent = %v, want ErrNotQueued", err)
 	}
-	sent, err := st.Outbox(ctx, p.ID, OutSent)
+	sent, err := st.Outbox(ctx, p.ID, ticket.OutSent)
 	if err != nil || len(sent) != 1 || sent[0].Attempts != 2 || sent[0].LastError != "" {
 		t.Errorf("sent rows = %+v, %v; want the one row, 2 attempts, no error", sent, err)
 	}

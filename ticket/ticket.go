@@ -1,5 +1,7 @@
 // Package ticket holds postdesk's domain types: properties and their members,
-// departments, contacts, tickets, messages, attachments and ticket events.
+// departments, contacts, tickets, messages, attachments and ticket events,
+// custom fields, and the words of mail (outbox kinds and states, held mail,
+// delivery reports and suppressions).
 //
 // It is the lowest package of the tree: it imports nothing of postdesk and does
 // no I/O. Every other package speaks in these types.

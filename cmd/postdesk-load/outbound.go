@@ -58,7 +58,7 @@ func outboundRun(ctx context.Context, args []string, out io.Writer) error {
 	start := time.Now()
 	go func() { w.Run(runCtx); close(done) }()
 	for {
-		queued, err := st.Outbox(ctx, prop.ID, store.OutQueued)
+		queued, err := st.Outbox(ctx, prop.ID, ticket.OutQueued)
 		if err != nil {
 			cancel()
 			return err
@@ -71,7 +71,7 @@ func outboundRun(ctx context.Context, args []string, out io.Writer) error {
 	elapsed := time.Since(start)
 	cancel()
 	<-done
-	failed, err := st.Outbox(ctx, prop.ID, store.OutFailed)
+	failed, err := st.Outbox(ctx, prop.ID, ticket.OutFailed)
 	if err != nil {
 		return fmt.Errorf("outbound: counting failed rows: %w", err)
 	}
@@ -103,7 +103,7 @@ func queueCopies(ctx context.Context, st *store.Store, keys *threading.Keys, pro
 		}
 		q := outbox.Queue{Keys: keys, Tx: tx, Prop: prop}
 		for i := 0; i < n; i++ {
-			if err := q.ToMember(store.OutCopy, t, m.ID, member); err != nil {
+			if err := q.ToMember(ticket.OutCopy, t, m.ID, member); err != nil {
 				return err
 			}
 		}

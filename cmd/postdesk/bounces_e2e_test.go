@@ -80,7 +80,7 @@ func events(t *testing.T, st *store.Store) string {
 func waitSent(t *testing.T, st *store.Store, rcpt, kind string) store.OutboxRow {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if r := outboxRow(t, st, rcpt, kind); r.Status == store.OutSent {
+		if r := outboxRow(t, st, rcpt, kind); r.Status == ticket.OutSent {
 			return r
 		}
 	}
@@ -105,7 +105,7 @@ func TestForgedDeliveryReports(t *testing.T) {
 	ack := relay.WaitFor(t, "carol@example.com", 1)[0]
 	relay.WaitFor(t, "alice@acme.test", 1) // her copy
 	st := openTestStore(t, data)
-	ackRow := waitSent(t, st, "carol@example.com", store.OutAck)
+	ackRow := waitSent(t, st, "carol@example.com", ticket.OutAck)
 	ackID := ack.Header("Message-Id")
 
 	// The attacks: to the support address, and to carol's bounce address.
@@ -116,13 +116,13 @@ func TestForgedDeliveryReports(t *testing.T) {
 	if n, _ := st.Count(context.Background(), "suppressions"); n != 0 {
 		t.Errorf("%d suppressions after forged reports, want 0", n)
 	}
-	if r := outboxRow(t, st, "carol@example.com", store.OutAck); r.Status != store.OutSent {
-		t.Errorf("the acknowledgement is %s after a report naming another recipient, want %s", r.Status, store.OutSent)
+	if r := outboxRow(t, st, "carol@example.com", ticket.OutAck); r.Status != ticket.OutSent {
+		t.Errorf("the acknowledgement is %s after a report naming another recipient, want %s", r.Status, ticket.OutSent)
 	}
 	if ev := events(t, st); strings.Count(ev, "unverified delivery report, nothing changed") != 2 {
 		t.Errorf("ticket events do not show two unverified reports:\n%s", ev)
 	}
-	var bounces []store.Bounce
+	var bounces []ticket.Bounce
 	cliJSON(t, data, &bounces, "bounce", "list")
 	if len(bounces) != 2 || bounces[0].Verified || bounces[1].Verified || bounces[0].OutboxID != ackRow.ID {
 		t.Errorf("bounce list = %+v, want two unverified, the newest at the acknowledgement's bounce address", bounces)
@@ -135,14 +135,14 @@ func TestForgedDeliveryReports(t *testing.T) {
 
 	// The genuine report: at the acknowledgement's bounce address, naming carol.
 	mustSend(t, srv.addr, "", []string{ack.From}, string(dsnReport("Carol@Example.com", "failed", "5.1.1", ackID)))
-	if r := outboxRow(t, st, "carol@example.com", store.OutAck); r.Status != store.OutFailed {
-		t.Errorf("the acknowledgement is %s after its genuine bounce, want %s", r.Status, store.OutFailed)
+	if r := outboxRow(t, st, "carol@example.com", ticket.OutAck); r.Status != ticket.OutFailed {
+		t.Errorf("the acknowledgement is %s after its genuine bounce, want %s", r.Status, ticket.OutFailed)
 	}
 	notice := relay.WaitFor(t, "alice@acme.test", 3)[2]
 	if !strings.Contains(notice.Header("Subject"), "Delivery failed: carol@example.com") {
 		t.Errorf("the team was told %q, want the delivery failure", notice.Header("Subject"))
 	}
-	var sup []store.Suppression
+	var sup []ticket.Suppression
 	cliJSON(t, data, &sup, "suppression", "list")
 	if len(sup) != 1 || sup[0].Address != "carol@example.com" || sup[0].TicketID == 0 {
 		t.Fatalf("suppression list = %+v, want carol's address, caused on ticket 1", sup)
@@ -239,7 +239,7 @@ func TestNullSenderMailIsVisible(t *testing.T) {
 	if len(tickets) != 1 || tickets[0].Requester != "dave@example.org" {
 		t.Fatalf("tickets = %+v, want one, dave's", tickets)
 	}
-	var bounces []store.Bounce
+	var bounces []ticket.Bounce
 	cliJSON(t, data, &bounces, "bounce", "list")
 	if len(bounces) != 1 || bounces[0].TicketID != 0 || bounces[0].Verified {
 		t.Errorf("bounce list = %+v, want the failure notice, unverified and on no ticket", bounces)
@@ -267,12 +267,12 @@ func TestSuppressionStopsQueuedMail(t *testing.T) {
 	ack := relay.WaitFor(t, "carol@example.com", 1)[0]
 	copy1 := relay.WaitFor(t, "alice@acme.test", 1)[0]
 	st := openTestStore(t, data)
-	waitSent(t, st, "carol@example.com", store.OutAck)
+	waitSent(t, st, "carol@example.com", ticket.OutAck)
 	relay.Refuse("carol@example.com", &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"})
 	rcpt, reply := replyFrom(t, copy1, "Alice <alice@acme.test>", "We are on it.")
 	mustSend(t, srv.addr, "alice@acme.test", []string{rcpt}, string(reply))
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if r := outboxRow(t, st, "carol@example.com", store.OutReply); r.Attempts > 0 {
+		if r := outboxRow(t, st, "carol@example.com", ticket.OutReply); r.Attempts > 0 {
 			break // deferred, due again in a minute
 		}
 		if time.Now().After(deadline) {
@@ -280,9 +280,9 @@ func TestSuppressionStopsQueuedMail(t *testing.T) {
 		}
 	}
 	mustSend(t, srv.addr, "", []string{ack.From}, string(dsnReport("carol@example.com", "failed", "5.1.1", ack.Header("Message-Id"))))
-	if r := outboxRow(t, st, "carol@example.com", store.OutReply); r.Status != store.OutFailed || !strings.Contains(r.LastError, "suppressed") {
+	if r := outboxRow(t, st, "carol@example.com", ticket.OutReply); r.Status != ticket.OutFailed || !strings.Contains(r.LastError, "suppressed") {
 		t.Errorf("the queued answer to carol is %s (%q) after carol's address was suppressed, want %s, saying why",
-			r.Status, r.LastError, store.OutFailed)
+			r.Status, r.LastError, ticket.OutFailed)
 	}
 	if ev := events(t, st); !strings.Contains(ev, "suppressed carol@example.com") {
 		t.Errorf("the unsent answer is not an event on the ticket:\n%s", ev)
@@ -318,14 +318,14 @@ func TestBounceRecordsVerifiedRecipient(t *testing.T) {
 	ack := relay.WaitFor(t, "eve@evil.test", 1)[0]
 	relay.WaitFor(t, "alice@acme.test", 1)
 	st := openTestStore(t, data)
-	waitSent(t, st, "eve@evil.test", store.OutAck)
+	waitSent(t, st, "eve@evil.test", ticket.OutAck)
 	ackID := ack.Header("Message-Id")
 
 	mustSend(t, srv.addr, "", []string{ack.From}, string(dsnRecipients("bob@example.com", "bob@example.com", ackID)))
 	mustSend(t, srv.addr, "", []string{ack.From}, string(dsnRecipients("eve@evil.test", "bob@example.com", ackID)))
 	notice := waitSubjects(t, relay, "alice@acme.test", "Delivery failed", 1)[0]
 
-	var bounces []store.Bounce
+	var bounces []ticket.Bounce
 	cliJSON(t, data, &bounces, "bounce", "list")
 	if len(bounces) != 2 {
 		t.Fatalf("bounce list = %+v, want two", bounces)
@@ -339,7 +339,7 @@ func TestBounceRecordsVerifiedRecipient(t *testing.T) {
 	if out := cli(t, data, "bounce", "list"); !strings.Contains(out, "eve@evil.test") {
 		t.Errorf("bounce list does not name eve:\n%s", out)
 	}
-	var sup []store.Suppression
+	var sup []ticket.Suppression
 	cliJSON(t, data, &sup, "suppression", "list")
 	if len(sup) != 1 || sup[0].Address != "eve@evil.test" || strings.Contains(sup[0].Reason, "bob") {
 		t.Errorf("suppressions = %+v, want eve's, for a bounce of eve", sup)

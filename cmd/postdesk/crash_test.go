@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/postdesk/postdesk/ticket"
 	"math/rand/v2"
 	"net/smtp"
 	"path/filepath"
@@ -74,7 +75,7 @@ func TestCrashUnderLoad(t *testing.T) {
 	prop, _ := st.Property(ctx, "acme")
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		queued, err := st.Outbox(ctx, prop.ID, store.OutQueued)
+		queued, err := st.Outbox(ctx, prop.ID, ticket.OutQueued)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,8 +109,8 @@ func TestCrashUnderLoad(t *testing.T) {
 	if err != nil || !report.OK() {
 		t.Errorf("database check after 20 kills: %+v, %v", report, err)
 	}
-	failed, _ := st.Outbox(ctx, prop.ID, store.OutFailed)
-	sent, _ := st.Outbox(ctx, prop.ID, store.OutSent)
+	failed, _ := st.Outbox(ctx, prop.ID, ticket.OutFailed)
+	sent, _ := st.Outbox(ctx, prop.ID, ticket.OutSent)
 	if len(failed) > 0 || len(sent) < len(acked) {
 		t.Errorf("outbox: %d sent, %d failed, for %d messages (each causes at least an acknowledgement)", len(sent), len(failed), len(acked))
 	}

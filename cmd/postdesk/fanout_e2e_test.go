@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/postdesk/postdesk/ticket"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,7 +46,7 @@ func TestFanOutHeld(t *testing.T) {
 	relay := smtptest.Start(t)
 	srv := startServer(t, data, "--relay", relay.URL())
 	mustSend(t, srv.addr, "carol@customer.test", []string{"support@acme.test"}, string(ccMail(100, "crowd one")))
-	var held []store.HeldMail
+	var held []ticket.HeldMail
 	cliJSON(t, data, &held, "held", "list")
 	if len(held) != 1 || !strings.Contains(held[0].Reason, "more than 20 new participants") {
 		t.Fatalf("held list = %+v, want the mail held for naming more than 20 participants", held)
@@ -94,7 +95,7 @@ func TestAnswerRecipientLimit(t *testing.T) {
 		t.Errorf("carol received %d mails, want only the acknowledgement", n)
 	}
 	mustSend(t, srv.addr, "carol@customer.test", []string{"support@acme.test"}, string(ccMail(21, "crowd three")))
-	var held []store.HeldMail
+	var held []ticket.HeldMail
 	cliJSON(t, data, &held, "held", "list")
 	if len(held) != 1 {
 		t.Errorf("21 Cc under participant-limit 20: %d held, want 1", len(held))

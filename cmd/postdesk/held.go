@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/postdesk/postdesk/ticket"
 	"net/mail"
 	"os/user"
 	"strconv"
@@ -13,7 +14,6 @@ import (
 	"time"
 
 	"github.com/postdesk/postdesk/ingest"
-	"github.com/postdesk/postdesk/store"
 )
 
 // heldShow prints one held mail: what is known of it, then its raw bytes.
@@ -40,7 +40,7 @@ func heldShow(ctx context.Context, e env) error {
 		return err
 	}
 	view := struct {
-		store.HeldMail
+		ticket.HeldMail
 		Commands []string // the command lines at the top of its text
 		Raw      string
 	}{h, commands, string(raw)}
@@ -80,7 +80,7 @@ func heldRelease(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	if h.Status != store.HeldWaiting {
+	if h.Status != ticket.HeldWaiting {
 		return fmt.Errorf("held mail %d was %s by %s", id, h.Status, h.ResolvedBy)
 	}
 	pipeline, err := commandPipeline(ctx, a.cfg, a.st, newLogger(a.cfg, e.stderr))

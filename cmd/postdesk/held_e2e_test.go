@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/postdesk/postdesk/internal/smtptest"
-	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
 
@@ -30,7 +29,7 @@ func TestAgentAnswerFromOtherAddressIsHeld(t *testing.T) {
 	if !strings.Contains(notice.Body(), "alice.home@mail.example") {
 		t.Errorf("the notice does not name the other address:\n%s", notice.Body())
 	}
-	var held []store.HeldMail
+	var held []ticket.HeldMail
 	cliJSON(t, data, &held, "held", "list")
 	if len(held) != 1 || held[0].Reason != "mail through a member's reply address from another address" {
 		t.Fatalf("held list = %+v, want the answer held", held)
@@ -83,7 +82,7 @@ func TestHeldMailShowReleaseDiscard(t *testing.T) {
 	if !strings.Contains(notice.Body(), "postdesk held release") {
 		t.Errorf("the admins' notice does not say how to release:\n%s", notice.Body())
 	}
-	var held []store.HeldMail
+	var held []ticket.HeldMail
 	cliJSON(t, data, &held, "held", "list")
 	if len(held) != 2 {
 		t.Fatalf("held list = %+v, want the third and fourth mails", held)
@@ -103,7 +102,7 @@ func TestHeldMailShowReleaseDiscard(t *testing.T) {
 	}
 	cliJSON(t, data, &held, "held", "list", "--all")
 	for _, h := range held {
-		if h.ResolvedBy != "boss@acme.test" || (h.Status != store.HeldReleased && h.Status != store.HeldDiscarded) {
+		if h.ResolvedBy != "boss@acme.test" || (h.Status != ticket.HeldReleased && h.Status != ticket.HeldDiscarded) {
 			t.Errorf("held %d: %s by %q", h.ID, h.Status, h.ResolvedBy)
 		}
 	}
@@ -169,7 +168,7 @@ func TestReleasedForgedMailAppliesNoCommands(t *testing.T) {
 	if !strings.Contains(alices.Body(), "#cc eve@evil.test") {
 		t.Errorf("Alice's notice does not list the command line:\n%s", alices.Body())
 	}
-	var held []store.HeldMail
+	var held []ticket.HeldMail
 	cliJSON(t, data, &held, "held", "list")
 	if len(held) != 1 {
 		t.Fatalf("held list = %+v, want the forged mail", held)

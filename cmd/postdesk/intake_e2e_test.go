@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/postdesk/postdesk/ticket"
 	"slices"
 	"strings"
 	"sync"
@@ -165,7 +166,7 @@ func TestHostileAddressesNeverReachTheEnvelope(t *testing.T) {
 	var rows []store.OutboxRow
 	cliJSON(t, data, &rows, "outbox", "list")
 	for _, r := range rows {
-		if r.Status != store.OutSent {
+		if r.Status != ticket.OutSent {
 			t.Errorf("outbox row to %q is %s (%s), want sent", r.Rcpt, r.Status, r.LastError)
 		}
 	}
@@ -218,7 +219,7 @@ func TestNewTicketLimitCountsTheSender(t *testing.T) {
 		mustSend(t, srv.addr, "mallory@evil.test", []string{"support@acme.test"}, mail("mallory@evil.test", fmt.Sprintf("r%d@victims.test", i), fmt.Sprint("rotating ", i)))
 		mustSend(t, srv.addr, "carl@evil.test", []string{"support@acme.test"}, mail(fmt.Sprintf("carl+%d@evil.test", i), "", fmt.Sprint("detail ", i)))
 	}
-	var held []store.HeldMail
+	var held []ticket.HeldMail
 	cliJSON(t, data, &held, "held", "list")
 	var subjects []string
 	for _, h := range held {

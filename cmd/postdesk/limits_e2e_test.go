@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/postdesk/postdesk/ticket"
 	"net/smtp"
 	"os"
 	"path/filepath"
@@ -127,13 +128,13 @@ func waitOutbox(t *testing.T, data string) []store.OutboxRow {
 		cliJSON(t, data, &rows, "outbox", "list")
 		queued := 0
 		for _, r := range rows {
-			if r.Status == store.OutQueued {
+			if r.Status == ticket.OutQueued {
 				queued++
 			}
 		}
 		if queued == 0 {
 			for _, r := range rows {
-				if r.Status == store.OutFailed {
+				if r.Status == ticket.OutFailed {
 					t.Errorf("outbox row %d (%s to %s) failed: %s", r.ID, r.Kind, r.Rcpt, r.LastError)
 				}
 			}

@@ -10,7 +10,6 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/postdesk/postdesk/internal/smtptest"
-	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
 
@@ -172,7 +171,7 @@ func TestNoNoticeAnswersAutomaticMailOrANotice(t *testing.T) {
 	if got := subjects(relay, "alice@acme.test", "Held:"); len(got) != 1 {
 		t.Errorf("alice received %d held notices, want 1 (for the forged mail only): %q", len(got), got)
 	}
-	var held []store.HeldMail
+	var held []ticket.HeldMail
 	cliJSON(t, data, &held, "held", "list")
 	reasons := map[string]int{}
 	for _, h := range held {
@@ -272,11 +271,11 @@ func TestBouncedNoticeTellsNoOne(t *testing.T) {
 	notice := waitSubjects(t, relay, "alice@acme.test", "Delivery failed: carol@example.com", 1)[0]
 	waitSubjects(t, relay, "bob@acme.test", "Delivery failed: carol@example.com", 1)
 	st := openTestStore(t, data)
-	waitSent(t, st, "alice@acme.test", store.OutNotice)
+	waitSent(t, st, "alice@acme.test", ticket.OutNotice)
 	mustSend(t, srv.addr, "", []string{notice.From}, dsn(notice.From, "alice@acme.test", 1))
 	settle(t, relay, 2500*time.Millisecond, 20*time.Second) // past the notice window
-	if row := outboxRow(t, st, "alice@acme.test", store.OutNotice); row.Status != store.OutFailed {
-		t.Errorf("alice's notice is %s after its bounce, want %s", row.Status, store.OutFailed)
+	if row := outboxRow(t, st, "alice@acme.test", ticket.OutNotice); row.Status != ticket.OutFailed {
+		t.Errorf("alice's notice is %s after its bounce, want %s", row.Status, ticket.OutFailed)
 	}
 	if n, _ := st.Count(context.Background(), "suppressions"); n != 1 {
 		t.Errorf("%d suppressions, want alice's", n)

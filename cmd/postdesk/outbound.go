@@ -4,10 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/postdesk/postdesk/ticket"
 	"text/tabwriter"
 	"time"
-
-	"github.com/postdesk/postdesk/store"
 )
 
 func heldList(ctx context.Context, e env) error {
@@ -41,7 +40,7 @@ func outboxList(ctx context.Context, e env) error {
 	}
 	defer a.st.Close()
 	switch *status {
-	case "", store.OutQueued, store.OutSent, store.OutFailed:
+	case "", ticket.OutQueued, ticket.OutSent, ticket.OutFailed:
 	default:
 		return fmt.Errorf("--status: %q is not queued, sent or failed", *status)
 	}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
 
@@ -136,7 +135,7 @@ func TestForgedAgentMailIsHeld(t *testing.T) {
 	if n := len(relay.To("carol@example.com")); n != 1 {
 		t.Errorf("the customer received %d mails, want only the acknowledgement", n)
 	}
-	var held []store.HeldMail
+	var held []ticket.HeldMail
 	cliJSON(t, data, &held, "held", "list")
 	if len(held) != 2 || held[0].Sender != "alice@acme.test" {
 		t.Errorf("held list = %+v, want both forged mails", held)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/postdesk/postdesk/internal/smtptest"
-	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
 
@@ -53,7 +52,7 @@ func TestNoNoticeAnswersHeldAutomaticMail(t *testing.T) {
 			t.Errorf("%s was told of held automatic mail: %q", rcpt, got)
 		}
 	}
-	var held []store.HeldMail
+	var held []ticket.HeldMail
 	cliJSON(t, data, &held, "held", "list")
 	reasons := map[string]bool{}
 	for _, h := range held {
@@ -122,7 +121,7 @@ func TestMemberAutoReplyToBounceAddressIsANote(t *testing.T) {
 	if n := len(relay.To("carol@example.com")); n != 1 {
 		t.Errorf("carol received %d mails, want only the acknowledgement", n)
 	}
-	var held []store.HeldMail
+	var held []ticket.HeldMail
 	cliJSON(t, data, &held, "held", "list")
 	if len(held) != 0 {
 		t.Errorf("held = %+v, want nothing held", held)

@@ -158,7 +158,7 @@ type ticketView struct {
 	Participants []ticket.Contact `json:"participants"` // everyone an agent's answer goes to
 	Messages     []ticket.Message `json:"messages"`
 	Events       []ticket.Event   `json:"events"`
-	Bounces      []store.Bounce   `json:"bounces"`
+	Bounces      []ticket.Bounce  `json:"bounces"`
 	// MergedInto is the ticket this one was merged into, if it was.
 	MergedInto *ticket.Ticket `json:"merged_into,omitempty"`
 }
