@@ -13,14 +13,7 @@ import (
 func TestAuditLogPerProperty(t *testing.T) {
 	st := openTest(t)
 	ctx := context.Background()
-	var props []ticket.Property
-	for _, slug := range []string{"a", "b"} {
-		p, err := st.AddProperty(ctx, ticket.Property{Slug: slug, Name: slug, Addresses: []string{slug + "@x.test"}, TagFormat: "[#%d]"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		props = append(props, p)
-	}
+	props := addProperties(t, st, "a", "b")
 	if _, err := st.AddMember(ctx, "a", ticket.Member{Email: "ann@a.test", Name: "Ann", Role: ticket.RoleAdmin}, "root"); err != nil {
 		t.Fatal(err)
 	}

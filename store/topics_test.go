@@ -14,14 +14,7 @@ import (
 func TestTopicsAndTemplatesPerProperty(t *testing.T) {
 	st := openTest(t)
 	ctx := context.Background()
-	var props []ticket.Property
-	for _, slug := range []string{"a", "b"} {
-		p, err := st.AddProperty(ctx, ticket.Property{Slug: slug, Name: slug, Addresses: []string{slug + "@x.test"}, TagFormat: "[#%d]"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		props = append(props, p)
-	}
+	props := addProperties(t, st, "a", "b")
 	err := st.Update(ctx, func(tx *Tx) error {
 		for _, p := range props {
 			if _, err := tx.AddTopic(p.ID, "billing"); err != nil {
@@ -77,4 +70,18 @@ func TestTopicsAndTemplatesPerProperty(t *testing.T) {
 			t.Errorf("%s: %d saved replies, %v", p.Slug, len(tmpls), err)
 		}
 	}
+}
+
+// addProperties adds a property for each slug (its address slug@x.test).
+func addProperties(t *testing.T, st *Store, slugs ...string) []ticket.Property {
+	t.Helper()
+	var props []ticket.Property
+	for _, slug := range slugs {
+		p, err := st.AddProperty(context.Background(), ticket.Property{Slug: slug, Name: slug, Addresses: []string{slug + "@x.test"}, TagFormat: "[#%d]"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		props = append(props, p)
+	}
+	return props
 }

@@ -21,8 +21,7 @@ const (
 
 // ParseFieldTarget validates s as a FieldTarget.
 func ParseFieldTarget(s string) (FieldTarget, error) {
-	switch t := FieldTarget(strings.ToLower(strings.TrimSpace(s))); t {
-	case FieldForTicket, FieldForContact:
+	if t, ok := oneOf(s, FieldForTicket, FieldForContact); ok {
 		return t, nil
 	}
 	return "", fmt.Errorf("custom fields are for a ticket or a contact, not %q", s)
@@ -41,8 +40,7 @@ const (
 
 // ParseFieldType validates s as a FieldType.
 func ParseFieldType(s string) (FieldType, error) {
-	switch t := FieldType(strings.ToLower(strings.TrimSpace(s))); t {
-	case FieldText, FieldNumber, FieldDate, FieldChoice:
+	if t, ok := oneOf(s, FieldText, FieldNumber, FieldDate, FieldChoice); ok {
 		return t, nil
 	}
 	return "", fmt.Errorf("unknown field type %q (want text, number, date or choice)", s)

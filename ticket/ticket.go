@@ -26,10 +26,21 @@ const (
 	StatusSpam     Status = "spam"
 )
 
+// oneOf reads s, in any letter case and with spaces around it, as one of
+// the words of an enumeration.
+func oneOf[T ~string](s string, known ...T) (T, bool) {
+	w := T(strings.ToLower(strings.TrimSpace(s)))
+	for _, k := range known {
+		if w == k {
+			return w, true
+		}
+	}
+	return w, false
+}
+
 // ParseStatus validates s as a Status.
 func ParseStatus(s string) (Status, error) {
-	switch st := Status(strings.ToLower(strings.TrimSpace(s))); st {
-	case StatusOpen, StatusAnswered, StatusSnoozed, StatusClosed, StatusDeleted, StatusSpam:
+	if st, ok := oneOf(s, StatusOpen, StatusAnswered, StatusSnoozed, StatusClosed, StatusDeleted, StatusSpam); ok {
 		return st, nil
 	}
 	return "", fmt.Errorf("unknown status %q (want open, answered, snoozed, closed, deleted or spam)", s)
@@ -56,12 +67,13 @@ func Priorities() []Priority {
 // ParsePriority validates s as a Priority. The words of the four priorities
 // postdesk had before (normal, urgent) are accepted as medium and highest.
 func ParsePriority(s string) (Priority, error) {
-	switch p := Priority(strings.ToLower(strings.TrimSpace(s))); p {
-	case PriorityLowest, PriorityLow, PriorityMedium, PriorityHigh, PriorityHighest:
+	p, ok := oneOf(s, Priorities()...)
+	switch {
+	case ok:
 		return p, nil
-	case "normal":
+	case p == "normal":
 		return PriorityMedium, nil
-	case "urgent":
+	case p == "urgent":
 		return PriorityHighest, nil
 	}
 	return "", fmt.Errorf("unknown priority %q (want lowest, low, medium, high or highest)", s)
@@ -89,10 +101,10 @@ const (
 
 // ParseCloseReason validates s as a CloseReason; empty is resolved.
 func ParseCloseReason(s string) (CloseReason, error) {
-	switch r := CloseReason(strings.ToLower(strings.TrimSpace(s))); r {
-	case "":
-		return ClosedResolved, nil
-	case ClosedResolved, ClosedCancelled:
+	if r, ok := oneOf(s, "", ClosedResolved, ClosedCancelled); ok {
+		if r == "" {
+			return ClosedResolved, nil
+		}
 		return r, nil
 	}
 	return "", fmt.Errorf("unknown reason %q (want resolved or cancelled)", s)
@@ -109,8 +121,7 @@ const (
 
 // ParseRole validates s as a Role.
 func ParseRole(s string) (Role, error) {
-	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
-	case RoleAdmin, RoleAgent:
+	if r, ok := oneOf(s, RoleAdmin, RoleAgent); ok {
 		return r, nil
 	}
 	return "", fmt.Errorf("unknown role %q (want admin or agent)", s)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/postdesk/postdesk/ticket"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -302,6 +303,21 @@ func (r *report) print(w io.Writer) {
 	if r.FirstError != "" {
 		fmt.Fprintf(w, "first error: %s\n", r.FirstError)
 	}
+}
+
+// openProperty opens the database of a postdesk data directory and reads
+// the property with this slug; the caller closes the store.
+func openProperty(ctx context.Context, dir, slug string) (*store.Store, ticket.Property, error) {
+	st, err := openData(ctx, dir)
+	if err != nil {
+		return nil, ticket.Property{}, err
+	}
+	p, err := st.Property(ctx, slug)
+	if err != nil {
+		st.Close()
+		return nil, p, err
+	}
+	return st, p, nil
 }
 
 // openData opens the database of a postdesk data directory.

@@ -40,15 +40,11 @@ func fill(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	st, err := openData(ctx, *data)
+	st, prop, err := openProperty(ctx, *data, *slug)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	prop, err := st.Property(ctx, *slug)
-	if err != nil {
-		return err
-	}
 	desk, err := fillDesk(ctx, st, prop)
 	if err != nil {
 		return err

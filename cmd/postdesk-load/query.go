@@ -31,15 +31,11 @@ func queryRun(ctx context.Context, args []string, out io.Writer) error {
 	if *runs < 1 {
 		return fmt.Errorf("-runs: at least 1")
 	}
-	st, err := openData(ctx, *data)
+	st, prop, err := openProperty(ctx, *data, *slug)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	prop, err := st.Property(ctx, *slug)
-	if err != nil {
-		return err
-	}
 	// A page deep in the default list: the cursor after 20 pages.
 	deep := store.TicketFilter{PropertyID: prop.ID, Limit: *limit}
 	for range 20 {

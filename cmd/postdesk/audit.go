@@ -13,16 +13,13 @@ import (
 // policy, settings), newest first, each with who made it.
 func auditList(ctx context.Context, e env) error {
 	var limit *int
-	c, err := openDesk(ctx, e, "audit list", synopsisOf("audit list"), false, func(fs *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "audit list", false, 0, func(fs *flag.FlagSet) {
 		limit = fs.Int("limit", 100, "how many entries, newest first (1 to 10000)")
 	})
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(0, synopsisOf("audit list")); err != nil {
-		return err
-	}
 	if *limit < 1 || *limit > 10000 {
 		return fmt.Errorf("--limit %d: want 1 to 10000", *limit)
 	}

@@ -64,13 +64,10 @@ func messageText(text, file string, other bool) (string, error) {
 }
 
 func ticketCreate(ctx context.Context, e env) error {
-	const syn = "ticket create --as EMAIL (--requester ADDR | --name N --email E [--phone P]) --subject S\n" +
-		"       (--message TEXT | --message-file F) [--attach FILE]... [--priority P] [--tag T]... [--topic T]\n" +
-		"       [--department D] [--assignee EMAIL | --unassigned] [--no-mail]"
 	var n desk.NewTicket
 	var requester, email, text, file, prio *string
 	var attach, tags listFlag
-	c, err := openDesk(ctx, e, "ticket create", syn, true, func(fs *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "ticket create", true, 0, func(fs *flag.FlagSet) {
 		requester = fs.String("requester", "", "the customer: the address of an existing contact")
 		email = fs.String("email", "", "the customer's address, to add her as a contact (with --name, --phone)")
 		fs.StringVar(&n.Name, "name", "", "the new contact's name")
@@ -91,9 +88,6 @@ func ticketCreate(ctx context.Context, e env) error {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(0, syn); err != nil {
-		return err
-	}
 	switch {
 	case (*requester == "") == (*email == ""):
 		return errors.New("give the customer: --requester ADDR (a contact) or --email E [--name N] (a new one)")
@@ -125,10 +119,9 @@ func ticketCreate(ctx context.Context, e env) error {
 }
 
 func ticketReply(ctx context.Context, e env) error {
-	const syn = "ticket reply N --as EMAIL (--message TEXT | --message-file F | --template NAME) [--attach FILE]..."
 	var text, file, tmpl *string
 	var attach listFlag
-	c, err := openDesk(ctx, e, "ticket reply", syn, true, func(fs *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "ticket reply", true, 1, func(fs *flag.FlagSet) {
 		text = fs.String("message", "", "the answer")
 		file = fs.String("message-file", "", "read the answer from this file")
 		tmpl = fs.String("template", "", "answer with this saved reply, its placeholders filled in (postdesk reply-template list)")
@@ -138,9 +131,6 @@ func ticketReply(ctx context.Context, e env) error {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(1, syn); err != nil {
-		return err
-	}
 	body, err := messageText(*text, *file, *tmpl != "")
 	if err != nil {
 		return err
@@ -161,10 +151,9 @@ func ticketReply(ctx context.Context, e env) error {
 }
 
 func ticketNote(ctx context.Context, e env) error {
-	const syn = "ticket note N --as EMAIL (--message TEXT | --message-file F) [--attach FILE]..."
 	var text, file *string
 	var attach listFlag
-	c, err := openDesk(ctx, e, "ticket note", syn, true, func(fs *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "ticket note", true, 1, func(fs *flag.FlagSet) {
 		text = fs.String("message", "", "the note; @name tells that member (first word of her name, or her address before @)")
 		file = fs.String("message-file", "", "read the note from this file")
 		fs.Var(&attach, "attach", "attach this file (repeat for more)")
@@ -173,9 +162,6 @@ func ticketNote(ctx context.Context, e env) error {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(1, syn); err != nil {
-		return err
-	}
 	body, err := messageText(*text, *file, false)
 	if err != nil {
 		return err
@@ -191,9 +177,8 @@ func ticketNote(ctx context.Context, e env) error {
 }
 
 func ticketTopic(ctx context.Context, e env) error {
-	const syn = "ticket topic N (NAME | --none) --as EMAIL"
 	var none *bool
-	c, err := openDesk(ctx, e, "ticket topic", syn, true, func(fs *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "ticket topic", true, anyArgs, func(fs *flag.FlagSet) {
 		none = fs.Bool("none", false, "take the ticket's topic off")
 	})
 	if err != nil {
@@ -206,20 +191,19 @@ func ticketTopic(ctx context.Context, e env) error {
 	case !*none && len(c.pos) >= 2:
 		name = strings.Join(c.pos[1:], " ")
 	default:
-		return errors.New("usage: postdesk " + syn)
+		return c.usage()
 	}
 	return c.change(ctx, e, func(o *desk.Op, t *ticket.Ticket) error { return o.SetTopic(t, name) })
 }
 
 func topicAdd(ctx context.Context, e env) error {
-	const syn = "topic add NAME --as ADMIN-EMAIL"
-	c, err := openDesk(ctx, e, "topic add", syn, true, nil)
+	c, err := openDesk(ctx, e, "topic add", true, anyArgs, nil)
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
 	if len(c.pos) == 0 {
-		return errors.New("usage: postdesk " + syn)
+		return c.usage()
 	}
 	var tp store.Topic
 	err = c.desk.Run(ctx, c.prop, c.actor, func(o *desk.Op) error {
@@ -239,9 +223,8 @@ func topicList(ctx context.Context, e env) error {
 }
 
 func templateAdd(ctx context.Context, e env) error {
-	const syn = "reply-template add NAME --as EMAIL (--text T | --file F)"
 	var text, file *string
-	c, err := openDesk(ctx, e, "reply-template add", syn, true, func(fs *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "reply-template add", true, 1, func(fs *flag.FlagSet) {
 		text = fs.String("text", "", "the reply; placeholders: {{"+strings.Join(desk.Placeholders, "}} {{")+"}}")
 		file = fs.String("file", "", "read the reply from this file")
 	})
@@ -249,9 +232,6 @@ func templateAdd(ctx context.Context, e env) error {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(1, syn); err != nil {
-		return err
-	}
 	if (*text == "") == (*file == "") {
 		return errors.New("give the reply: --text T or --file F")
 	}

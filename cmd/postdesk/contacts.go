@@ -26,18 +26,14 @@ type contactView struct {
 // contactShow prints a contact with their custom fields and timeline:
 // every ticket and mail of theirs and every note on them, newest first.
 func contactShow(ctx context.Context, e env) error {
-	syn := synopsisOf("contact show")
 	var limit *int
-	c, err := openDesk(ctx, e, "contact show", syn, false, func(fs *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "contact show", false, 1, func(fs *flag.FlagSet) {
 		limit = fs.Int("limit", 100, "show at most this many timeline entries")
 	})
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(1, syn); err != nil {
-		return err
-	}
 	if *limit <= 0 {
 		return fmt.Errorf("--limit %d: want a positive number", *limit)
 	}
@@ -96,9 +92,8 @@ func writeContact(w io.Writer, v contactView) {
 
 // contactEdit changes a contact's name or phone.
 func contactEdit(ctx context.Context, e env) error {
-	syn := synopsisOf("contact edit")
 	var edit desk.ContactEdit
-	c, err := openDesk(ctx, e, "contact edit", syn, true, func(fs *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "contact edit", true, 1, func(fs *flag.FlagSet) {
 		fs.Func("name", "the contact's name (empty clears it)", func(v string) error { edit.Name = &v; return nil })
 		fs.Func("phone", "the contact's phone number (empty clears it)", func(v string) error { edit.Phone = &v; return nil })
 	})
@@ -106,9 +101,6 @@ func contactEdit(ctx context.Context, e env) error {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(1, syn); err != nil {
-		return err
-	}
 	if edit.Name == nil && edit.Phone == nil {
 		return fmt.Errorf("nothing to change: give --name or --phone (an empty value clears it)")
 	}
@@ -121,18 +113,14 @@ func contactEdit(ctx context.Context, e env) error {
 
 // contactNote records a note on a contact.
 func contactNote(ctx context.Context, e env) error {
-	syn := synopsisOf("contact note")
 	var text *string
-	c, err := openDesk(ctx, e, "contact note", syn, true, func(fs *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "contact note", true, 1, func(fs *flag.FlagSet) {
 		text = fs.String("message", "", "the note")
 	})
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(1, syn); err != nil {
-		return err
-	}
 	if err := c.desk.NoteContact(ctx, c.prop, c.actor, c.pos[0], *text); err != nil {
 		return err
 	}
@@ -145,15 +133,11 @@ func contactNote(ctx context.Context, e env) error {
 
 // contactMerge merges one contact into another.
 func contactMerge(ctx context.Context, e env) error {
-	syn := synopsisOf("contact merge")
-	c, err := openDesk(ctx, e, "contact merge", syn, true, nil)
+	c, err := openDesk(ctx, e, "contact merge", true, 2, nil)
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(2, syn); err != nil {
-		return err
-	}
 	ct, err := c.desk.MergeContacts(ctx, c.prop, c.actor, c.pos[0], c.pos[1])
 	if err != nil {
 		return err
@@ -164,15 +148,11 @@ func contactMerge(ctx context.Context, e env) error {
 // contactField sets (or, with an empty value, clears) a contact's custom
 // field.
 func contactField(ctx context.Context, e env) error {
-	syn := synopsisOf("contact field")
-	c, err := openDesk(ctx, e, "contact field", syn, true, nil)
+	c, err := openDesk(ctx, e, "contact field", true, 3, nil)
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(3, syn); err != nil {
-		return err
-	}
 	ct, err := c.desk.SetContactField(ctx, c.prop, c.actor, c.pos[0], c.pos[1], c.pos[2])
 	if err != nil {
 		return err

@@ -20,16 +20,22 @@ type deskCmd struct {
 	prop  ticket.Property
 	actor desk.Actor
 	desk  *desk.Desk
+	name  string // the command, for its usage line (see helps)
 }
 
+// anyArgs is openDesk's nargs of a command that checks its positional
+// arguments itself.
+const anyArgs = -1
+
 // openDesk parses a desk command: its own flags (define), --property, --as
-// EMAIL (the acting member, required when acting is true) and --json. -h
-// shows these and synopsis, not the settings of serve. The caller closes
-// c.st.
-func openDesk(ctx context.Context, e env, name, synopsis string, acting bool, define func(*flag.FlagSet)) (*deskCmd, error) {
+// EMAIL (the acting member, required when acting is true) and --json, and
+// nargs positional arguments (or anyArgs). -h shows these and the
+// command's usage line (helps), not the settings of serve. The caller
+// closes c.st.
+func openDesk(ctx context.Context, e env, name string, acting bool, nargs int, define func(*flag.FlagSet)) (*deskCmd, error) {
 	var as *string
 	a, p, err := openForProperty(ctx, e, name, func(fs *flag.FlagSet) {
-		ownFlagsUsage(fs, synopsis)
+		ownFlagsUsage(fs, synopsisOf(name))
 		as = fs.String("as", "", "the member who acts (her address); every change records who made it")
 		if define != nil {
 			define(fs)
@@ -38,7 +44,11 @@ func openDesk(ctx context.Context, e env, name, synopsis string, acting bool, de
 	if err != nil {
 		return nil, err
 	}
-	c := &deskCmd{admin: a, prop: p}
+	c := &deskCmd{admin: a, prop: p, name: name}
+	if nargs != anyArgs && len(c.pos) != nargs {
+		a.st.Close()
+		return nil, c.usage()
+	}
 	if err := c.open(ctx, e, *as, acting); err != nil {
 		a.st.Close()
 		return nil, err
@@ -78,12 +88,9 @@ func ticketNumber(s string) (int64, error) {
 	return n, nil
 }
 
-// args checks the count of positional arguments against the synopsis.
-func (c *deskCmd) args(n int, synopsis string) error {
-	if len(c.pos) != n {
-		return fmt.Errorf("usage: postdesk %s", synopsis)
-	}
-	return nil
+// usage is the error of a command given the wrong arguments.
+func (c *deskCmd) usage() error {
+	return fmt.Errorf("usage: postdesk %s", synopsisOf(c.name))
 }
 
 // change runs one desk operation on the ticket named by the first
@@ -111,14 +118,11 @@ func (c *deskCmd) printTicket(e env, t ticket.Ticket) error {
 // saved replies, fields): it takes no arguments, loads the rows and prints
 // them as JSON, or as a table of header and one row line each.
 func listOf[T any](ctx context.Context, e env, name string, load func(context.Context, *deskCmd) ([]T, error), header string, row func(T) string) error {
-	c, err := openDesk(ctx, e, name, synopsisOf(name), false, nil)
+	c, err := openDesk(ctx, e, name, false, 0, nil)
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(0, synopsisOf(name)); err != nil {
-		return err
-	}
 	rows, err := load(ctx, c)
 	if err != nil {
 		return err

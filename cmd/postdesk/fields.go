@@ -16,10 +16,9 @@ import (
 
 // fieldAdd defines a custom field of tickets or contacts.
 func fieldAdd(ctx context.Context, e env) error {
-	syn := synopsisOf("field add")
 	var target, typ *string
 	var choices listFlag
-	c, err := openDesk(ctx, e, "field add", syn, true, func(fs *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "field add", true, 1, func(fs *flag.FlagSet) {
 		target = fs.String("for", "", "what the field describes: ticket or contact")
 		typ = fs.String("type", "text", "the type of its values: text, number, date (YYYY-MM-DD) or choice")
 		fs.Var(&choices, "choice", "one value a choice field may take (repeat the flag for each)")
@@ -28,9 +27,6 @@ func fieldAdd(ctx context.Context, e env) error {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(1, syn); err != nil {
-		return err
-	}
 	f := ticket.Field{Name: strings.TrimSpace(c.pos[0]), Choices: choices}
 	if f.For, err = ticket.ParseFieldTarget(*target); err != nil {
 		return fmt.Errorf("--for: %w", err)
@@ -63,15 +59,11 @@ func printFields(c *deskCmd, e env, fields []ticket.Field) error {
 // ticketField sets (or, with an empty value, clears) a custom field of a
 // ticket.
 func ticketField(ctx context.Context, e env) error {
-	syn := synopsisOf("ticket field")
-	c, err := openDesk(ctx, e, "ticket field", syn, true, nil)
+	c, err := openDesk(ctx, e, "ticket field", true, 3, nil)
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(3, syn); err != nil {
-		return err
-	}
 	return c.change(ctx, e, func(o *desk.Op, t *ticket.Ticket) error { return o.SetField(t, c.pos[1], c.pos[2]) })
 }
 

@@ -14,12 +14,11 @@ import (
 // role, and the property's settings. Admins make these changes (--as).
 
 func memberSet(ctx context.Context, e env) error {
-	const syn = "member set EMAIL [--available=true|false] [--capacity N] [--role agent|admin] --as ADMIN (once the property has one)"
 	var fs *flag.FlagSet
 	var available *bool
 	var capacity *int
 	var role *string
-	c, err := openDesk(ctx, e, "member set", syn, false, func(f *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "member set", false, 1, func(f *flag.FlagSet) {
 		fs = f
 		available = f.Bool("available", true, "whether she takes new tickets by round-robin")
 		capacity = f.Int("capacity", 0, "the most open tickets round-robin gives her (0: no cap)")
@@ -29,9 +28,6 @@ func memberSet(ctx context.Context, e env) error {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(1, syn); err != nil {
-		return err
-	}
 	var ch desk.MemberChange
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
@@ -59,10 +55,9 @@ func memberSet(ctx context.Context, e env) error {
 }
 
 func propertySet(ctx context.Context, e env) error {
-	const syn = "property set [--property SLUG] --assign-on-answer=true|false --as ADMIN"
 	var fs *flag.FlagSet
 	var onAnswer *bool
-	c, err := openDesk(ctx, e, "property set", syn, true, func(f *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "property set", true, 0, func(f *flag.FlagSet) {
 		fs = f
 		onAnswer = f.Bool("assign-on-answer", true, "an unassigned ticket answered by an agent becomes hers")
 	})
@@ -70,9 +65,6 @@ func propertySet(ctx context.Context, e env) error {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(0, syn); err != nil {
-		return err
-	}
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "assign-on-answer" })
 	if !set {

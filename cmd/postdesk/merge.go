@@ -9,15 +9,11 @@ import (
 
 // ticketMerge merges one ticket into another.
 func ticketMerge(ctx context.Context, e env) error {
-	syn := synopsisOf("ticket merge")
-	c, err := openDesk(ctx, e, "ticket merge", syn, true, nil)
+	c, err := openDesk(ctx, e, "ticket merge", true, 2, nil)
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(2, syn); err != nil {
-		return err
-	}
 	source, err := ticketNumber(c.pos[0])
 	if err != nil {
 		return err
@@ -36,15 +32,11 @@ func ticketMerge(ctx context.Context, e env) error {
 // ticketSplit moves one message of a ticket off into a new ticket and
 // prints the new ticket.
 func ticketSplit(ctx context.Context, e env) error {
-	syn := synopsisOf("ticket split")
-	c, err := openDesk(ctx, e, "ticket split", syn, true, nil)
+	c, err := openDesk(ctx, e, "ticket split", true, 2, nil)
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(2, syn); err != nil {
-		return err
-	}
 	n, err := ticketNumber(c.pos[0])
 	if err != nil {
 		return err

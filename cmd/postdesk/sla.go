@@ -118,16 +118,12 @@ func priorityDuration(s string) (ticket.Priority, time.Duration, error) {
 }
 
 func slaSet(ctx context.Context, e env) error {
-	syn := synopsisOf("sla set")
 	var f slaFlags
-	c, err := openDesk(ctx, e, "sla set", syn, true, f.define)
+	c, err := openDesk(ctx, e, "sla set", true, 0, f.define)
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(0, syn); err != nil {
-		return err
-	}
 	p, err := f.policy()
 	if err != nil {
 		return err
@@ -139,15 +135,11 @@ func slaSet(ctx context.Context, e env) error {
 }
 
 func slaShow(ctx context.Context, e env) error {
-	syn := synopsisOf("sla show")
-	c, err := openDesk(ctx, e, "sla show", syn, false, nil)
+	c, err := openDesk(ctx, e, "sla show", false, 0, nil)
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(0, syn); err != nil {
-		return err
-	}
 	p, found, err := c.desk.SLAPolicy(ctx, c.prop)
 	if err != nil {
 		return err

@@ -15,15 +15,11 @@ import (
 // member --as names.
 
 func ticketPriority(ctx context.Context, e env) error {
-	const syn = "ticket priority N lowest|low|medium|high|highest --as EMAIL"
-	c, err := openDesk(ctx, e, "ticket priority", syn, true, nil)
+	c, err := openDesk(ctx, e, "ticket priority", true, 2, nil)
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(2, syn); err != nil {
-		return err
-	}
 	p, err := ticket.ParsePriority(c.pos[1])
 	if err != nil {
 		return err
@@ -32,9 +28,8 @@ func ticketPriority(ctx context.Context, e env) error {
 }
 
 func ticketTag(ctx context.Context, e env) error {
-	const syn = "ticket tag N [--remove] TAG... --as EMAIL"
 	var remove *bool
-	c, err := openDesk(ctx, e, "ticket tag", syn, true, func(fs *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "ticket tag", true, anyArgs, func(fs *flag.FlagSet) {
 		remove = fs.Bool("remove", false, "take the tags off instead")
 	})
 	if err != nil {
@@ -42,7 +37,7 @@ func ticketTag(ctx context.Context, e env) error {
 	}
 	defer c.st.Close()
 	if len(c.pos) < 2 {
-		return errors.New("usage: postdesk " + syn)
+		return c.usage()
 	}
 	return c.change(ctx, e, func(o *desk.Op, t *ticket.Ticket) error {
 		for _, tag := range c.pos[1:] {
@@ -59,10 +54,9 @@ func ticketTag(ctx context.Context, e env) error {
 }
 
 func ticketAssign(ctx context.Context, e env) error {
-	const syn = "ticket assign N (MEMBER-EMAIL | --department NAME | --none) [--note TEXT] --as EMAIL"
 	var note, dept *string
 	var none *bool
-	c, err := openDesk(ctx, e, "ticket assign", syn, true, func(fs *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "ticket assign", true, anyArgs, func(fs *flag.FlagSet) {
 		note = fs.String("note", "", "a note for the new assignee, sent with the notice")
 		dept = fs.String("department", "", "give it to a department instead, unassigning its member")
 		none = fs.Bool("none", false, "unassign it (it stays with its department)")
@@ -73,8 +67,8 @@ func ticketAssign(ctx context.Context, e env) error {
 	defer c.st.Close()
 	switch {
 	case *none || *dept != "":
-		if err := c.args(1, syn); err != nil || (*none && *dept != "") {
-			return errors.New("usage: postdesk " + syn)
+		if len(c.pos) != 1 || (*none && *dept != "") {
+			return c.usage()
 		}
 		return c.change(ctx, e, func(o *desk.Op, t *ticket.Ticket) error {
 			if *none {
@@ -83,8 +77,8 @@ func ticketAssign(ctx context.Context, e env) error {
 			return o.AssignDepartment(t, *dept, *note)
 		})
 	}
-	if err := c.args(2, syn); err != nil {
-		return err
+	if len(c.pos) != 2 {
+		return c.usage()
 	}
 	m, found, err := c.st.CachedMember(ctx, c.prop, strings.TrimSpace(c.pos[1]))
 	if err != nil {
@@ -97,10 +91,9 @@ func ticketAssign(ctx context.Context, e env) error {
 }
 
 func ticketSnooze(ctx context.Context, e env) error {
-	const syn = "ticket snooze N (--for DURATION | --until TIME) --as EMAIL"
 	var dur *time.Duration
 	var until *string
-	c, err := openDesk(ctx, e, "ticket snooze", syn, true, func(fs *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "ticket snooze", true, 1, func(fs *flag.FlagSet) {
 		dur = fs.Duration("for", 0, "how long: 5m, 30m, 1h, 4h, 24h or any duration")
 		until = fs.String("until", "", "until when: 2006-01-02, 2006-01-02T15:04 (UTC) or RFC 3339")
 	})
@@ -108,9 +101,6 @@ func ticketSnooze(ctx context.Context, e env) error {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(1, syn); err != nil {
-		return err
-	}
 	at, err := wakeTime(e.now(), *dur, *until)
 	if err != nil {
 		return err
@@ -135,18 +125,14 @@ func wakeTime(now time.Time, d time.Duration, until string) (time.Time, error) {
 }
 
 func ticketClose(ctx context.Context, e env) error {
-	const syn = "ticket close N [--reason resolved|cancelled] --as EMAIL"
 	var reason *string
-	c, err := openDesk(ctx, e, "ticket close", syn, true, func(fs *flag.FlagSet) {
+	c, err := openDesk(ctx, e, "ticket close", true, 1, func(fs *flag.FlagSet) {
 		reason = fs.String("reason", "resolved", "resolved or cancelled")
 	})
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(1, syn); err != nil {
-		return err
-	}
 	r, err := ticket.ParseCloseReason(*reason)
 	if err != nil {
 		return err
@@ -155,14 +141,10 @@ func ticketClose(ctx context.Context, e env) error {
 }
 
 func ticketReopen(ctx context.Context, e env) error {
-	const syn = "ticket reopen N --as EMAIL"
-	c, err := openDesk(ctx, e, "ticket reopen", syn, true, nil)
+	c, err := openDesk(ctx, e, "ticket reopen", true, 1, nil)
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.args(1, syn); err != nil {
-		return err
-	}
 	return c.change(ctx, e, func(o *desk.Op, t *ticket.Ticket) error { return o.Reopen(t) })
 }

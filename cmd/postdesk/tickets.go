@@ -90,17 +90,14 @@ func (l *listFlags) filter(c *deskCmd) (store.TicketFilter, error) {
 }
 
 func ticketList(ctx context.Context, e env) error {
-	const syn = "ticket list [--folder F] [--mine --as EMAIL] [--assignee EMAIL] [--unassigned] [--department NAME] " +
-		"[--priority P] [--tag TAG] [--topic NAME] [--overdue] [--requester EMAIL] [--search TEXT] " +
-		"[--sort activity|due|priority] [--limit N] [--after CURSOR]"
 	var l listFlags
-	c, err := openDesk(ctx, e, "ticket list", syn, false, l.define)
+	c, err := openDesk(ctx, e, "ticket list", false, anyArgs, l.define)
 	if err != nil {
 		return err
 	}
 	defer c.st.Close()
 	if len(c.pos) > 0 {
-		return errors.New("usage: postdesk " + syn)
+		return c.usage()
 	}
 	f, err := l.filter(c)
 	if err != nil {
