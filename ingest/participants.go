@@ -72,10 +72,7 @@ func loopsBack(tx *store.Tx, prop ticket.Property, addr string) (bool, error) {
 	if prop.Owns(addr) {
 		return true, nil
 	}
-	if _, member, err := tx.MemberByEmail(prop.ID, addr); err != nil || member {
-		return member, err
-	}
-	return tx.OwnAddress(prop.ID, outbox.BaseAddress(addr))
+	return tx.OwnAddress(prop.ID, addr, outbox.BaseAddress(addr))
 }
 
 // addParticipants makes addrs Cc'd participants of a ticket, creating

@@ -34,7 +34,7 @@ func (w *Worker) render(ctx context.Context, row store.OutboxRow) (rendered, err
 		if c.t, err = w.store.TicketByID(ctx, row.TicketID); err != nil {
 			return rendered{}, err
 		}
-		if c.history, err = w.store.LatestMessages(ctx, row.TicketID, "", 12); err != nil { // see opens
+		if c.history, err = w.store.LatestMessages(ctx, row.TicketID, "", historyWindow); err != nil {
 			return rendered{}, err
 		}
 	}
@@ -124,9 +124,12 @@ func (c *composer) compose(ctx context.Context) error {
 // opens reports whether the message sent is its ticket's first, as the
 // first message of a ticket a member opened by hand is (desk.Op.Create).
 func (c *composer) opens() bool {
-	const window = 12 // render's history
-	return c.msg != nil && len(c.history) > 0 && len(c.history) < window && c.history[0].ID == c.msg.ID
+	return c.msg != nil && len(c.history) > 0 && len(c.history) < historyWindow && c.history[0].ID == c.msg.ID
 }
+
+// historyWindow is how many of its ticket's newest messages a mail is
+// rendered with (its history, and whether it opens the ticket).
+const historyWindow = 12
 
 // pickAttachments chooses the attachments of a copy or reply, in order,
 // up to maxMailAttachments and maxMailAttachmentBytes, and returns a

@@ -55,9 +55,6 @@ type Queue struct {
 // ToContact queues a mail of the given kind to a contact about message
 // msgID of ticket t. The property's own addresses get nothing.
 func (q Queue) ToContact(kind string, t ticket.Ticket, msgID int64, c ticket.Contact) error {
-	if q.Silent {
-		return nil
-	}
 	if q.Prop.Owns(c.Email) {
 		return nil
 	}
@@ -67,9 +64,6 @@ func (q Queue) ToContact(kind string, t ticket.Ticket, msgID int64, c ticket.Con
 
 // ToMember queues a mail to a member.
 func (q Queue) ToMember(kind string, t ticket.Ticket, msgID int64, m ticket.Member) error {
-	if q.Silent {
-		return nil
-	}
 	tok := threading.Token{Kind: threading.KindMember, PropertyID: q.Prop.ID, TicketID: t.ID, ID: m.ID}
 	return q.enqueue(&store.OutboxRow{Kind: kind, TicketID: t.ID, MessageID: msgID, Rcpt: m.Email, RcptKind: "member", RcptID: m.ID}, tok)
 }
@@ -266,9 +260,6 @@ func (q Queue) TellTeam(ticketID int64, subject, body string) error {
 // (issue 8 item 4), and the member it was for is the team anyway. Neither
 // does a row about no ticket.
 func (q Queue) TellFailure(row store.OutboxRow, subject, body string) error {
-	if q.Silent {
-		return nil
-	}
 	if row.Kind == ticket.OutNotice || row.TicketID == 0 {
 		return nil
 	}

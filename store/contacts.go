@@ -39,18 +39,20 @@ func (tx *Tx) Contact(propertyID int64, email, name string) (ticket.Contact, err
 	return c, nil
 }
 
+// participantsQuery reads a ticket's requester and Cc'd participants.
+const participantsQuery = `SELECT ` + contactColumns + ` FROM ticket_participants tp
+	JOIN contacts c ON c.id = tp.contact_id WHERE tp.ticket_id = ? ORDER BY tp.role DESC, c.id`
+
 // TicketParticipants returns the requester and Cc'd participants of a
 // ticket: everyone an agent's answer goes to.
 func (s *Store) TicketParticipants(ctx context.Context, ticketID int64) ([]ticket.Contact, error) {
-	rows, err := s.query(ctx, `SELECT `+contactColumns+` FROM ticket_participants tp
-		JOIN contacts c ON c.id = tp.contact_id WHERE tp.ticket_id = ? ORDER BY tp.role DESC, c.id`, ticketID)
+	rows, err := s.query(ctx, participantsQuery, ticketID)
 	return collect("participants", rows, err, scanContact)
 }
 
 // Participants returns the requester and Cc'd participants of a ticket.
 func (tx *Tx) Participants(ticketID int64) ([]ticket.Contact, error) {
-	rows, err := tx.query(`SELECT `+contactColumns+` FROM ticket_participants tp
-		JOIN contacts c ON c.id = tp.contact_id WHERE tp.ticket_id = ? ORDER BY tp.role DESC, c.id`, ticketID)
+	rows, err := tx.query(participantsQuery, ticketID)
 	return collect("participants", rows, err, scanContact)
 }
 

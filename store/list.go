@@ -322,7 +322,7 @@ func (s *Store) filterTerms(ctx context.Context, f TicketFilter) ([]string, []an
 		if err != nil {
 			return nil, nil, false, err
 		}
-		add(searchTerm, match, f.PropertyID, match, f.PropertyID)
+		add(searchTerm(), match, f.PropertyID, match, f.PropertyID)
 		sorted = true
 	}
 	return where, args, sorted, nil

@@ -65,17 +65,14 @@ func (tx *Tx) Enqueue(r *OutboxRow) error {
 }
 
 // CountRecent counts a property's outbox rows of a kind created since a
-// time, to one base address (see OutboxRow.RcptBase) or, when base is
-// empty, to anyone; it stops counting at atMost, which is all a limit needs
-// to know, so the cost stays bounded however much mail the hour held.
+// time to one base address (see OutboxRow.RcptBase); it stops counting at
+// atMost, which is all a limit needs to know, so the cost stays bounded
+// however much mail the hour held.
 func (tx *Tx) CountRecent(propertyID int64, kind, base string, since time.Time, atMost int) (int, error) {
-	q, args := `SELECT 1 FROM outbox WHERE property_id = ? AND kind = ? AND created_at >= ?`, []any{propertyID, kind, ms(since)}
-	if base != "" {
-		q, args = `SELECT 1 FROM outbox WHERE property_id = ? AND kind = ? AND rcpt_base = ? AND created_at >= ?`,
-			[]any{propertyID, kind, base, ms(since)}
-	}
 	var n int
-	if err := tx.queryRow(`SELECT COUNT(*) FROM (`+q+` LIMIT ?)`, append(args, atMost)...).Scan(&n); err != nil {
+	err := tx.queryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE property_id = ? AND kind = ? AND rcpt_base = ?
+		AND created_at >= ? LIMIT ?)`, propertyID, kind, base, ms(since), atMost).Scan(&n)
+	if err != nil {
 		return 0, fmt.Errorf("count recent outbox rows: %w", err)
 	}
 	return n, nil

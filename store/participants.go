@@ -57,15 +57,15 @@ func (s *Store) SeenMessageIDs(ctx context.Context, ticketID, contactID, beforeR
 	})
 }
 
-// OwnAddress reports whether base, an address with its RFC 5233 detail
-// removed, is one this gateway receives mail at or answers from: an
-// address of any of its properties, or the address of a member of
-// property propertyID. Such an address is never a participant: mail to it
+// OwnAddress reports whether addr, or base (addr with its RFC 5233 detail
+// removed), is one this gateway receives mail at or answers from: an
+// address of any of its properties (base), or the address of a member of
+// property propertyID (either). Such an address is never a participant: mail to it
 // would come straight back in.
-func (tx *Tx) OwnAddress(propertyID int64, base string) (bool, error) {
-	base = strings.ToLower(base)
+func (tx *Tx) OwnAddress(propertyID int64, addr, base string) (bool, error) {
+	addr, base = strings.ToLower(addr), strings.ToLower(base)
 	found, err := tx.exists(`SELECT 1 FROM property_addresses WHERE address = ?
-		UNION ALL SELECT 1 FROM members WHERE property_id = ? AND email = ? LIMIT 1`, base, propertyID, base)
+		UNION ALL SELECT 1 FROM members WHERE property_id = ? AND email IN (?, ?) LIMIT 1`, base, propertyID, addr, base)
 	if err != nil {
 		return false, fmt.Errorf("own address check: %w", err)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -43,10 +44,12 @@ const (
 // Its arguments are the FTS5 query and the property's id, twice. CROSS
 // JOIN keeps the index first, read in its rowid order (no sort), so LIMIT
 // stops the walk.
-const searchTerm = `(t.id IN (SELECT m.ticket_id FROM message_fts f CROSS JOIN messages m ON m.id = f.rowid
-		WHERE message_fts MATCH ? AND m.property_id = ? ORDER BY f.rowid DESC LIMIT 2000)
+func searchTerm() string {
+	return `(t.id IN (SELECT m.ticket_id FROM message_fts f CROSS JOIN messages m ON m.id = f.rowid
+		WHERE message_fts MATCH ? AND m.property_id = ? ORDER BY f.rowid DESC LIMIT ` + strconv.Itoa(SearchWindow) + `)
 	OR t.requester_id IN (SELECT c.id FROM contact_fts g CROSS JOIN contacts c ON c.id = g.rowid
-		WHERE contact_fts MATCH ? AND c.property_id = ? ORDER BY g.rowid DESC LIMIT 500))`
+		WHERE contact_fts MATCH ? AND c.property_id = ? ORDER BY g.rowid DESC LIMIT ` + strconv.Itoa(SearchContacts) + `))`
+}
 
 // SearchQuery turns what a person typed into an FTS5 query that cannot be
 // a syntax error. Each whitespace-separated word is cut into tokens as the

@@ -32,13 +32,15 @@ func (tx *Tx) SetSLAPolicy(propertyID int64, p sla.Policy, by string) error {
 
 // SLAPolicy returns a property's policy; found is false when it has none.
 func (tx *Tx) SLAPolicy(propertyID int64) (p sla.Policy, found bool, err error) {
-	return scanPolicy(tx.queryRow(`SELECT policy FROM sla_policies WHERE property_id = ?`, propertyID))
+	return scanPolicy(tx.queryRow(policyQuery, propertyID))
 }
 
 // SLAPolicy returns a property's policy; found is false when it has none.
 func (s *Store) SLAPolicy(ctx context.Context, propertyID int64) (p sla.Policy, found bool, err error) {
-	return scanPolicy(s.queryRow(ctx, `SELECT policy FROM sla_policies WHERE property_id = ?`, propertyID))
+	return scanPolicy(s.queryRow(ctx, policyQuery, propertyID))
 }
+
+const policyQuery = `SELECT policy FROM sla_policies WHERE property_id = ?`
 
 func scanPolicy(r scanner) (sla.Policy, bool, error) {
 	var p sla.Policy

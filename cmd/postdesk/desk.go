@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/postdesk/postdesk/desk"
+	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
 
@@ -61,15 +62,9 @@ func (c *deskCmd) open(ctx context.Context, e env, as string, acting bool) error
 	if as == "" && acting {
 		return errors.New("--as EMAIL is required: the member who makes the change")
 	}
-	if as != "" {
-		m, found, err := c.st.CachedMember(ctx, c.prop, strings.TrimSpace(as))
-		if err != nil {
-			return err
-		}
-		if !found {
-			return fmt.Errorf("--as %s: not a member of %s", as, c.prop.Slug)
-		}
-		c.actor = desk.AsMember(m)
+	var err error
+	if c.actor, err = memberActor(ctx, c.st, c.prop, as); err != nil {
+		return err
 	}
 	keys, err := threadKeys(ctx, c.cfg, c.st)
 	if err != nil {
@@ -77,6 +72,22 @@ func (c *deskCmd) open(ctx context.Context, e env, as string, acting bool) error
 	}
 	c.desk = desk.New(desk.Options{Store: c.st, Keys: keys, Now: e.now})
 	return nil
+}
+
+// memberActor is the member --as names (her address), acting; the zero
+// Actor when as is empty.
+func memberActor(ctx context.Context, st *store.Store, prop ticket.Property, as string) (desk.Actor, error) {
+	if as = strings.TrimSpace(as); as == "" {
+		return desk.Actor{}, nil
+	}
+	m, found, err := st.CachedMember(ctx, prop, as)
+	if err != nil {
+		return desk.Actor{}, err
+	}
+	if !found {
+		return desk.Actor{}, fmt.Errorf("--as %s: not a member of %s", as, prop.Slug)
+	}
+	return desk.AsMember(m), nil
 }
 
 // ticketNumber reads a ticket number, "12" or "#12".

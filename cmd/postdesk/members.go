@@ -81,16 +81,9 @@ func propertySet(ctx context.Context, e env) error {
 // departments to p (desk.Desk.ManageTeam), and returns who acts, as the
 // audit log records her.
 func teamManager(ctx context.Context, e env, a *admin, p ticket.Property, as, what string) (string, error) {
-	var actor desk.Actor
-	if as = strings.TrimSpace(as); as != "" {
-		m, found, err := a.st.CachedMember(ctx, p, as)
-		if err != nil {
-			return "", err
-		}
-		if !found {
-			return "", fmt.Errorf("--as %s: not a member of %s", as, p.Slug)
-		}
-		actor = desk.AsMember(m)
+	actor, err := memberActor(ctx, a.st, p, as)
+	if err != nil {
+		return "", err
 	}
 	if err := desk.New(desk.Options{Store: a.st, Now: e.now}).ManageTeam(ctx, p, actor, what); err != nil {
 		return "", err

@@ -69,7 +69,8 @@ func serve(ctx context.Context, e env) error {
 	}
 	digester := outbox.NewDigester(outbox.DigestOptions{Store: st, Keys: keys, Window: cfg.NoticeWindow, Now: e.now,
 		OnQueued: worker.Kick, Logger: log.With("component", "digest")})
-	pipeline := newPipeline(cfg, st, keys, instance, log, func() { worker.Kick(); digester.Kick() })
+	kick := func() { worker.Kick(); digester.Kick() } // send what was queued
+	pipeline := newPipeline(cfg, st, keys, instance, log, kick)
 	smtpOpts, closeTrace, err := smtpOptions(cfg)
 	if err != nil {
 		return err
@@ -95,7 +96,7 @@ func serve(ctx context.Context, e env) error {
 	}
 	run.Go("outbound", worker.Run)
 	run.Go("digest", digester.Run)
-	scheduler := desk.New(desk.Options{Store: st, Keys: keys, Now: e.now, OnQueued: func() { worker.Kick(); digester.Kick() },
+	scheduler := desk.New(desk.Options{Store: st, Keys: keys, Now: e.now, OnQueued: kick,
 		Logger: log.With("component", "scheduler")}).Scheduler(desk.SchedulerOptions{Interval: cfg.SchedulerEvery})
 	run.Go("scheduler", scheduler.Run)
 	run.Go("smtp", func(ctx context.Context) error { return smtpd.New(smtpOpts, pipeline).Serve(ctx, ln) })
