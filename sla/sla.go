@@ -136,14 +136,24 @@ func (p Policy) Warn() float64 {
 	return p.WarnShare
 }
 
-// Validate reports every problem of the policy at once.
-func (p Policy) Validate() error {
-	_, err := p.Clock()
-	return err
+// Clock returns the policy's calendar. It checks only what building the
+// calendar needs (the hours' zone); Validate checks the rest, once, when a
+// policy is set, so that opening a ticket does not compute every target's
+// due time again.
+func (p Policy) Clock() (*Clock, error) {
+	if p.Hours == nil {
+		return &Clock{always: true}, nil
+	}
+	c, err := p.Hours.clock()
+	if err != nil {
+		return nil, fmt.Errorf("SLA policy: %w", err)
+	}
+	return c, nil
 }
 
-// Clock checks the policy and returns its calendar.
-func (p Policy) Clock() (*Clock, error) {
+// Validate reports every problem of the policy at once, among them a
+// target its hours could not reach.
+func (p Policy) Validate() error {
 	var errs []error
 	for pr := range p.Targets {
 		if pr.Rank() == 0 {
@@ -164,17 +174,15 @@ func (p Policy) Clock() (*Clock, error) {
 	if p.WarnShare < 0 || p.WarnShare >= 1 {
 		errs = append(errs, fmt.Errorf("warn share %g: want a share between 0 and 1, such as 0.8", p.WarnShare))
 	}
-	c := &Clock{always: true}
 	if p.Hours != nil {
-		var err error
-		if c, err = p.Hours.clock(); err != nil {
+		if c, err := p.Hours.clock(); err != nil {
 			errs = append(errs, err)
 		} else {
 			errs = append(errs, c.reaches(p.Targets)...)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("SLA policy: %w", err)
+		return fmt.Errorf("SLA policy: %w", err)
 	}
-	return c, nil
+	return nil
 }
