@@ -87,8 +87,10 @@ func FormatDuration(d time.Duration) string {
 		d -= days * 24 * time.Hour
 	}
 	if d > 0 {
-		s := d.String()
-		s = strings.TrimSuffix(s, "0s")
+		s := d.String() // 4h0m0s, 1m30s, 10s
+		if strings.HasSuffix(s, "m0s") {
+			s = strings.TrimSuffix(s, "0s")
+		}
 		if strings.HasSuffix(s, "h0m") {
 			s = strings.TrimSuffix(s, "0m")
 		}

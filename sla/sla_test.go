@@ -153,6 +153,9 @@ func TestParseDuration(t *testing.T) {
 		{"1d12h", 36 * time.Hour, "1d12h"},
 		{"1w", 7 * 24 * time.Hour, "7d"},
 		{"3s", 3 * time.Second, "3s"},
+		{"10S", 10 * time.Second, "10s"}, // found by FuzzParseDuration: "10s" was shown as "1"
+		{"1h20m", 80 * time.Minute, "1h20m"},
+		{"2h0m10s", 2*time.Hour + 10*time.Second, "2h0m10s"},
 	}
 	for _, tt := range tests {
 		got, err := ParseDuration(tt.in)
