@@ -125,9 +125,42 @@ func (o *Op) Now() time.Time { return o.Tx.Now() }
 // Prop is the property the operation works in.
 func (o *Op) Prop() ticket.Property { return o.Queue.Prop }
 
-// event records an event of ticket t done by the operation's actor.
+// event records an event of ticket t done by the operation's actor, and
+// emits the desk event it is, if it is one that webhooks and live streams
+// carry (hookType).
 func (o *Op) event(t *ticket.Ticket, kind, detail string) error {
-	return o.Tx.AddEvent(t.ID, kind, o.Actor.String(), detail)
+	if err := o.Tx.AddEvent(t.ID, kind, o.Actor.String(), detail); err != nil {
+		return err
+	}
+	typ, ok := hookType(kind)
+	if !ok {
+		return nil
+	}
+	change := &ticket.HookChange{Kind: kind, Actor: o.Actor.String(), Detail: detail}
+	o.Tx.Emit(t.PropertyID, t.ID, typ, change)
+	if typ == ticket.HookStatusChanged && t.Status == ticket.StatusClosed {
+		o.Tx.Emit(t.PropertyID, t.ID, ticket.HookTicketClosed, change)
+	}
+	return nil
+}
+
+// hookType is the desk event a kind of ticket event is, if webhooks and
+// live streams carry it. A status event that closes the ticket is also
+// ticket.closed; new messages are emitted by the store as it writes them.
+func hookType(kind string) (ticket.HookType, bool) {
+	switch kind {
+	case "created":
+		return ticket.HookTicketCreated, true
+	case "assigned":
+		return ticket.HookTicketAssigned, true
+	case "priority":
+		return ticket.HookPriorityChanged, true
+	case "status":
+		return ticket.HookStatusChanged, true
+	case "overdue":
+		return ticket.HookTicketOverdue, true
+	}
+	return "", false
 }
 
 // audit records a change to the property outside its tickets, by the

@@ -155,6 +155,7 @@ func (p *Pipeline) DeliverHistory(ctx context.Context, h History, b *HistoryBatc
 	var res HistoryResult
 	to := h.Property.Addresses[:min(1, len(h.Property.Addresses))]
 	err := p.store.Update(ctx, func(tx *store.Tx) error {
+		tx.Silence() // history is not news: no webhook, no live event
 		res = HistoryResult{}
 		enqueued := 0
 		for i := range b.msgs {

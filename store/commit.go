@@ -22,6 +22,10 @@ type Tx struct {
 	ctx context.Context
 	s   *Store
 	at  time.Time // when set, the time rows are stamped with (SetTime)
+
+	hooks   []pendingHook // events emitted and not yet written (hooks.go)
+	emitted int           // events written
+	silent  bool          // emit nothing (Silence)
 }
 
 // Update runs fn in a write transaction and returns once the transaction is
@@ -101,13 +105,16 @@ func (s *Store) runTogether(batch []*job) (errs []error, ok bool) {
 	if err != nil {
 		return fill(errs, fmt.Errorf("begin: %w", err)), true
 	}
+	emitted := 0
 	for _, j := range batch {
-		if err := s.runJob(&Tx{tx: tx, ctx: ctx, s: s}, j); err != nil {
+		t := &Tx{tx: tx, ctx: ctx, s: s}
+		if err := s.runJob(t, j); err != nil {
 			s.rollback(tx)
 			return nil, false
 		}
+		emitted += t.emitted
 	}
-	return s.commit(tx, errs), true
+	return s.commit(tx, errs, emitted), true
 }
 
 // runAlone runs one job in its own transaction.
@@ -117,11 +124,12 @@ func (s *Store) runAlone(j *job) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := s.runJob(&Tx{tx: tx, ctx: ctx, s: s}, j); err != nil {
+	t := &Tx{tx: tx, ctx: ctx, s: s}
+	if err := s.runJob(t, j); err != nil {
 		s.rollback(tx)
 		return err
 	}
-	return s.commit(tx, []error{nil})[0]
+	return s.commit(tx, []error{nil}, t.emitted)[0]
 }
 
 // rollback undoes a failed transaction. Its own failure changes nothing
@@ -134,7 +142,9 @@ func (s *Store) rollback(tx *sql.Tx) {
 }
 
 // commit indexes for search what the transaction inserted, and commits.
-func (s *Store) commit(tx *sql.Tx, errs []error) []error {
+// emitted is the number of desk events the transaction wrote: once they
+// are committed, live streams and the webhook sender are woken.
+func (s *Store) commit(tx *sql.Tx, errs []error, emitted int) []error {
 	if err := flushSearch(tx); err != nil {
 		s.rollback(tx)
 		s.log.Error("search index failed", "jobs", len(errs), "err", err)
@@ -143,6 +153,9 @@ func (s *Store) commit(tx *sql.Tx, errs []error) []error {
 	if err := tx.Commit(); err != nil {
 		s.log.Error("commit failed", "jobs", len(errs), "err", err)
 		return fill(errs, fmt.Errorf("commit: %w", err))
+	}
+	if emitted > 0 {
+		s.signalHooks()
 	}
 	return errs
 }
@@ -156,7 +169,10 @@ func (s *Store) runJob(tx *Tx, j *job) (err error) {
 			err = fmt.Errorf("internal error: %v", p)
 		}
 	}()
-	return j.fn(tx)
+	if err := j.fn(tx); err != nil {
+		return err
+	}
+	return tx.flushHooks()
 }
 
 // fill sets every entry of errs to err, keeping no earlier success: the

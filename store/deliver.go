@@ -124,6 +124,7 @@ func (tx *Tx) InsertMessage(m *ticket.Message, raw []byte) error {
 			return fmt.Errorf("insert attachment: %w", err)
 		}
 	}
+	tx.emitMessage(m)
 	return nil
 }
 

@@ -72,6 +72,9 @@ type Store struct {
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	closeMu  sync.Once
+
+	hookMu sync.Mutex
+	hookCh chan struct{} // closed and replaced when events commit (HookSignal)
 }
 
 // Open opens (creating if needed) the database at opts.Path, applies pending
@@ -89,6 +92,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		maxBatch: opts.MaxBatch,
 		jobs:     make(chan *job),
 		stop:     make(chan struct{}),
+		hookCh:   make(chan struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -249,4 +253,13 @@ func splitList(s string) []string {
 		return nil
 	}
 	return strings.Split(s, "\n")
+}
+
+// Ping checks that the database answers a read and the writer takes a
+// transaction: what a gateway needs to accept mail (/readyz).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	return s.Update(ctx, func(*Tx) error { return nil })
 }

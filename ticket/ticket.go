@@ -150,96 +150,96 @@ const (
 // Property is one brand or site: its inbound addresses, members and
 // departments. Nothing crosses from one property to another.
 type Property struct {
-	ID          int64
-	Slug        string
-	Name        string
-	Addresses   []string // inbound addresses, lower-case
-	FromName    string   // display name on outbound mail
-	FromAddress string   // address on outbound mail
-	TagFormat   string   // subject tag, a fmt verb for the ticket number, e.g. "[#%d]"
-	AckEnabled  bool     // acknowledge new tickets to the customer
+	ID          int64    `json:"id"`
+	Slug        string   `json:"slug"`
+	Name        string   `json:"name"`
+	Addresses   []string `json:"addresses,omitempty"` // inbound addresses, lower-case
+	FromName    string   `json:"from_name"`           // display name on outbound mail
+	FromAddress string   `json:"from_address"`        // address on outbound mail
+	TagFormat   string   `json:"tag_format"`          // subject tag, a fmt verb for the ticket number, e.g. "[#%d]"
+	AckEnabled  bool     `json:"ack_enabled"`         // acknowledge new tickets to the customer
 	// AssignOnAnswer gives an unassigned ticket to the agent who answers
 	// it (on unless an admin turned it off).
-	AssignOnAnswer bool
-	CreatedAt      time.Time
+	AssignOnAnswer bool      `json:"assign_on_answer"`
+	CreatedAt      time.Time `json:"created_at,omitzero"`
 }
 
 // Member is an agent or admin of a property.
 type Member struct {
-	ID         int64
-	PropertyID int64
-	Email      string
-	Name       string
-	Role       Role
+	ID         int64  `json:"id"`
+	PropertyID int64  `json:"property_id"`
+	Email      string `json:"email"`
+	Name       string `json:"name"`
+	Role       Role   `json:"role"`
 	// Available members take new tickets by round-robin; Capacity caps
 	// their open tickets for it (0: no cap).
-	Available bool
-	Capacity  int
-	CreatedAt time.Time
+	Available bool      `json:"available"`
+	Capacity  int       `json:"capacity"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
 }
 
 // Department groups members; every property has one default department that
 // new tickets go to.
 type Department struct {
-	ID         int64
-	PropertyID int64
-	Name       string
-	IsDefault  bool
-	Members    []string // member emails
+	ID         int64    `json:"id"`
+	PropertyID int64    `json:"property_id"`
+	Name       string   `json:"name"`
+	IsDefault  bool     `json:"is_default"`
+	Members    []string `json:"members,omitempty"` // member emails
 }
 
 // Contact is a person outside the team, created from the mail they send.
 type Contact struct {
-	ID         int64
-	PropertyID int64
-	Email      string
-	Name       string
-	Phone      string
-	CreatedAt  time.Time
+	ID         int64     `json:"id"`
+	PropertyID int64     `json:"property_id"`
+	Email      string    `json:"email"`
+	Name       string    `json:"name"`
+	Phone      string    `json:"phone"`
+	CreatedAt  time.Time `json:"created_at,omitzero"`
 	// MergedInto is the contact this one was merged into (its address is
 	// an alias of that contact's), or 0.
-	MergedInto int64
+	MergedInto int64 `json:"merged_into"`
 	// Fields are the contact's custom fields (name → value), filled where
 	// a contact is shown.
-	Fields map[string]string `json:",omitempty"`
+	Fields map[string]string `json:"fields,omitempty"`
 }
 
 // Ticket is one conversation with a requester.
 type Ticket struct {
-	ID           int64
-	PropertyID   int64
-	Number       int64 // per property, shown as #N
-	Subject      string
-	Status       Status
-	Priority     Priority
-	RequesterID  int64
-	Requester    string // requester's email, filled by reads
-	AssigneeID   int64  // 0 when unassigned
-	Assignee     string // assignee's email, filled by reads
-	DepartmentID int64
-	Department   string // department name, filled by reads
-	LinkedID     int64  // the ticket this one continues (a reply to a deleted ticket), or 0
-	Tags         []string
-	TopicID      int64  // 0: no topic
-	Topic        string // the topic's name, filled by reads
-	SnoozedUntil time.Time
+	ID           int64     `json:"id"`
+	PropertyID   int64     `json:"property_id"`
+	Number       int64     `json:"number"` // per property, shown as #N
+	Subject      string    `json:"subject"`
+	Status       Status    `json:"status"`
+	Priority     Priority  `json:"priority"`
+	RequesterID  int64     `json:"requester_id"`
+	Requester    string    `json:"requester"`   // requester's email, filled by reads
+	AssigneeID   int64     `json:"assignee_id"` // 0 when unassigned
+	Assignee     string    `json:"assignee"`    // assignee's email, filled by reads
+	DepartmentID int64     `json:"department_id"`
+	Department   string    `json:"department"` // department name, filled by reads
+	LinkedID     int64     `json:"linked_id"`  // the ticket this one continues (a reply to a deleted ticket), or 0
+	Tags         []string  `json:"tags,omitempty"`
+	TopicID      int64     `json:"topic_id"` // 0: no topic
+	Topic        string    `json:"topic"`    // the topic's name, filled by reads
+	SnoozedUntil time.Time `json:"snoozed_until,omitzero"`
 	// SLA: when the first answer and the resolution are due (zero: no
 	// target), when the first answer came, and when the ticket was found
 	// overdue (zero: it is not).
-	FirstResponseDue time.Time
-	ResolutionDue    time.Time
-	FirstResponseAt  time.Time
-	OverdueAt        time.Time
+	FirstResponseDue time.Time `json:"first_response_due,omitzero"`
+	ResolutionDue    time.Time `json:"resolution_due,omitzero"`
+	FirstResponseAt  time.Time `json:"first_response_at,omitzero"`
+	OverdueAt        time.Time `json:"overdue_at,omitzero"`
 	// Closing: why, by whom and when (empty while not closed).
-	ClosedReason CloseReason
-	ClosedBy     string
-	ClosedAt     time.Time
-	MergedInto   int64 // the ticket this one was merged into, or 0
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	ClosedReason CloseReason `json:"closed_reason"`
+	ClosedBy     string      `json:"closed_by"`
+	ClosedAt     time.Time   `json:"closed_at,omitzero"`
+	MergedInto   int64       `json:"merged_into"` // the ticket this one was merged into, or 0
+	CreatedAt    time.Time   `json:"created_at,omitzero"`
+	UpdatedAt    time.Time   `json:"updated_at,omitzero"`
 	// Fields are the ticket's custom fields (name → value), filled where a
 	// ticket is shown and where an event about it is sent.
-	Fields map[string]string `json:",omitempty"`
+	Fields map[string]string `json:"fields,omitempty"`
 }
 
 // Ref is the ticket's number as shown to people.
@@ -247,61 +247,61 @@ func (t Ticket) Ref() string { return fmt.Sprintf("#%d", t.Number) }
 
 // Message is one mail, note or event of a ticket.
 type Message struct {
-	ID          int64
-	PropertyID  int64
-	TicketID    int64
-	Direction   Direction
-	Kind        Kind
-	AuthorID    int64 // contact id for inbound mail, member id for agent mail
-	AuthorEmail string
-	AuthorName  string
-	MessageID   string // without angle brackets
-	Synthetic   bool   // MessageID was made up because the mail had none usable
-	InReplyTo   []string
-	References  []string
-	ReplyTo     []string
-	To          []string
-	Cc          []string
-	Subject     string
-	Date        time.Time // the Date header, zero when missing or broken
-	Text        string
-	HTML        string
-	RawSHA256   string
-	RawSize     int64
-	ContentHash string   // identifies a retransmission of the same mail
-	Warnings    []string // parser warnings on malformed mail
-	AutoReply   bool     // an automatic reply (RFC 3834) or bulk mail
-	Thread      string   // why the message went to its ticket
+	ID          int64     `json:"id"`
+	PropertyID  int64     `json:"property_id"`
+	TicketID    int64     `json:"ticket_id"`
+	Direction   Direction `json:"direction"`
+	Kind        Kind      `json:"kind"`
+	AuthorID    int64     `json:"author_id"` // contact id for inbound mail, member id for agent mail
+	AuthorEmail string    `json:"author_email"`
+	AuthorName  string    `json:"author_name"`
+	MessageID   string    `json:"message_id"` // without angle brackets
+	Synthetic   bool      `json:"synthetic"`  // MessageID was made up because the mail had none usable
+	InReplyTo   []string  `json:"in_reply_to,omitempty"`
+	References  []string  `json:"references,omitempty"`
+	ReplyTo     []string  `json:"reply_to,omitempty"`
+	To          []string  `json:"to,omitempty"`
+	Cc          []string  `json:"cc,omitempty"`
+	Subject     string    `json:"subject"`
+	Date        time.Time `json:"date,omitzero"` // the Date header, zero when missing or broken
+	Text        string    `json:"text"`
+	HTML        string    `json:"html"`
+	RawSHA256   string    `json:"raw_sha256"`
+	RawSize     int64     `json:"raw_size"`
+	ContentHash string    `json:"content_hash"`       // identifies a retransmission of the same mail
+	Warnings    []string  `json:"warnings,omitempty"` // parser warnings on malformed mail
+	AutoReply   bool      `json:"auto_reply"`         // an automatic reply (RFC 3834) or bulk mail
+	Thread      string    `json:"thread"`             // why the message went to its ticket
 	// OriginalTo is the address a forwarded mail was first sent to (the
 	// property's public address the customer wrote to), ForwardedBy the
 	// mailbox that forwarded it and how that was seen; empty when the mail
 	// came straight.
-	OriginalTo  string
-	ForwardedBy string
-	Attachments []Attachment
-	CreatedAt   time.Time
+	OriginalTo  string       `json:"original_to"`
+	ForwardedBy string       `json:"forwarded_by"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	CreatedAt   time.Time    `json:"created_at,omitzero"`
 }
 
 // Attachment is a file carried by a message. Content is stored once per hash.
 type Attachment struct {
-	ID          int64
-	MessageID   int64
-	Filename    string
-	ContentType string
-	Size        int64
-	SHA256      string
-	ContentID   string
-	Inline      bool
+	ID          int64  `json:"id"`
+	MessageID   int64  `json:"message_id"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	ContentID   string `json:"content_id"`
+	Inline      bool   `json:"inline"`
 }
 
 // Event is one entry of a ticket's append-only log.
 type Event struct {
-	ID        int64
-	TicketID  int64
-	Kind      string
-	Actor     string
-	Detail    string
-	CreatedAt time.Time
+	ID        int64     `json:"id"`
+	TicketID  int64     `json:"ticket_id"`
+	Kind      string    `json:"kind"`
+	Actor     string    `json:"actor"`
+	Detail    string    `json:"detail"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
 }
 
 // Owns reports whether addr is one of the property's addresses, with or

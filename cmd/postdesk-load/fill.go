@@ -55,7 +55,7 @@ func fill(ctx context.Context, args []string, out io.Writer) error {
 	const batch = 5000
 	for done := 0; done < *n; done += batch {
 		count := min(batch, *n-done)
-		if err := st.Update(ctx, func(tx *store.Tx) error { return f.batch(tx, done, count) }); err != nil {
+		if err := st.Update(ctx, func(tx *store.Tx) error { tx.Silence(); return f.batch(tx, done, count) }); err != nil {
 			return fmt.Errorf("fill at %d: %w", done, err)
 		}
 		if (done/batch)%20 == 0 {

@@ -77,13 +77,19 @@ func cliJSON(t *testing.T, dataDir string, v any, args ...string) {
 // server is a running `postdesk serve` process.
 type server struct {
 	cmd  *exec.Cmd
-	addr string
+	addr string // SMTP
+	// api is the HTTP API's base URL, http://127.0.0.1:PORT ("" when the
+	// server runs with --http-addr "").
+	api  string
 	mu   sync.Mutex
 	log  bytes.Buffer
 	done chan struct{}
 }
 
-var listening = regexp.MustCompile(`msg="smtp listening".* addr=(\S+)`)
+var (
+	listening     = regexp.MustCompile(`msg="smtp listening".* addr=(\S+)`)
+	httpListening = regexp.MustCompile(`msg="http listening".* addr=(\S+)`)
+)
 
 // startServer starts `postdesk serve` on a free loopback port and waits until it
 // listens. It is killed when the test ends, if it still runs.
@@ -95,7 +101,7 @@ func startServer(t *testing.T, dataDir string, extra ...string) *server {
 // startServerAs is startServer running as another user (nil: this one).
 func startServerAs(t *testing.T, cred *syscall.Credential, dataDir string, extra ...string) *server {
 	t.Helper()
-	args := append([]string{"serve", "--data", dataDir, "--smtp-addr", "127.0.0.1:0"}, extra...)
+	args := append([]string{"serve", "--data", dataDir, "--smtp-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, extra...)
 	s := &server{cmd: exec.Command(binary, args...), done: make(chan struct{})}
 	s.cmd.Env = append(os.Environ(), "POSTDESK_CONFIG=")
 	if cred != nil {
@@ -133,11 +139,27 @@ func (s *server) readLog(r io.Reader, addrc chan<- string) {
 		s.mu.Lock()
 		s.log.WriteString(sc.Text() + "\n")
 		s.mu.Unlock()
+		if m := httpListening.FindStringSubmatch(sc.Text()); m != nil {
+			s.mu.Lock()
+			s.api = "http://" + m[1] // logged before smtp listens
+			s.mu.Unlock()
+		}
 		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
 			addrc <- m[1]
 		}
 	}
 	s.cmd.Wait()
+}
+
+// apiURL is the base URL of the server's HTTP API.
+func (s *server) apiURL(t *testing.T) string {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.api == "" {
+		t.Fatal("the server serves no HTTP API")
+	}
+	return s.api
 }
 
 func (s *server) logText() string {

@@ -51,6 +51,7 @@ Usage:
   postdesk suppression list|clear ADDR   addresses that bounced permanently; let mail go to one again
   postdesk mailbox add URL              fetch an IMAP mailbox (imaps://user@host/INBOX) into a property
   postdesk mailbox list|status|remove    the mailboxes fetched, how far, what failed; stop fetching one
+  postdesk token create|list|revoke      API tokens of members (serve's HTTP API on --http-addr)
   postdesk check                         verify the database's integrity and invariants
   postdesk import [--status closed] PATH import an mbox file or a Maildir as history (no mail goes out)
 
@@ -136,6 +137,9 @@ func commands() map[string]command {
 		"sla set":             slaSet,
 		"sla show":            slaShow,
 		"message raw":         messageRaw,
+		"token create":        tokenCreate,
+		"token list":          tokenList,
+		"token revoke":        tokenRevoke,
 		"held list":           heldList,
 		"held show":           heldShow,
 		"held release":        heldRelease,

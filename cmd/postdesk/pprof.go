@@ -21,13 +21,22 @@ func servePprof(addr string, log *slog.Logger) (func(context.Context) error, err
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return serveHTTP("pprof", addr, mux, log)
+}
+
+// serveHTTP listens on addr and returns the component serving h there
+// until its context ends. Requests see that context end (live event
+// streams close), and the server then waits up to 10 seconds for the
+// requests in hand.
+func serveHTTP(name, addr string, h http.Handler, log *slog.Logger) (func(context.Context) error, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("pprof listen: %w", err)
+		return nil, fmt.Errorf("%s listen: %w", name, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("pprof listening", "addr", ln.Addr().String())
+	log.Info(name+" listening", "addr", ln.Addr().String())
 	return func(ctx context.Context) error {
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+			BaseContext: func(net.Listener) context.Context { return ctx }}
 		errc := make(chan error, 1)
 		go func() { errc <- srv.Serve(ln) }()
 		select {
@@ -35,7 +44,11 @@ func servePprof(addr string, log *slog.Logger) (func(context.Context) error, err
 			return err
 		case <-ctx.Done():
 		}
-		srv.Close()
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdown); err != nil {
+			srv.Close()
+		}
 		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/postdesk/postdesk/smtpd"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
+	"github.com/postdesk/postdesk/webapi"
 )
 
 // serve runs the gateway until the context is cancelled (SIGINT, SIGTERM).
@@ -96,9 +97,17 @@ func serve(ctx context.Context, e env) error {
 	}
 	run.Go("outbound", worker.Run)
 	run.Go("digest", digester.Run)
-	scheduler := desk.New(desk.Options{Store: st, Keys: keys, Now: e.now, OnQueued: kick,
-		Logger: log.With("component", "scheduler")}).Scheduler(desk.SchedulerOptions{Interval: cfg.SchedulerEvery})
-	run.Go("scheduler", scheduler.Run)
+	dk := desk.New(desk.Options{Store: st, Keys: keys, Now: e.now, OnQueued: kick, Logger: log.With("component", "desk")})
+	run.Go("scheduler", dk.Scheduler(desk.SchedulerOptions{Interval: cfg.SchedulerEvery}).Run)
+	if cfg.HTTPAddr != "" {
+		api := webapi.New(webapi.Options{Store: st, Desk: dk, Held: pipeline, Now: e.now, Logger: log.With("component", "http")})
+		httpRun, err := serveHTTP("http", cfg.HTTPAddr, api.Handler(), log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		run.Go("http", httpRun)
+	}
 	run.Go("smtp", func(ctx context.Context) error { return smtpd.New(smtpOpts, pipeline).Serve(ctx, ln) })
 	imapStore := newIMAPStore(st, pipeline, e.getenv, log.With("component", "imap"))
 	run.Go("imap", imapfetch.NewManager(imapStore, imapStore, imapfetch.Options{MaxMessageBytes: cfg.MaxMessageBytes},

@@ -1,0 +1,203 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// A transaction records the desk events it causes (Emit) and writes them
+// when its function returns (flushHooks), so that each event's ticket is a
+// snapshot of the ticket as the transaction left it, and the event
+// commits, or not, with the change. Each event is a row of hook_events,
+// read by live streams (HookEventsAfter), and a queued delivery for each
+// of the property's enabled webhooks that asked for its type.
+
+// pendingHook is an event emitted and not yet written.
+type pendingHook struct {
+	propertyID, ticketID int64
+	typ                  ticket.HookType
+	message              *ticket.Message
+	change               *ticket.HookChange
+}
+
+// HookRecord is a written event.
+type HookRecord struct {
+	ID         int64
+	PropertyID int64
+	Type       ticket.HookType
+	TicketID   int64
+	Payload    []byte // the JSON of a ticket.HookEvent
+	CreatedAt  time.Time
+}
+
+// Emit records that event typ happened to ticket ticketID of a property,
+// caused by change (nil for message.created). A silenced transaction
+// (imported history) emits nothing.
+func (tx *Tx) Emit(propertyID, ticketID int64, typ ticket.HookType, change *ticket.HookChange) {
+	if tx.silent {
+		return
+	}
+	tx.hooks = append(tx.hooks, pendingHook{propertyID: propertyID, ticketID: ticketID, typ: typ, change: change})
+}
+
+// emitMessage records that message m was added to its ticket.
+func (tx *Tx) emitMessage(m *ticket.Message) {
+	if tx.silent || (m.Kind != ticket.KindEmail && m.Kind != ticket.KindNote) {
+		return
+	}
+	c := *m
+	c.Attachments = append([]ticket.Attachment(nil), m.Attachments...)
+	tx.hooks = append(tx.hooks, pendingHook{propertyID: m.PropertyID, ticketID: m.TicketID,
+		typ: ticket.HookMessageCreated, message: &c})
+}
+
+// Silence stops the transaction from emitting events: imported history and
+// generated load are not news to anyone.
+func (tx *Tx) Silence() { tx.silent = true }
+
+// flushHooks writes the events emitted by the transaction's function.
+func (tx *Tx) flushHooks() error {
+	snap := map[int64]*hookSnapshot{}
+	for _, h := range tx.hooks {
+		s, ok := snap[h.ticketID]
+		if !ok {
+			var err error
+			if s, err = tx.snapshot(h.propertyID, h.ticketID); err != nil {
+				return fmt.Errorf("event %s: %w", h.typ, err)
+			}
+			snap[h.ticketID] = s
+		}
+		if err := tx.writeHook(h, s); err != nil {
+			return fmt.Errorf("event %s: %w", h.typ, err)
+		}
+	}
+	tx.emitted += len(tx.hooks)
+	tx.hooks = nil
+	return nil
+}
+
+// hookSnapshot is a ticket as its events show it.
+type hookSnapshot struct {
+	slug    string
+	ticket  ticket.Ticket
+	contact ticket.Contact
+}
+
+// snapshot reads a ticket, its requester and their custom fields.
+func (tx *Tx) snapshot(propertyID, ticketID int64) (*hookSnapshot, error) {
+	var s hookSnapshot
+	if err := tx.queryRow(`SELECT slug FROM properties WHERE id = ?`, propertyID).Scan(&s.slug); err != nil {
+		return nil, fmt.Errorf("property %d: %w", propertyID, err)
+	}
+	t, found, err := tx.TicketByID(propertyID, ticketID)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, fmt.Errorf("ticket %d: %w", ticketID, ErrNotFound)
+	}
+	if t.Fields, err = tx.FieldValues(propertyID, ticket.FieldForTicket, t.ID); err != nil {
+		return nil, err
+	}
+	if s.contact, err = tx.ContactByID(t.RequesterID); err != nil {
+		return nil, err
+	}
+	if s.contact.Fields, err = tx.FieldValues(propertyID, ticket.FieldForContact, s.contact.ID); err != nil {
+		return nil, err
+	}
+	s.ticket = t
+	return &s, nil
+}
+
+// writeHook writes one event and queues its deliveries.
+func (tx *Tx) writeHook(h pendingHook, s *hookSnapshot) error {
+	now := tx.Now()
+	ev := ticket.HookEvent{Type: h.typ, Timestamp: now.UTC(),
+		Data: ticket.HookData{Property: s.slug, Ticket: &s.ticket, Contact: &s.contact, Message: h.message, Change: h.change}}
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	var id int64
+	if err := tx.queryRow(`INSERT INTO hook_events (property_id, type, ticket_id, payload, created_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, h.propertyID, string(h.typ), h.ticketID, string(payload), ms(now)).Scan(&id); err != nil {
+		return err
+	}
+	_, err = tx.exec(`INSERT INTO webhook_deliveries (webhook_id, event_id, next_attempt_at, created_at)
+		SELECT id, ?, ?, ? FROM webhooks WHERE property_id = ? AND enabled = 1
+		AND (events = '' OR ',' || events || ',' LIKE '%,' || ? || ',%')`,
+		id, ms(now), ms(now), h.propertyID, string(h.typ))
+	return err
+}
+
+// HookEventsAfter returns up to limit events of the properties given whose
+// id is above after, oldest first: what a live stream sends next.
+func (s *Store) HookEventsAfter(ctx context.Context, propertyIDs []int64, after int64, limit int) ([]HookRecord, error) {
+	if len(propertyIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(propertyIDs)+2)
+	for _, id := range propertyIDs {
+		args = append(args, id)
+	}
+	args = append(args, after, limit)
+	rows, err := s.query(ctx, `SELECT id, property_id, type, ticket_id, payload, created_at FROM hook_events
+		WHERE property_id IN (`+placeholders(len(propertyIDs))+`) AND id > ? ORDER BY id LIMIT ?`, args...)
+	return collect("events", rows, err, scanHookRecord)
+}
+
+// HookEvent returns one event by id.
+func (s *Store) HookEvent(ctx context.Context, id int64) (HookRecord, error) {
+	r, err := scanHookRecord(s.queryRow(ctx, `SELECT id, property_id, type, ticket_id, payload, created_at
+		FROM hook_events WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("event %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return r, fmt.Errorf("event %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// LastHookEventID is the id of the newest event (0 when there is none): a
+// live stream opened without Last-Event-ID starts after it.
+func (s *Store) LastHookEventID(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM hook_events`).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("last event: %w", err)
+	}
+	return id, nil
+}
+
+func scanHookRecord(r scanner) (HookRecord, error) {
+	var h HookRecord
+	var typ, payload string
+	var created int64
+	err := r.Scan(&h.ID, &h.PropertyID, &typ, &h.TicketID, &payload, &created)
+	h.Type, h.Payload, h.CreatedAt = ticket.HookType(typ), []byte(payload), fromMS(created)
+	return h, err
+}
+
+// HookSignal returns a channel closed when a transaction that wrote
+// events has committed (in this process; another gateway's events are
+// found by polling).
+func (s *Store) HookSignal() <-chan struct{} {
+	s.hookMu.Lock()
+	defer s.hookMu.Unlock()
+	return s.hookCh
+}
+
+// signalHooks wakes whoever waits on HookSignal.
+func (s *Store) signalHooks() {
+	s.hookMu.Lock()
+	defer s.hookMu.Unlock()
+	close(s.hookCh)
+	s.hookCh = make(chan struct{})
+}

@@ -1,0 +1,86 @@
+package webapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Page is one page of a listing. Next, when set, is the cursor of the
+// page after it: pass it as ?cursor= (cursor pagination: a page stays right
+// while rows are added).
+type Page[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next,omitempty"`
+}
+
+// Limits of a listing's page size.
+const (
+	defaultLimit = 50
+	maxLimit     = 500
+)
+
+// writeJSON answers v as JSON with status.
+func (c *call) writeJSON(status int, v any) error {
+	c.w.Header().Set("Content-Type", "application/json")
+	c.w.Header().Set("Cache-Control", "no-store")
+	c.w.WriteHeader(status)
+	enc := json.NewEncoder(c.w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// ok answers v as JSON with 200.
+func (c *call) ok(v any) error { return c.writeJSON(http.StatusOK, v) }
+
+// readJSON decodes the request's JSON body into v, refusing unknown
+// fields (a typo would otherwise change nothing, silently).
+func (c *call) readJSON(v any) error {
+	if mt, _, _ := mime.ParseMediaType(c.r.Header.Get("Content-Type")); mt != "" && mt != "application/json" {
+		return &apiError{status: http.StatusUnsupportedMediaType, title: "Unsupported Media Type",
+			detail: "the body must be application/json"}
+	}
+	dec := json.NewDecoder(c.r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		if errors.Is(err, io.EOF) {
+			return badRequest("the request has no JSON body")
+		}
+		return badRequest("the JSON body does not read: %v", err)
+	}
+	if dec.More() {
+		return badRequest("the body holds more than one JSON value")
+	}
+	return nil
+}
+
+// pathInt reads a positive integer path value ({n}, {id}).
+func (c *call) pathInt(name string) (int64, error) {
+	v := c.r.PathValue(name)
+	n, err := strconv.ParseInt(strings.TrimPrefix(v, "#"), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, badRequest("%s %q is not a positive number", name, v)
+	}
+	return n, nil
+}
+
+// limit reads ?limit= (default 50, at most 500).
+func (c *call) limit() (int, error) {
+	v := c.r.URL.Query().Get("limit")
+	if v == "" {
+		return defaultLimit, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 || n > maxLimit {
+		return 0, badRequest("limit %q: want a number from 1 to %d", v, maxLimit)
+	}
+	return n, nil
+}
