@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/postdesk/postdesk/ticket"
 )
@@ -53,8 +54,25 @@ func (tx *Tx) emitMessage(m *ticket.Message) {
 	}
 	c := *m
 	c.Attachments = append([]ticket.Attachment(nil), m.Attachments...)
+	c.Text, c.HTML = clip(c.Text, maxHookBody), clip(c.HTML, maxHookBody)
 	tx.hooks = append(tx.hooks, pendingHook{propertyID: m.PropertyID, ticketID: m.TicketID,
 		typ: ticket.HookMessageCreated, message: &c})
+}
+
+// maxHookBody caps the text and the HTML of a message in an event: an
+// event tells that a message came and what it begins with; the API serves
+// the whole of it. A webhook receiver is not sent megabytes per mail.
+const maxHookBody = 64 << 10
+
+// clip cuts s to at most n bytes, at a UTF-8 character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // Silence stops the transaction from emitting events: imported history and

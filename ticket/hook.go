@@ -54,7 +54,9 @@ type HookData struct {
 	Property string   `json:"property"` // the property's slug
 	Ticket   *Ticket  `json:"ticket,omitempty"`
 	Contact  *Contact `json:"contact,omitempty"` // the ticket's requester
-	Message  *Message `json:"message,omitempty"` // message.created
+	// Message is the new message of message.created; its text and HTML
+	// are cut at 64 KiB (the API serves the whole message).
+	Message *Message `json:"message,omitempty"`
 	// Change is the ticket event behind it: who did what (absent for
 	// message.created).
 	Change *HookChange `json:"change,omitempty"`
