@@ -11,6 +11,7 @@ import (
 	"net/textproto"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,12 +31,24 @@ type apiFixture struct {
 	prop   ticket.Property
 	srv    *httptest.Server
 	tokens map[string]string // member name → token
+	// frozen, when set, is the time of every clock (store, desk, API):
+	// changes made one after the other share one millisecond.
+	frozen atomic.Pointer[time.Time]
+}
+
+// now is the fixture's clock.
+func (f *apiFixture) now() time.Time {
+	if t := f.frozen.Load(); t != nil {
+		return *t
+	}
+	return time.Now()
 }
 
 func newAPIFixture(t *testing.T) *apiFixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "api.db")})
+	f := &apiFixture{t: t, tokens: map[string]string{}}
+	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "api.db"), Now: f.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +57,7 @@ func newAPIFixture(t *testing.T) *apiFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &apiFixture{t: t, st: st, desk: desk.New(desk.Options{Store: st, Keys: keys}), tokens: map[string]string{}}
+	f.st, f.desk = st, desk.New(desk.Options{Store: st, Keys: keys, Now: f.now})
 	if f.prop, err = st.AddProperty(ctx, ticket.Property{Slug: "acme", Name: "Acme", Addresses: []string{"support@acme.test"},
 		FromAddress: "support@acme.test"}); err != nil {
 		t.Fatal(err)
@@ -72,7 +85,7 @@ func newAPIFixture(t *testing.T) *apiFixture {
 	if err := f.desk.Run(ctx, f.prop, admin, func(o *desk.Op) error { _, err := o.AddTopic("billing"); return err }); err != nil {
 		t.Fatal(err)
 	}
-	f.srv = httptest.NewServer(New(Options{Store: st, Desk: f.desk}).Handler())
+	f.srv = httptest.NewServer(New(Options{Store: st, Desk: f.desk, Now: f.now}).Handler())
 	t.Cleanup(f.srv.Close)
 	return f
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/postdesk/postdesk/ticket"
 )
@@ -196,10 +197,8 @@ func TestTicketIfMatch(t *testing.T) {
 		{"Bob", "POST", path + "/split", map[string]any{"message_id": before.Messages[0].ID}},
 		{"Ann", "DELETE", path, nil},
 	} {
-		var p Problem
 		resp := f.call(tc.who, tc.method, tc.path, tc.body, "If-Match", stale)
-		mustUnmarshal(t, resp.Body, &p)
-		if resp.Status != http.StatusPreconditionFailed || p.Status != 412 {
+		if resp.Status != http.StatusPreconditionFailed || !strings.Contains(string(resp.Body), `"status":412`) {
 			t.Errorf("%s %s with a stale If-Match: %d %s", tc.method, tc.path, resp.Status, resp.Body)
 		}
 		if after, tag := f.show(tk.Number); tag != current || len(after.Messages) != len(before.Messages) || after.Ticket.Status != before.Ticket.Status {
@@ -213,10 +212,14 @@ func TestTicketIfMatch(t *testing.T) {
 }
 
 // TestTicketETag: the ETag changes with anything GET shows (a tag, a
-// custom field, a note) and not otherwise; If-None-Match with it gets 304.
+// custom field, a note), even when every change falls in one millisecond
+// (the clock is frozen: updated_at stays), and not otherwise; If-None-Match
+// with it gets 304.
 func TestTicketETag(t *testing.T) {
 	f := newAPIFixture(t)
 	tk := f.create("zoe@customer.test", "printer on fire", nil)
+	frozen := time.Now()
+	f.frozen.Store(&frozen)
 	path := ticketURL("acme", tk.Number)
 	_, tag := f.show(tk.Number)
 	if _, again := f.show(tk.Number); again != tag || !strings.HasPrefix(tag, `"`) {
