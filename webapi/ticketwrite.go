@@ -134,7 +134,7 @@ func (s *Server) noteTicket(c *call) error {
 }
 
 // writeMessage runs fn, which writes a message on the path's ticket, and
-// answers the message with 201; the ticket's new ETag is in the header
+// answers the message as stored with 201; the ticket's new ETag is in the header
 // Ticket-ETag, for a following If-Match.
 func (c *call) writeMessage(fn func(*desk.Op, *ticket.Ticket) (*ticket.Message, error)) error {
 	var m *ticket.Message
@@ -151,9 +151,13 @@ func (c *call) writeMessage(fn func(*desk.Op, *ticket.Ticket) (*ticket.Message, 
 	if err != nil {
 		return err
 	}
+	stored, err := c.s.st.Message(c.r.Context(), m.ID) // as GET shows it: times in milliseconds
+	if err != nil {
+		return err
+	}
 	c.w.Header().Set("Content-Location", ref)
 	c.w.Header().Set("Ticket-ETag", tag)
-	return c.writeJSON(http.StatusCreated, m)
+	return c.writeJSON(http.StatusCreated, stored)
 }
 
 // readBody reads a request that is JSON into v, or multipart/form-data
