@@ -52,6 +52,8 @@ func problemOf(err error) Problem {
 			Detail: "the request body is larger than the gateway takes"}
 	case errors.Is(err, desk.ErrForbidden):
 		return Problem{Title: "Forbidden", Status: http.StatusForbidden, Detail: err.Error()}
+	case errors.Is(err, store.ErrBadFilter):
+		return Problem{Title: "Bad Request", Status: http.StatusBadRequest, Detail: err.Error()}
 	case errors.Is(err, desk.ErrInvalid):
 		return Problem{Title: "Unprocessable Content", Status: http.StatusUnprocessableEntity, Detail: err.Error()}
 	case errors.Is(err, store.ErrNotFound):

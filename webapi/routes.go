@@ -8,6 +8,7 @@ func (s *Server) table() []route {
 	for _, group := range [][]route{
 		s.healthRoutes(),
 		s.propertyRoutes(),
+		s.ticketRoutes(),
 	} {
 		all = append(all, group...)
 	}

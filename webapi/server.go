@@ -44,6 +44,9 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxBodyBytes caps a request's body (uploads included); 0: 32 MiB.
 	MaxBodyBytes int64
+	// AnswerRecipients is the most addresses one answer may go to (the
+	// setting answer-recipient-limit); 0: desk.DefaultRecipientsPerAnswer.
+	AnswerRecipients int
 }
 
 // HeldReleaser runs held mail through the pipeline again
@@ -64,6 +67,8 @@ type Server struct {
 	maxBody int64
 	routes  []route
 	mux     *http.ServeMux
+
+	answerRcpts int // see Options.AnswerRecipients
 }
 
 // New returns the API server with every route registered.
@@ -78,7 +83,7 @@ func New(o Options) *Server {
 		o.MaxBodyBytes = 32 << 20
 	}
 	s := &Server{st: o.Store, desk: o.Desk, held: o.Held, metrics: o.Metrics, ready: o.Ready, now: o.Now,
-		log: o.Logger, maxBody: o.MaxBodyBytes, mux: http.NewServeMux()}
+		log: o.Logger, maxBody: o.MaxBodyBytes, answerRcpts: o.AnswerRecipients, mux: http.NewServeMux()}
 	for _, r := range s.table() {
 		s.register(r)
 	}

@@ -100,7 +100,7 @@ func serve(ctx context.Context, e env) error {
 	dk := desk.New(desk.Options{Store: st, Keys: keys, Now: e.now, OnQueued: kick, Logger: log.With("component", "desk")})
 	run.Go("scheduler", dk.Scheduler(desk.SchedulerOptions{Interval: cfg.SchedulerEvery}).Run)
 	if cfg.HTTPAddr != "" {
-		api := webapi.New(webapi.Options{Store: st, Desk: dk, Held: pipeline, Now: e.now, Logger: log.With("component", "http")})
+		api := webapi.New(webapi.Options{Store: st, Desk: dk, Held: pipeline, Now: e.now, AnswerRecipients: cfg.AnswerRcptsMax, Logger: log.With("component", "http")})
 		httpRun, err := serveHTTP("http", cfg.HTTPAddr, api.Handler(), log)
 		if err != nil {
 			ln.Close()
