@@ -70,7 +70,11 @@ func (s *Store) writer() {
 				break gather
 			}
 		}
+		start := time.Now()
 		errs := s.commitBatch(batch)
+		if s.onBatch != nil {
+			s.onBatch(len(batch), time.Since(start))
+		}
 		for i, j := range batch {
 			j.done <- errs[i]
 		}

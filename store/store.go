@@ -55,6 +55,10 @@ type Options struct {
 	// MaxBatch caps how many callers' transactions are committed together.
 	// Zero means 128.
 	MaxBatch int
+	// OnBatch, when set, is told of each group commit of the writer: how
+	// many callers' transactions it held and how long it took (for
+	// metrics). It runs on the writer and must not block.
+	OnBatch func(jobs int, took time.Duration)
 }
 
 // Store is the database. It is safe for concurrent use.
@@ -69,6 +73,7 @@ type Store struct {
 
 	jobs     chan *job
 	maxBatch int
+	onBatch  func(jobs int, took time.Duration)
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	closeMu  sync.Once
@@ -90,6 +95,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		log:      opts.Logger,
 		now:      opts.Now,
 		maxBatch: opts.MaxBatch,
+		onBatch:  opts.OnBatch,
 		jobs:     make(chan *job),
 		stop:     make(chan struct{}),
 		hookCh:   make(chan struct{}),
