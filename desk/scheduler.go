@@ -23,6 +23,7 @@ type Scheduler struct {
 	every time.Duration
 	batch int
 	log   *slog.Logger
+	onLag func(work string, lag time.Duration)
 }
 
 // SchedulerOptions configures a Scheduler.
@@ -31,6 +32,10 @@ type SchedulerOptions struct {
 	Interval time.Duration
 	// Batch caps the tickets taken per search; zero means 100.
 	Batch int
+	// OnLag, when set, is told for each piece of work done how long after
+	// its due moment it was done, by the desk's clock (for metrics): work
+	// is "wake" (a snoozed ticket) or "clock" (an SLA warning or due time).
+	OnLag func(work string, lag time.Duration)
 }
 
 // Scheduler returns the desk's scheduler.
@@ -41,7 +46,10 @@ func (d *Desk) Scheduler(o SchedulerOptions) *Scheduler {
 	if o.Batch <= 0 {
 		o.Batch = 100
 	}
-	return &Scheduler{d: d, every: o.Interval, batch: o.Batch, log: d.log}
+	if o.OnLag == nil {
+		o.OnLag = func(string, time.Duration) {}
+	}
+	return &Scheduler{d: d, every: o.Interval, batch: o.Batch, log: d.log, onLag: o.OnLag}
 }
 
 // Run looks for work every interval until ctx is cancelled. A failed round
@@ -69,11 +77,12 @@ const maxRounds = 10
 func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 	n := 0
 	for _, round := range []struct {
+		work string
 		find func(context.Context, time.Time, int) ([]store.DueTicket, error)
 		do   func(*Op, *ticket.Ticket) error
 	}{
-		{s.d.st.SnoozedDue, s.wake},
-		{s.d.st.ClocksDue, func(o *Op, t *ticket.Ticket) error { return o.checkClocks(t) }},
+		{"wake", s.d.st.SnoozedDue, s.wake},
+		{"clock", s.d.st.ClocksDue, func(o *Op, t *ticket.Ticket) error { return o.checkClocks(t) }},
 	} {
 		for range maxRounds {
 			due, err := round.find(ctx, s.d.now(), s.batch)
@@ -82,7 +91,11 @@ func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 			}
 			var errs []error
 			for _, d := range due {
-				errs = append(errs, s.do(ctx, d, round.do))
+				err := s.do(ctx, d, round.do)
+				if err == nil {
+					s.onLag(round.work, max(s.d.now().Sub(d.At), 0))
+				}
+				errs = append(errs, err)
 			}
 			n += len(due)
 			if err := errors.Join(errs...); err != nil {

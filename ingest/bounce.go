@@ -133,7 +133,7 @@ func (p *Pipeline) recordBounce(tx *store.Tx, prop ticket.Property, env envelope
 	if err := tx.RecordBounce(b); err != nil {
 		return res, err
 	}
-	res.messageID = b.ID
+	res.messageID, res.bounceKind, res.bounceVerified = b.ID, b.Kind, b.Verified
 	if !b.Verified {
 		res.thread = "bounce (unverified)"
 		return res, unverifiedBounce(tx, b, row, linked)

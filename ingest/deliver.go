@@ -23,6 +23,10 @@ type delivered struct {
 	thread    string
 	heldID    int64 // the held mail, when the mail was held
 	opened    bool  // the mail opened its ticket
+
+	heldReason     string // why the mail was held, when it was
+	bounceKind     string // dsn, arf, mdn or other, when the mail was a bounce
+	bounceVerified bool
 }
 
 // envelope is the SMTP envelope of a delivery, and the count of outbound

@@ -104,7 +104,7 @@ func (p *Pipeline) holdQuietly(tx *store.Tx, prop ticket.Property, env envelope,
 	if err := tx.HoldMail(h); err != nil {
 		return delivered{}, err
 	}
-	return delivered{property: prop.Slug, thread: "held: " + reason, heldID: h.ID}, nil
+	return delivered{property: prop.Slug, thread: "held: " + reason, heldID: h.ID, heldReason: reason}, nil
 }
 
 // isNotice reports whether the mail is a notice of this property, by its

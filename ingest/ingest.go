@@ -35,8 +35,11 @@ type Options struct {
 	// OnEnqueue, when set, is called after a delivery that queued outbound
 	// mail has committed (to wake the outbound worker).
 	OnEnqueue func()
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// Observer, when set, is told what each delivery did once it has
+	// committed (for metrics).
+	Observer Observer
+	Logger   *slog.Logger
+	Now      func() time.Time
 	// MaxParallelParse bounds how many messages are parsed at once. Zero
 	// means GOMAXPROCS.
 	MaxParallelParse int
@@ -46,6 +49,22 @@ type Options struct {
 	MaxInflightBytes int64
 }
 
+// Observer is told what deliveries did, after they commit: a transaction
+// may run more than once, its commit only once. Its methods must not block.
+type Observer interface {
+	// Held is called for mail kept but not posted, with the reason.
+	Held(reason string)
+	// Bounce is called for a delivery report or complaint: its kind (dsn,
+	// arf, mdn, other; RFC 3464, RFC 5965, RFC 8098) and whether it was
+	// verified to concern mail of ours.
+	Bounce(kind string, verified bool)
+}
+
+type noObserver struct{}
+
+func (noObserver) Held(string)         {}
+func (noObserver) Bounce(string, bool) {}
+
 // Pipeline turns raw mail into stored tickets and messages.
 type Pipeline struct {
 	store      *store.Store
@@ -54,6 +73,7 @@ type Pipeline struct {
 	instanceID string
 	limits     Limits
 	onEnqueue  func()
+	observer   Observer
 	inflight   *budget
 
 	log    *slog.Logger
@@ -102,7 +122,10 @@ func (l Limits) withDefaults() Limits {
 // New returns a Pipeline.
 func New(opts Options) *Pipeline {
 	p := &Pipeline{store: opts.Store, keys: opts.Keys, resolver: &threading.Resolver{Keys: opts.Keys},
-		instanceID: opts.InstanceID, limits: opts.Limits.withDefaults(), onEnqueue: opts.OnEnqueue, log: opts.Logger, now: opts.Now, parser: newParser()}
+		instanceID: opts.InstanceID, limits: opts.Limits.withDefaults(), onEnqueue: opts.OnEnqueue, observer: opts.Observer, log: opts.Logger, now: opts.Now, parser: newParser()}
+	if p.observer == nil {
+		p.observer = noObserver{}
+	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -230,11 +253,22 @@ func (p *Pipeline) DeliverWith(ctx context.Context, from string, to []string, ra
 	for _, r := range results {
 		p.log.Info("delivered", "property", r.property, "ticket", r.ticket, "message", r.messageID,
 			"message_id", msg.MessageID, "duplicate", r.duplicate, "thread", r.thread, "size", len(data))
+		p.observe(r)
 	}
 	if enqueued > 0 && p.onEnqueue != nil {
 		p.onEnqueue()
 	}
 	return nil
+}
+
+// observe tells the observer what a committed delivery did.
+func (p *Pipeline) observe(r delivered) {
+	if r.heldReason != "" {
+		p.observer.Held(r.heldReason)
+	}
+	if r.bounceKind != "" {
+		p.observer.Bounce(r.bounceKind, r.bounceVerified)
+	}
 }
 
 // classify marks mail a machine sent (RFC 3834 and kin).

@@ -41,7 +41,29 @@ type Options struct {
 	// once Run's context is cancelled; then their connections are closed
 	// and their rows retried later [30s].
 	ShutdownGrace time.Duration
+	// OnDelivery, when set, is told the outcome of each attempt (for
+	// metrics). It is called from the delivery goroutines and must not
+	// block.
+	OnDelivery func(Delivery)
 }
+
+// Delivery is the outcome of one attempt to deliver an outbox row.
+type Delivery struct {
+	Kind    string // the row's kind: ack, copy, reply, notice, ...
+	Outcome string // "sent", "deferred" (retried later) or "failed" (for good)
+	// Latency is how long the mail waited from being queued to being
+	// handed to the transport, by the worker's clock (sent only); Took is
+	// the attempt itself, rendering included.
+	Latency time.Duration
+	Took    time.Duration
+}
+
+// Outcomes of a Delivery.
+const (
+	OutcomeSent     = "sent"
+	OutcomeDeferred = "deferred"
+	OutcomeFailed   = "failed"
+)
 
 // Worker delivers outbox rows.
 type Worker struct {
@@ -58,13 +80,14 @@ type Worker struct {
 	grace      time.Duration
 	kick       chan struct{}
 	html       *bluemonday.Policy // sanitises customer HTML in members' copies
+	onDelivery func(Delivery)
 }
 
 // New returns a Worker; Run starts it.
 func New(opts Options) *Worker {
 	w := &Worker{store: opts.Store, keys: opts.Keys, transport: opts.Transport, instanceID: opts.InstanceID,
 		dkim: opts.DKIM, log: opts.Logger, now: opts.Now, workers: opts.Workers, poll: opts.Poll, maxAge: opts.MaxAge,
-		grace: opts.ShutdownGrace, kick: make(chan struct{}, 1), html: customerHTMLPolicy()}
+		grace: opts.ShutdownGrace, kick: make(chan struct{}, 1), html: customerHTMLPolicy(), onDelivery: opts.OnDelivery}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
@@ -82,6 +105,9 @@ func New(opts Options) *Worker {
 	}
 	if w.grace <= 0 {
 		w.grace = 30 * time.Second
+	}
+	if w.onDelivery == nil {
+		w.onDelivery = func(Delivery) {}
 	}
 	return w
 }
@@ -192,12 +218,15 @@ func (w *Worker) deliverLoop(ctx context.Context, jobs <-chan dueRow, done chan<
 func (w *Worker) deliver(ctx context.Context, sender Sender, row store.OutboxRow) {
 	log := w.log.With("outbox", row.ID, "kind", row.Kind, "rcpt", row.Rcpt, "ticket_id", row.TicketID)
 	rec := context.WithoutCancel(ctx)
+	start := time.Now() // Took is real time, whatever the clock says
 	mail, err := w.render(ctx, row)
 	if err == nil {
 		err = sender.Send(ctx, mail.from, []string{row.Rcpt}, mail.raw)
 	}
-	switch {
-	case err == nil:
+	d := Delivery{Kind: row.Kind, Took: time.Since(start), Outcome: w.outcome(row, err)}
+	switch d.Outcome {
+	case OutcomeSent:
+		d.Latency = max(w.now().Sub(row.CreatedAt), 0)
 		switch err := w.store.MarkSent(rec, row.ID); {
 		case errors.Is(err, store.ErrNotQueued):
 			log.Warn("sent, but a bounce failed the row meanwhile: it stays failed", "size", len(mail.raw))
@@ -206,7 +235,7 @@ func (w *Worker) deliver(ctx context.Context, sender Sender, row store.OutboxRow
 		default:
 			log.Info("sent", "size", len(mail.raw), "attempt", row.Attempts+1)
 		}
-	case Permanent(err) || w.now().Sub(row.CreatedAt) > w.maxAge:
+	case OutcomeFailed:
 		log.Warn("delivery failed for good", "err", err, "attempts", row.Attempts+1)
 		if err := w.fail(rec, row, err.Error()); err != nil {
 			log.Error("recording the failure", "err", err)
@@ -221,6 +250,19 @@ func (w *Worker) deliver(ctx context.Context, sender Sender, row store.OutboxRow
 			log.Error("recording the retry", "err", err)
 		}
 	}
+	w.onDelivery(d)
+}
+
+// outcome says what an attempt's error makes of the row: sent, failed for
+// good (a permanent refusal, or a temporary one past MaxAge), or deferred.
+func (w *Worker) outcome(row store.OutboxRow, err error) string {
+	switch {
+	case err == nil:
+		return OutcomeSent
+	case Permanent(err) || w.now().Sub(row.CreatedAt) > w.maxAge:
+		return OutcomeFailed
+	}
+	return OutcomeDeferred
 }
 
 // backoff is 1 minute after the first failure, doubling to at most an hour.

@@ -22,6 +22,7 @@ type backend struct {
 
 func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	ctx, cancel := context.WithCancel(b.base)
+	b.srv.opts.Observer.SessionStarted()
 	remote := c.Conn().RemoteAddr().String()
 	return &session{
 		srv: b.srv, conn: c, ctx: ctx, cancel: cancel,
@@ -53,6 +54,10 @@ func (s *session) Logout() error {
 }
 
 func (s *session) Mail(from string, opts *smtp.MailOptions) error {
+	return s.observe("MAIL", s.mail(from, opts))
+}
+
+func (s *session) mail(from string, opts *smtp.MailOptions) error {
 	if opts != nil && opts.Size > s.srv.opts.MaxMessageBytes {
 		return errTooBig(s.srv.opts.MaxMessageBytes)
 	}
@@ -60,7 +65,30 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	return nil
 }
 
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
+	return s.observe("RCPT", s.rcpt(to, opts))
+}
+
+func (s *session) Data(r io.Reader) error {
+	return s.observe("DATA", s.data(r))
+}
+
+// observe tells the observer the code of the reply to command that err
+// makes, and returns err.
+func (s *session) observe(command string, err error) error {
+	code := 250
+	var smtpErr *smtp.SMTPError
+	switch {
+	case errors.As(err, &smtpErr):
+		code = smtpErr.Code
+	case err != nil:
+		code = 451 // go-smtp's answer to an error that is not a reply; reply() leaves none
+	}
+	s.srv.opts.Observer.Replied(command, code)
+	return err
+}
+
+func (s *session) rcpt(to string, _ *smtp.RcptOptions) error {
 	for _, r := range s.rcpts {
 		if strings.EqualFold(r, to) {
 			return nil // the same recipient twice is one recipient
@@ -74,7 +102,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
-func (s *session) Data(r io.Reader) error {
+func (s *session) data(r io.Reader) error {
 	start := time.Now()
 	deadline := start.Add(s.srv.opts.DataTimeout)
 	if err := s.conn.Conn().SetReadDeadline(deadline); err != nil {

@@ -72,7 +72,26 @@ type Options struct {
 	// Trace, when set, receives the raw protocol dialogue. It includes
 	// message bodies and is meant for debugging only.
 	Trace io.Writer
+	// Observer, when set, is told of sessions and of the replies to MAIL,
+	// RCPT and DATA (for metrics).
+	Observer Observer
 }
+
+// Observer is told what the server does, for metrics. Its methods are
+// called from the sessions' goroutines and must not block.
+type Observer interface {
+	// SessionStarted is called when a client's session begins.
+	SessionStarted()
+	// Replied is called with the code of each reply to command (MAIL,
+	// RCPT or DATA): 250, or the refusal's code (RFC 5321 §4.2).
+	Replied(command string, code int)
+}
+
+// noObserver is the Observer of a server told of nothing.
+type noObserver struct{}
+
+func (noObserver) SessionStarted()     {}
+func (noObserver) Replied(string, int) {}
 
 func (o *Options) setDefaults() {
 	if o.Domain == "" {
@@ -113,6 +132,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Observer == nil {
+		o.Observer = noObserver{}
 	}
 }
 

@@ -224,5 +224,10 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, now func() time.Time) (*store.Store, error) {
-	return store.Open(ctx, store.Options{Path: cfg.DatabasePath(), Logger: log, BusyTimeout: cfg.BusyTimeout, Now: now})
+	return store.Open(ctx, storeOptions(cfg, log, now))
+}
+
+// storeOptions are the store's options from the configuration.
+func storeOptions(cfg config.Config, log *slog.Logger, now func() time.Time) store.Options {
+	return store.Options{Path: cfg.DatabasePath(), Logger: log, BusyTimeout: cfg.BusyTimeout, Now: now}
 }

@@ -13,11 +13,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"time"
 
 	"github.com/postdesk/postdesk/config"
 	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/imapfetch"
 	"github.com/postdesk/postdesk/ingest"
+	"github.com/postdesk/postdesk/metrics"
 	"github.com/postdesk/postdesk/notify"
 	"github.com/postdesk/postdesk/outbox"
 	"github.com/postdesk/postdesk/smtpd"
@@ -38,7 +40,14 @@ func serve(ctx context.Context, e env) error {
 	// small-message path allocates much and keeps little (BENCHMARKS.md).
 	debug.SetGCPercent(cfg.GCPercent)
 	debug.SetMemoryLimit(cfg.MemoryLimit)
-	st, err := openStore(ctx, cfg, log, e.now)
+	// The metrics read the store's gauges when scraped, and the store tells
+	// them of its commits: the closure reads st once it is open.
+	var st *store.Store
+	m := metrics.New(metrics.Options{Now: e.now, Logger: log.With("component", "metrics"),
+		Gauges: func(ctx context.Context, now time.Time) (store.Gauges, error) { return st.ReadGauges(ctx, now) }})
+	stOpts := storeOptions(cfg, log, e.now)
+	stOpts.OnBatch = m.Commit
+	st, err = store.Open(ctx, stOpts)
 	if err != nil {
 		return err
 	}
@@ -64,20 +73,24 @@ func serve(ctx context.Context, e env) error {
 		}
 	}
 	worker := notify.New(notify.Options{Store: st, Keys: keys, Transport: transport, InstanceID: instance, DKIM: signer,
-		Workers: cfg.OutboundWorkers, Now: e.now, Logger: log.With("component", "notify")})
+		Workers: cfg.OutboundWorkers, Now: e.now, Logger: log.With("component", "notify"),
+		OnDelivery: func(d notify.Delivery) { m.Delivery(d.Kind, d.Outcome, d.Latency, d.Took) }})
 	if e.getenv(fakeClockEnv) != "" {
 		log.Warn("running on a fake clock, for tests", "env", fakeClockEnv, "now", e.now())
 	}
 	digester := outbox.NewDigester(outbox.DigestOptions{Store: st, Keys: keys, Window: cfg.NoticeWindow, Now: e.now,
 		OnQueued: worker.Kick, Logger: log.With("component", "digest")})
 	kick := func() { worker.Kick(); digester.Kick() } // send what was queued
-	pipeline := newPipeline(cfg, st, keys, instance, log, kick)
+	pipeOpts := pipelineOptions(cfg, st, keys, instance, log)
+	pipeOpts.OnEnqueue, pipeOpts.Observer = kick, m // OnEnqueue wakes the workers that send what a delivery queued
+	pipeline := ingest.New(pipeOpts)
 	smtpOpts, closeTrace, err := smtpOptions(cfg)
 	if err != nil {
 		return err
 	}
 	defer closeTrace()
 	smtpOpts.Logger = log.With("component", "smtpd")
+	smtpOpts.Observer = m
 	smtpOpts.SpoolDir = filepath.Join(cfg.DataDir, "spool")
 	ln, err := net.Listen("tcp", cfg.SMTPAddr)
 	if err != nil {
@@ -98,9 +111,10 @@ func serve(ctx context.Context, e env) error {
 	run.Go("outbound", worker.Run)
 	run.Go("digest", digester.Run)
 	dk := desk.New(desk.Options{Store: st, Keys: keys, Now: e.now, OnQueued: kick, Logger: log.With("component", "desk")})
-	run.Go("scheduler", dk.Scheduler(desk.SchedulerOptions{Interval: cfg.SchedulerEvery}).Run)
+	run.Go("scheduler", dk.Scheduler(desk.SchedulerOptions{Interval: cfg.SchedulerEvery, OnLag: m.SchedulerLag}).Run)
 	if cfg.HTTPAddr != "" {
-		api := webapi.New(webapi.Options{Store: st, Desk: dk, Held: pipeline, Now: e.now, AnswerRecipients: cfg.AnswerRcptsMax, Logger: log.With("component", "http")})
+		api := webapi.New(webapi.Options{Store: st, Desk: dk, Held: pipeline, Metrics: m.Handler(), Now: e.now,
+			AnswerRecipients: cfg.AnswerRcptsMax, Logger: log.With("component", "http")})
 		httpRun, err := serveHTTP("http", cfg.HTTPAddr, api.Handler(), log)
 		if err != nil {
 			ln.Close()
@@ -121,14 +135,14 @@ func serve(ctx context.Context, e env) error {
 	return nil
 }
 
-// newPipeline builds the inbound pipeline from the configuration, for
-// serve and for the commands that run held mail through it.
-// onEnqueue wakes the workers that send what a delivery queued.
-func newPipeline(cfg config.Config, st *store.Store, keys *threading.Keys, instance string, log *slog.Logger, onEnqueue func()) *ingest.Pipeline {
-	return ingest.New(ingest.Options{Store: st, Keys: keys, InstanceID: instance, OnEnqueue: onEnqueue,
+// pipelineOptions are the inbound pipeline's options from the
+// configuration, for serve and for the commands that run held mail through
+// it; serve adds what wakes its workers and its metrics.
+func pipelineOptions(cfg config.Config, st *store.Store, keys *threading.Keys, instance string, log *slog.Logger) ingest.Options {
+	return ingest.Options{Store: st, Keys: keys, InstanceID: instance,
 		Limits: ingest.Limits{AcksPerHour: cfg.AcksPerHour, AckCeiling: cfg.AckCeiling, NewTicketsPerHour: cfg.NewTicketsHour,
 			ParticipantsPerMail: cfg.ParticipantsMax, RecipientsPerAnswer: cfg.AnswerRcptsMax},
-		Logger: log.With("component", "ingest")})
+		Logger: log.With("component", "ingest")}
 }
 
 // commandPipeline builds the inbound pipeline for a command that delivers
@@ -144,7 +158,7 @@ func commandPipeline(ctx context.Context, cfg config.Config, st *store.Store, lo
 	if err != nil {
 		return nil, err
 	}
-	return newPipeline(cfg, st, keys, instance, log, nil), nil
+	return ingest.New(pipelineOptions(cfg, st, keys, instance, log)), nil
 }
 
 // outboundTransport is the configured relay, or the local Maildir.
