@@ -372,3 +372,28 @@ func TestSLAPolicyAdminsOnly(t *testing.T) {
 		t.Errorf("a bad policy: %v", err)
 	}
 }
+
+// TestSchedulerLag: the scheduler tells OnLag, for each piece of work it
+// did, how long after its due moment it did it.
+func TestSchedulerLag(t *testing.T) {
+	d := newSLADesk(t, policy24x7())
+	type lag struct {
+		work string
+		lag  time.Duration
+	}
+	var got []lag
+	s := d.Scheduler(SchedulerOptions{OnLag: func(work string, l time.Duration) { got = append(got, lag{work, l}) }})
+	tk := d.openTicket(ticket.PriorityHigh) // first response due t0+1h
+	d.do(tk, func(o *Op, t *ticket.Ticket) error { return o.Snooze(t, t0.Add(10*time.Minute)) })
+	d.at(10*time.Minute+3*time.Second, s)
+	if len(got) == 0 || got[0] != (lag{"wake", 3 * time.Second}) {
+		t.Fatalf("woken 3s late: lags %v, want [{wake 3s}] first", got)
+	}
+	got = nil
+	d.at(2*time.Hour, s)
+	// The warning at 80% of the first response's hour fell due at
+	// t0+48m, moved by the 10m3s asleep: done at t0+2h, 1h1m57s late.
+	if want := (lag{"clock", time.Hour + time.Minute + 57*time.Second}); len(got) == 0 || got[0] != want {
+		t.Errorf("the clock's round: lags %v, want %v first", got, want)
+	}
+}
