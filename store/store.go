@@ -261,11 +261,22 @@ func splitList(s string) []string {
 	return strings.Split(s, "\n")
 }
 
-// Ping checks that the database answers a read and the writer takes a
-// transaction: what a gateway needs to accept mail (/readyz).
+// Ping checks that the database answers a read and the writer commits a
+// transaction (it takes the write lock and commits; a full disk fails the
+// commit): what a gateway needs to accept mail (/readyz). Unlike Update,
+// it returns when ctx is done even if its transaction was submitted: a
+// probe must answer in its time while another process holds the lock. The
+// transaction then ends alone, within the busy timeout.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.r.PingContext(ctx); err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
-	return s.Update(ctx, func(*Tx) error { return nil })
+	done := make(chan error, 1)
+	go func() { done <- s.Update(ctx, func(*Tx) error { return nil }) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("the writer did not commit in time: %w", ctx.Err())
+	}
 }

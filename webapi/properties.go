@@ -1,7 +1,9 @@
 package webapi
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/postdesk/postdesk/ticket"
 )
@@ -42,12 +44,18 @@ func (s *Server) healthRoutes() []route {
 	}
 }
 
+// readyTimeout bounds a readiness check: a database that takes longer to
+// commit is not ready, and probes must not pile up behind a lock.
+const readyTimeout = 2 * time.Second
+
 func (s *Server) readyz(c *call) error {
 	check := s.ready
 	if check == nil {
 		check = s.st.Ping
 	}
-	if err := check(c.r.Context()); err != nil {
+	ctx, cancel := context.WithTimeout(c.r.Context(), readyTimeout)
+	defer cancel()
+	if err := check(ctx); err != nil {
 		s.log.Warn("not ready", "err", err)
 		return c.text(http.StatusServiceUnavailable, "not ready: "+err.Error()+"\n")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,5 +124,94 @@ func fill(t *testing.T, path string) {
 			}
 			return
 		}
+	}
+}
+
+// TestReadyWhileDiskFull: /readyz answers 503 while the database cannot
+// commit (its file system is full) and 200 again once space returns, with
+// no restart; /healthz stays 200 throughout (the process is up). It needs
+// root to mount a small tmpfs.
+func TestReadyWhileDiskFull(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a tmpfs (CI runs as root)")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	data := filepath.Join(dir, "data")
+	cli(t, data, "property", "add", "--slug", "acme", "--name", "Acme", "--address", "support@acme.test", "--no-ack")
+	srv := startServer(t, data)
+	probe := apiClient{t: t, base: srv.apiURL(t)}
+	if r := probe.do("GET", "/readyz", nil); r.Status != http.StatusOK {
+		t.Fatalf("/readyz before: %d %s", r.Status, r.Body)
+	}
+	filler := filepath.Join(dir, "filler")
+	fill(t, filler)
+	start := time.Now()
+	if r := probe.do("GET", "/readyz", nil); r.Status != http.StatusServiceUnavailable {
+		t.Errorf("/readyz on a full disk: %d %s, want 503", r.Status, r.Body)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("/readyz took %v to answer", took)
+	}
+	if r := probe.do("GET", "/healthz", nil); r.Status != http.StatusOK {
+		t.Errorf("/healthz on a full disk: %d, want 200", r.Status)
+	}
+	os.Remove(filler)
+	if r := probe.do("GET", "/readyz", nil); r.Status != http.StatusOK {
+		t.Errorf("/readyz once space returned: %d %s, want 200", r.Status, r.Body)
+	}
+}
+
+// TestReadyWhileLocked: while another process holds the database's write
+// lock, /readyz answers 503 promptly (not after the 10s busy timeout a
+// delivery waits), and 200 once the lock is gone.
+func TestReadyWhileLocked(t *testing.T) {
+	data := t.TempDir()
+	cli(t, data, "property", "add", "--slug", "acme", "--name", "Acme", "--address", "support@acme.test", "--no-ack")
+	srv := startServer(t, data)
+	probe := apiClient{t: t, base: srv.apiURL(t)}
+	other, err := store.Open(context.Background(), store.Options{Path: filepath.Join(data, "postdesk.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	locked, release, released := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		released <- other.Update(context.Background(), func(tx *store.Tx) error {
+			if err := tx.Touch(1); err != nil { // write, so the lock is held
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+	for range 3 { // a probe every second does not pile up behind the lock
+		start := time.Now()
+		if r := probe.do("GET", "/readyz", nil); r.Status != http.StatusServiceUnavailable {
+			t.Errorf("/readyz with the database locked: %d %s, want 503", r.Status, r.Body)
+		}
+		if took := time.Since(start); took > 4*time.Second {
+			t.Errorf("/readyz took %v to answer", took)
+		}
+	}
+	close(release)
+	if err := <-released; err != nil {
+		t.Fatal(err)
+	}
+	waitReady := time.Now().Add(15 * time.Second)
+	for {
+		r := probe.do("GET", "/readyz", nil)
+		if r.Status == http.StatusOK {
+			break
+		}
+		if time.Now().After(waitReady) {
+			t.Fatalf("/readyz after the lock was released: %d %s, want 200", r.Status, r.Body)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
