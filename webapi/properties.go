@@ -48,6 +48,18 @@ func (s *Server) healthRoutes() []route {
 // commit is not ready, and probes must not pile up behind a lock.
 const readyTimeout = 2 * time.Second
 
+// metricsRoutes serve the metrics (Options.Metrics), if there are any.
+func (s *Server) metricsRoutes() []route {
+	if s.metrics == nil {
+		return nil
+	}
+	return []route{
+		{Route: Route{Method: "GET", Path: "/metrics", Summary: "Metrics in the Prometheus text format (README: Metrics and health)",
+			Produces: "text/plain; version=0.0.4"}, access: public,
+			h: func(c *call) error { s.metrics.ServeHTTP(c.w, c.r); return nil }},
+	}
+}
+
 func (s *Server) readyz(c *call) error {
 	check := s.ready
 	if check == nil {

@@ -7,6 +7,8 @@ func (s *Server) table() []route {
 	var all []route
 	for _, group := range [][]route{
 		s.healthRoutes(),
+		s.metricsRoutes(),
+		s.openAPIRoutes(),
 		s.propertyRoutes(),
 		s.ticketRoutes(),
 	} {

@@ -67,6 +67,7 @@ type Server struct {
 	maxBody int64
 	routes  []route
 	mux     *http.ServeMux
+	openapi []byte // the OpenAPI document of routes (openapi.go)
 
 	answerRcpts int // see Options.AnswerRecipients
 }
@@ -87,9 +88,11 @@ func New(o Options) *Server {
 	for _, r := range s.table() {
 		s.register(r)
 	}
-	if s.metrics != nil {
-		s.mux.Handle("GET /metrics", s.metrics)
+	doc, err := openAPI(s.Routes())
+	if err != nil {
+		panic(err) // a route table routing one route twice; ServeMux panics on it too
 	}
+	s.openapi = doc
 	return s
 }
 
