@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/postdesk/postdesk/desk"
+	"github.com/postdesk/postdesk/ingest"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
 	"github.com/postdesk/postdesk/ticket"
@@ -27,7 +28,8 @@ var updateOpenAPI = flag.Bool("update", false, "rewrite testdata/openapi.json fr
 
 // docFixture is the API over a real store in a temporary directory:
 // property acme, its admin ann with a token, a ticket #1 from a customer,
-// and metrics served (a handler answering one line).
+// the inbound pipeline for held mail, and metrics served (a handler
+// answering one line).
 type docFixture struct {
 	api   *Server
 	srv   *httptest.Server
@@ -70,7 +72,8 @@ func newDocFixture(t *testing.T) *docFixture {
 		t.Fatal(err)
 	}
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "up 1\n") })
-	f := &docFixture{api: New(Options{Store: st, Desk: dk, Metrics: metrics}), token: secret}
+	held := ingest.New(ingest.Options{Store: st, Keys: keys})
+	f := &docFixture{api: New(Options{Store: st, Desk: dk, Held: held, Metrics: metrics}), token: secret}
 	f.srv = httptest.NewServer(f.api.Handler())
 	t.Cleanup(f.srv.Close)
 	return f
