@@ -18,10 +18,11 @@ import (
 
 // TestMetrics: through the real binary, mail sent over SMTP moves the
 // metrics scraped from /metrics: the sessions, the 250 to DATA and the
-// 550 to a refused recipient, the group commits, held mail, and an ack
-// the relay defers (the outbox gauges show it deferred, with its age) and
-// then takes once the clock passes its retry time (sent, with its
-// latency, and the gauges back to zero).
+// 550 to a refused recipient, the group commits, held mail, an ack the
+// relay defers (the outbox gauges show it deferred, with its age) and then
+// takes once the clock passes its retry time (sent, with its latency, and
+// the gauges back to zero), and delivery reports, unverified and verified
+// (then a suppression).
 func TestMetrics(t *testing.T) {
 	data := t.TempDir()
 	clock := filepath.Join(t.TempDir(), "now")
@@ -49,6 +50,8 @@ func TestMetrics(t *testing.T) {
 	// Mail from a member's address without her reply token is held.
 	mustSend(t, srv.addr, "alice@acme.test", []string{"support@acme.test"},
 		"From: Alice <alice@acme.test>\r\nTo: support@acme.test\r\nSubject: hello\r\nMessage-ID: <m2@example.com>\r\n\r\nhi\r\n")
+	// A delivery report to the support address is recorded, unverified.
+	mustSend(t, srv.addr, "", []string{"support@acme.test"}, string(dsnReport("carol@example.com", "failed", "5.1.1", "<x@example.com>")))
 
 	// The ack, Alice's copy and the notices of the held mail are all
 	// deferred by the relay.
@@ -60,10 +63,11 @@ func TestMetrics(t *testing.T) {
 		name string
 		want float64
 	}{
-		{"postdesk_smtp_sessions_total", before["postdesk_smtp_sessions_total"] + 3},
-		{`postdesk_smtp_replies_total{code="250",command="DATA"}`, 2},
+		{"postdesk_smtp_sessions_total", before["postdesk_smtp_sessions_total"] + 4},
+		{`postdesk_smtp_replies_total{code="250",command="DATA"}`, 3},
 		{`postdesk_smtp_replies_total{code="550",command="RCPT"}`, 1},
-		{`postdesk_smtp_replies_total{code="250",command="MAIL"}`, 3},
+		{`postdesk_smtp_replies_total{code="250",command="MAIL"}`, 4},
+		{`postdesk_bounces_total{kind="dsn",verified="false"}`, 1},
 		{`postdesk_held_total{reason="mail from a member's address without that member's reply token"}`, 1},
 		{"postdesk_held_waiting", 1},
 		{`postdesk_outbox_rows{state="due"}`, 0},
@@ -100,9 +104,16 @@ func TestMetrics(t *testing.T) {
 	if age := sent["postdesk_outbox_oldest_queued_seconds"]; age != 0 {
 		t.Errorf("nothing queued, yet the oldest queued row is %vs old", age)
 	}
-	if len(relay.To("carol@example.com")) != 1 {
-		t.Errorf("the relay got %d mails for carol", len(relay.To("carol@example.com")))
+	acks := relay.To("carol@example.com")
+	if len(acks) != 1 {
+		t.Fatalf("the relay got %d mails for carol", len(acks))
 	}
+	// A report at the ack's signed bounce address that it failed for good
+	// is verified, and suppresses carol.
+	mustSend(t, srv.addr, "", []string{acks[0].From}, string(dsnReport("carol@example.com", "failed", "5.1.1", acks[0].Header("Message-Id"))))
+	waitMetrics(t, base, "the verified bounce", func(m metricSet) bool {
+		return m[`postdesk_bounces_total{kind="dsn",verified="true"}`] == 1 && m["postdesk_suppressions"] == 1
+	})
 }
 
 // metricSet is a scrape: each sample by its name and labels, as printed
