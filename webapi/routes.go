@@ -9,6 +9,10 @@ func (s *Server) table() []route {
 		s.healthRoutes(),
 		s.propertyRoutes(),
 		s.ticketRoutes(),
+		s.teamRoutes(),
+		s.catalogRoutes(),
+		s.contactRoutes(),
+		s.heldRoutes(),
 	} {
 		all = append(all, group...)
 	}
