@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -76,7 +77,7 @@ func newFixture(t *testing.T) *fixture {
 	f.member(f.beta, "root@beta.test", ticket.RoleAdmin)
 	f.admin, f.agent, f.other = f.token("boss@acme.test"), f.token("alice@acme.test"), f.token("root@beta.test")
 	f.seedAcme(ctx)
-	f.api = New(Options{Store: st, Desk: f.desk, Held: f.pipe})
+	f.api = New(Options{Store: st, Desk: f.desk, Held: f.pipe, Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 	f.srv = httptest.NewServer(f.api.Handler())
 	t.Cleanup(f.srv.Close)
 	return f
@@ -125,9 +126,9 @@ func (f *fixture) seedAcme(ctx context.Context) {
 		"--b\r\nContent-Type: text/plain\r\n\r\nPlease see the statement.\r\n"+
 		"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=statement-4471.pdf\r\n"+
 		"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n")
-	// Mail claiming the admin's From without her reply token is held.
+	// A reply claiming the admin's From without her reply token is held.
 	deliver("boss@acme.test", "From: boss@acme.test\r\nTo: support@acme.test\r\nSubject: Forged boss mail\r\n"+
-		"Message-ID: <forged@acme.test>\r\n\r\n#close\r\nhello\r\n")
+		"Message-ID: <forged@acme.test>\r\nIn-Reply-To: <inv-4471@customer.test>\r\n\r\n#close\r\nhello\r\n")
 	held, err := f.st.Held(ctx, f.acme.ID, false)
 	if err != nil || len(held) != 1 {
 		t.Fatalf("held mail of acme: %v %+v, want the forged mail", err, held)
@@ -171,6 +172,14 @@ func (f *fixture) seedAcme(ctx context.Context) {
 		_, err := tx.Suppress(ticket.Suppression{PropertyID: f.acme.ID, Address: suppressed, Reason: "mailbox-gone-acme", TicketID: tk.ID})
 		return err
 	}))
+}
+
+// testWriter writes the server's log to the test's.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
 }
 
 // reply is an API answer.

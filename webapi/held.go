@@ -2,6 +2,7 @@ package webapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -134,6 +135,9 @@ func (s *Server) releaseHeld(c *call) error {
 		return s.held.Release(ctx, c.prop, h, ingest.ReleaseOptions{By: by, WithCommands: withCommands})
 	}
 	n, err := s.desk.ReleaseHeld(c.r.Context(), c.prop, c.actor(), id, in.WithCommands, desk.ReleaseFunc(release))
+	if errors.Is(err, ingest.ErrHeldAgain) {
+		return &apiError{status: http.StatusConflict, title: "Conflict", detail: err.Error()}
+	}
 	if err != nil {
 		return err
 	}
