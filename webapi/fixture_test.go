@@ -38,7 +38,7 @@ type fixture struct {
 	agent string // alice@acme.test, acme's agent
 	other string // root@beta.test, beta's admin
 	// What was seeded in acme.
-	heldID, attachmentID int64
+	heldID, attachmentID, messageID int64
 }
 
 // acme's seeded data, none of which appears in any path: a body holding
@@ -146,7 +146,7 @@ func (f *fixture) seedAcme(ctx context.Context) {
 	if err != nil || len(atts) != 1 {
 		t.Fatalf("attachments of #1: %v %+v", err, atts)
 	}
-	f.attachmentID = atts[0].ID
+	f.attachmentID, f.messageID = atts[0].ID, msgs[0].ID
 	system := desk.AsSystem("test seed")
 	must := func(err error) {
 		t.Helper()

@@ -21,7 +21,7 @@ var placeholder = regexp.MustCompile(`\{([a-z]+)\}`)
 func (f *fixture) fill(t *testing.T, r Route, prop string) string {
 	t.Helper()
 	values := map[string]string{
-		"prop": prop, "n": "1", "id": fmt.Sprint(f.heldID), "aid": fmt.Sprint(f.attachmentID),
+		"prop": prop, "n": "1", "id": fmt.Sprint(f.heldID), "aid": fmt.Sprint(f.attachmentID), "mid": fmt.Sprint(f.messageID),
 		"email": carol, "address": suppressed, "name": fieldName,
 	}
 	return placeholder.ReplaceAllStringFunc(r.Path, func(m string) string {
