@@ -34,6 +34,9 @@ var (
 	ErrInvalid = errors.New("invalid")
 	// ErrNotFound: the ticket, member, contact or topic does not exist.
 	ErrNotFound = store.ErrNotFound
+	// ErrExists: what is added exists already (a member, a department, a
+	// topic of that name).
+	ErrExists = store.ErrExists
 )
 
 // opError is an operation's refusal: its message is for the person who

@@ -1,8 +1,11 @@
 package desk
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
@@ -123,4 +126,63 @@ func (d *Desk) SetAssignOnAnswer(ctx context.Context, prop ticket.Property, a Ac
 		d.log.Info("property changed", "property", prop.Slug, "assign_on_answer", on, "by", a.String())
 	}
 	return err
+}
+
+// Unnamed is an actor no member vouches for: the CLI run without --as,
+// where what says who runs it ("team setup by root"). It may only set up a
+// property that has no admin yet (ManageTeam); every other operation
+// refuses it.
+func Unnamed(what string) Actor { return Actor{System: what} }
+
+// teamActor is who a team change records: the member acting, or, on a
+// property without an admin yet, postdesk setting up the team.
+func teamActor(a Actor) Actor {
+	if a.Kind != "" {
+		return a
+	}
+	return AsSystem(cmp.Or(a.System, "team setup"))
+}
+
+// AddMember adds an agent or admin to prop (and to its default
+// department), as an admin, or as anyone while prop has no admin
+// (ManageTeam): that is how its first admin is made.
+func (d *Desk) AddMember(ctx context.Context, prop ticket.Property, a Actor, m ticket.Member) (ticket.Member, error) {
+	if err := d.ManageTeam(ctx, prop, a, "add members"); err != nil {
+		return m, err
+	}
+	m.Email = strings.TrimSpace(m.Email)
+	m.Role = ticket.Role(strings.ToLower(strings.TrimSpace(string(m.Role))))
+	if err := m.Validate(); err != nil {
+		return m, &opError{ErrInvalid, err.Error()}
+	}
+	by := teamActor(a)
+	out, err := d.st.AddMember(ctx, prop.Slug, m, by.String())
+	if errors.Is(err, store.ErrExists) {
+		return m, &opError{ErrExists, fmt.Sprintf("%s is already a member of %s", m.Email, prop.Slug)}
+	}
+	if err == nil {
+		d.log.Info("member added", "property", prop.Slug, "member", out.Email, "role", out.Role, "by", by.String())
+	}
+	return out, err
+}
+
+// AddDepartment adds a department to prop, as an admin, or as anyone
+// while prop has no admin (ManageTeam).
+func (d *Desk) AddDepartment(ctx context.Context, prop ticket.Property, a Actor, dep ticket.Department) (ticket.Department, error) {
+	if err := d.ManageTeam(ctx, prop, a, "add departments"); err != nil {
+		return dep, err
+	}
+	dep.Name = strings.TrimSpace(dep.Name)
+	if err := dep.Validate(); err != nil {
+		return dep, &opError{ErrInvalid, err.Error()}
+	}
+	by := teamActor(a)
+	out, err := d.st.AddDepartment(ctx, prop.Slug, dep, by.String())
+	if errors.Is(err, store.ErrExists) {
+		return dep, &opError{ErrExists, fmt.Sprintf("%s already has a department %q", prop.Slug, dep.Name)}
+	}
+	if err == nil {
+		d.log.Info("department added", "property", prop.Slug, "department", out.Name, "by", by.String())
+	}
+	return out, err
 }

@@ -153,21 +153,32 @@ func (s *Store) Aliases(ctx context.Context, contactID int64) ([]string, error) 
 // part in (its opening), a mail they wrote, or a note the team keeps on
 // them.
 type TimelineEntry struct {
-	Kind      string // ticket, message or note
-	At        time.Time
-	Ticket    int64  // the ticket's number (ticket, message)
-	MessageID int64  // the message (message)
-	Subject   string // the ticket's or message's subject
-	Status    ticket.Status
-	Author    string // the note's author (note)
-	Text      string // the note, or the start of the mail's text
+	Kind      string        `json:"kind"` // ticket, message or note
+	At        time.Time     `json:"at"`
+	Ticket    int64         `json:"ticket,omitempty"`     // the ticket's number (ticket, message)
+	MessageID int64         `json:"message_id,omitempty"` // the message (message)
+	Subject   string        `json:"subject,omitempty"`    // the ticket's or message's subject
+	Status    ticket.Status `json:"status,omitempty"`
+	Author    string        `json:"author,omitempty"` // the note's author (note)
+	Text      string        `json:"text,omitempty"`   // the note, or the start of the mail's text
+	// Pos is the entry's place in the timeline's order: the page after it
+	// starts after Pos (TimelineAfter).
+	Pos TimelinePos `json:"-"`
+}
+
+// TimelinePos is a place in a contact's timeline (newest first): its time,
+// then its kind's rank, then its row, so that every entry has one.
+type TimelinePos struct {
+	At   int64 // milliseconds since the Unix epoch
+	Rank int
+	Seq  int64
 }
 
 // timelineQuery is a contact's timeline, newest first (at one moment, a
 // note before a mail before the ticket the mail opened): every ticket they
 // take part in (ticket_participants_contact), every mail they wrote
 // (messages_author), every note on them (contact_notes_contact).
-const timelineQuery = `SELECT kind, at, number, mid, subject, status, author, body FROM (
+const timelineQuery = `SELECT kind, at, number, mid, subject, status, author, body, rank, seq FROM (
 	SELECT 'ticket' AS kind, t.created_at AS at, t.number, 0 AS mid, t.subject, t.status, '' AS author, '' AS body, 0 AS rank, t.id AS seq
 		FROM ticket_participants tp JOIN tickets t ON t.id = tp.ticket_id WHERE tp.contact_id = ?1
 	UNION ALL
@@ -175,18 +186,33 @@ const timelineQuery = `SELECT kind, at, number, mid, subject, status, author, bo
 		FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.author_id = ?1 AND m.direction = 'inbound'
 	UNION ALL
 	SELECT 'note', n.created_at, 0, 0, '', '', n.author, n.body, 2, n.id FROM contact_notes n WHERE n.contact_id = ?1
-) ORDER BY at DESC, rank DESC, seq DESC LIMIT ?2`
+) WHERE ?3 OR (at, rank, seq) < (?4, ?5, ?6) ORDER BY at DESC, rank DESC, seq DESC LIMIT ?2`
 
 // Timeline returns up to limit entries of a contact's timeline, newest
 // first.
 func (s *Store) Timeline(ctx context.Context, contactID int64, limit int) ([]TimelineEntry, error) {
-	rows, err := s.query(ctx, timelineQuery, contactID, limit)
+	return s.timeline(ctx, contactID, nil, limit)
+}
+
+// TimelineAfter returns up to limit entries of a contact's timeline that
+// come after pos (older), newest first: a page that stays right while
+// entries are added.
+func (s *Store) TimelineAfter(ctx context.Context, contactID int64, pos TimelinePos, limit int) ([]TimelineEntry, error) {
+	return s.timeline(ctx, contactID, &pos, limit)
+}
+
+func (s *Store) timeline(ctx context.Context, contactID int64, after *TimelinePos, limit int) ([]TimelineEntry, error) {
+	var pos TimelinePos
+	if after != nil {
+		pos = *after
+	}
+	rows, err := s.query(ctx, timelineQuery, contactID, limit, after == nil, pos.At, pos.Rank, pos.Seq)
 	return collect("timeline", rows, err, func(r scanner) (TimelineEntry, error) {
 		var e TimelineEntry
 		var at int64
 		var status string
-		err := r.Scan(&e.Kind, &at, &e.Ticket, &e.MessageID, &e.Subject, &status, &e.Author, &e.Text)
-		e.At, e.Status = fromMS(at), ticket.Status(status)
+		err := r.Scan(&e.Kind, &at, &e.Ticket, &e.MessageID, &e.Subject, &status, &e.Author, &e.Text, &e.Pos.Rank, &e.Pos.Seq)
+		e.At, e.Status, e.Pos.At = fromMS(at), ticket.Status(status), at
 		return e, err
 	})
 }

@@ -312,7 +312,7 @@ func TestDeskQueriesUseIndexes(t *testing.T) {
 		"aliases":            `SELECT email FROM contacts WHERE merged_into = 1 ORDER BY email`,
 	}
 	for name, q := range queries {
-		args := []any{int64(1), int64(2)}
+		args := []any{int64(1), int64(2), false, int64(1), 1, int64(1)}
 		switch name {
 		case "tickets with field":
 			args = []any{int64(1), "plan", "Gold", 10}

@@ -48,13 +48,13 @@ func ParseFieldType(s string) (FieldType, error) {
 
 // Field is a custom field a property defines for its tickets or contacts.
 type Field struct {
-	ID         int64
-	PropertyID int64
-	For        FieldTarget
-	Name       string
-	Type       FieldType
-	Choices    []string // the values a choice field may take, in order
-	CreatedAt  time.Time
+	ID         int64       `json:"id"`
+	PropertyID int64       `json:"property_id"`
+	For        FieldTarget `json:"for"`
+	Name       string      `json:"name"`
+	Type       FieldType   `json:"type"`
+	Choices    []string    `json:"choices,omitempty"` // the values a choice field may take, in order
+	CreatedAt  time.Time   `json:"created_at,omitzero"`
 }
 
 // Limits of custom fields, in bytes.

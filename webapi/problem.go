@@ -56,6 +56,8 @@ func problemOf(err error) Problem {
 		return Problem{Title: "Bad Request", Status: http.StatusBadRequest, Detail: err.Error()}
 	case errors.Is(err, desk.ErrInvalid):
 		return Problem{Title: "Unprocessable Content", Status: http.StatusUnprocessableEntity, Detail: err.Error()}
+	case errors.Is(err, desk.ErrExists):
+		return Problem{Title: "Conflict", Status: http.StatusConflict, Detail: err.Error()}
 	case errors.Is(err, store.ErrNotFound):
 		return Problem{Title: "Not Found", Status: http.StatusNotFound, Detail: err.Error()}
 	case errors.Is(err, store.ErrClosed), errors.Is(err, context.DeadlineExceeded):

@@ -11,6 +11,10 @@ func (s *Server) table() []route {
 		s.openAPIRoutes(),
 		s.propertyRoutes(),
 		s.ticketRoutes(),
+		s.teamRoutes(),
+		s.catalogRoutes(),
+		s.contactRoutes(),
+		s.heldRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -181,16 +181,15 @@ func memberAdd(ctx context.Context, e env) error {
 	if err := required(map[string]string{"email": *email}); err != nil {
 		return err
 	}
-	by, err := teamManager(ctx, e, a, p, *as, "add members")
-	if err != nil {
-		return err
-	}
 	m := ticket.Member{Email: strings.TrimSpace(*email), Name: *name, Role: ticket.Role(strings.ToLower(strings.TrimSpace(*role)))}
 	if err := m.Validate(); err != nil {
 		return flagErrors(err)
 	}
-	m, err = a.st.AddMember(ctx, p.Slug, m, by)
+	dk, actor, err := teamDesk(ctx, e, a, p, *as)
 	if err != nil {
+		return err
+	}
+	if m, err = dk.AddMember(ctx, p, actor, m); err != nil {
 		return err
 	}
 	fmt.Fprintf(terminal(e.stdout), "added %s %s to %s\n", m.Role, m.Email, p.Slug)
@@ -241,15 +240,15 @@ func departmentAdd(ctx context.Context, e env) error {
 	if err := required(map[string]string{"name": *name}); err != nil {
 		return err
 	}
-	by, err := teamManager(ctx, e, a, p, *as, "add departments")
-	if err != nil {
-		return err
-	}
 	d := ticket.Department{Name: *name, IsDefault: *isDefault, Members: splitList(*members)}
 	if err := d.Validate(); err != nil {
 		return flagErrors(err)
 	}
-	if _, err := a.st.AddDepartment(ctx, p.Slug, d, by); err != nil {
+	dk, actor, err := teamDesk(ctx, e, a, p, *as)
+	if err != nil {
+		return err
+	}
+	if _, err := dk.AddDepartment(ctx, p, actor, d); err != nil {
 		return err
 	}
 	fmt.Fprintf(terminal(e.stdout), "added department %q to %s with %d members\n", d.Name, p.Slug, len(d.Members))

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"text/tabwriter"
 	"time"
+
+	"github.com/postdesk/postdesk/desk"
 )
 
 // bounceList prints every bounce a property received: delivery reports,
@@ -53,15 +55,20 @@ func suppressionList(ctx context.Context, e env) error {
 // suppressionClear lets mail go to an address again; the ticket whose
 // bounce suppressed it logs that.
 func suppressionClear(ctx context.Context, e env) error {
-	a, p, err := openForProperty(ctx, e, "suppression clear", nil)
+	var as *string
+	a, p, err := openForProperty(ctx, e, "suppression clear", actorFlag(&as))
 	if err != nil {
 		return err
 	}
 	defer a.st.Close()
 	if len(a.pos) != 1 {
-		return fmt.Errorf("usage: postdesk suppression clear ADDRESS [--property SLUG]")
+		return fmt.Errorf("usage: postdesk suppression clear ADDRESS --as ADMIN-EMAIL [--property SLUG]")
 	}
-	if err := a.st.ClearSuppression(ctx, p.ID, a.pos[0], "postdesk suppression clear"); err != nil {
+	actor, err := requiredActor(ctx, a, p, *as)
+	if err != nil {
+		return err
+	}
+	if err := desk.New(desk.Options{Store: a.st, Now: e.now}).ClearSuppression(ctx, p, actor, a.pos[0]); err != nil {
 		return err
 	}
 	fmt.Fprintf(terminal(e.stdout), "mail goes to %s again\n", a.pos[0])

@@ -150,12 +150,19 @@ func TestForgedDeliveryReports(t *testing.T) {
 	if ev := events(t, st); !strings.Contains(ev, "suppression carol@example.com no more mail to carol@example.com") {
 		t.Errorf("the suppression is not an event on the ticket:\n%s", ev)
 	}
-	cli(t, data, "suppression", "clear", "carol@example.com")
+	// Clearing it overrides a permanent failure: admins only, by the desk.
+	cli(t, data, "member", "add", "--email", "boss@acme.test", "--role", "admin")
+	for _, as := range [][]string{nil, {"--as", "alice@acme.test"}} {
+		if _, err := cliErr(data, append([]string{"suppression", "clear", "carol@example.com"}, as...)...); err == nil {
+			t.Errorf("suppression clear %v was accepted", as)
+		}
+	}
+	cli(t, data, "suppression", "clear", "carol@example.com", "--as", "boss@acme.test")
 	cliJSON(t, data, &sup, "suppression", "list")
 	if len(sup) != 0 || !strings.Contains(events(t, st), "suppression-cleared") {
 		t.Errorf("after clear: suppressions %+v; events:\n%s", sup, events(t, st))
 	}
-	if _, err := cliErr(data, "suppression", "clear", "carol@example.com"); err == nil || !strings.Contains(err.Error(), "not suppressed") {
+	if _, err := cliErr(data, "suppression", "clear", "carol@example.com", "--as", "boss@acme.test"); err == nil || !strings.Contains(err.Error(), "not suppressed") {
 		t.Errorf("clearing an address not suppressed: %v, want an error saying so", err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/postdesk/postdesk/ticket"
 	"net/mail"
 	"os/user"
 	"strconv"
@@ -13,7 +12,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/ingest"
+	"github.com/postdesk/postdesk/ticket"
 )
 
 // heldShow prints one held mail: what is known of it, then its raw bytes.
@@ -60,7 +61,8 @@ func heldShow(ctx context.Context, e env) error {
 
 // heldRelease runs held mail through the pipeline as if it had just
 // arrived; the rule that held it lets it pass. A member's mail applies
-// its commands only with --with-commands.
+// its commands only with --with-commands. The desk decides who may
+// (desk.Desk.ReleaseHeld).
 func heldRelease(ctx context.Context, e env) error {
 	var as *string
 	var withCommands *bool
@@ -72,22 +74,15 @@ func heldRelease(ctx context.Context, e env) error {
 		return err
 	}
 	defer a.st.Close()
-	id, by, err := heldAction(a.pos, *as, e)
+	id, actor, err := heldAction(ctx, a, p, *as)
 	if err != nil {
 		return err
-	}
-	h, err := a.st.HeldByID(ctx, p.ID, id)
-	if err != nil {
-		return err
-	}
-	if h.Status != ticket.HeldWaiting {
-		return fmt.Errorf("held mail %d was %s by %s", id, h.Status, h.ResolvedBy)
 	}
 	pipeline, err := commandPipeline(ctx, a.cfg, a.st, newLogger(a.cfg, e.stderr))
 	if err != nil {
 		return err
 	}
-	number, err := pipeline.Release(ctx, p, h, ingest.ReleaseOptions{By: by, WithCommands: *withCommands})
+	number, err := desk.New(desk.Options{Store: a.st, Now: e.now}).ReleaseHeld(ctx, p, actor, id, *withCommands, releaseWith(pipeline, p))
 	if err != nil {
 		return err
 	}
@@ -99,6 +94,14 @@ func heldRelease(ctx context.Context, e env) error {
 	return nil
 }
 
+// releaseWith is the desk's ReleaseFunc of prop's held mail: the
+// pipeline runs it again.
+func releaseWith(pipeline *ingest.Pipeline, prop ticket.Property) desk.ReleaseFunc {
+	return func(ctx context.Context, h ticket.HeldMail, by string, withCommands bool) (int64, error) {
+		return pipeline.Release(ctx, prop, h, ingest.ReleaseOptions{By: by, WithCommands: withCommands})
+	}
+}
+
 // heldDiscard marks held mail discarded; its bytes stay for the record.
 func heldDiscard(ctx context.Context, e env) error {
 	var as *string
@@ -107,11 +110,11 @@ func heldDiscard(ctx context.Context, e env) error {
 		return err
 	}
 	defer a.st.Close()
-	id, by, err := heldAction(a.pos, *as, e)
+	id, actor, err := heldAction(ctx, a, p, *as)
 	if err != nil {
 		return err
 	}
-	if err := a.st.DiscardHeld(ctx, p.ID, id, by); err != nil {
+	if err := desk.New(desk.Options{Store: a.st, Now: e.now}).DiscardHeld(ctx, p, actor, id); err != nil {
 		return err
 	}
 	fmt.Fprintf(terminal(e.stdout), "discarded held mail %d\n", id)
@@ -119,19 +122,27 @@ func heldDiscard(ctx context.Context, e env) error {
 }
 
 // heldAction reads what release and discard both take: the held mail's id
-// and who acts.
-func heldAction(pos []string, as string, e env) (int64, string, error) {
-	id, err := heldID(pos)
+// and the member who acts (--as, required).
+func heldAction(ctx context.Context, a *admin, p ticket.Property, as string) (int64, desk.Actor, error) {
+	id, err := heldID(a.pos)
 	if err != nil {
-		return 0, "", err
+		return 0, desk.Actor{}, err
 	}
-	by, err := actorName(as, e)
-	return id, by, err
+	actor, err := requiredActor(ctx, a, p, as)
+	return id, actor, err
+}
+
+// requiredActor is the member --as names, who must be given.
+func requiredActor(ctx context.Context, a *admin, p ticket.Property, as string) (desk.Actor, error) {
+	if strings.TrimSpace(as) == "" {
+		return desk.Actor{}, errors.New("--as EMAIL is required: the member who does it")
+	}
+	return memberActor(ctx, a.st, p, as)
 }
 
 func actorFlag(as **string) func(*flag.FlagSet) {
 	return func(fs *flag.FlagSet) {
-		*as = fs.String("as", "", "the address recorded as having done it (default: the operating system user)")
+		*as = fs.String("as", "", "the member who does it (her address; required); the desk checks her role")
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 // the ticket records who released it.
 func TestAgentAnswerFromOtherAddressIsHeld(t *testing.T) {
 	data := t.TempDir()
-	setupAcme(t, data)
+	withAdmin(t, data)
 	relay := smtptest.Start(t)
 	srv := startServer(t, data, "--relay", relay.URL())
 	mustSend(t, srv.addr, "carol@example.com", []string{"support@acme.test"},
@@ -43,6 +43,13 @@ func TestAgentAnswerFromOtherAddressIsHeld(t *testing.T) {
 		t.Errorf("carol received %d mails before the release, want 1", n)
 	}
 
+	// Releasing it posts it as alice: an agent's word is not enough, nor
+	// is nobody's (issue 13: the role is checked by the desk).
+	for _, as := range [][]string{nil, {"--as", "alice@acme.test"}, {"--as", "eve@elsewhere.test"}} {
+		if out, err := cliErr(data, append([]string{"held", "release", "1"}, as...)...); err == nil {
+			t.Errorf("held release %v was accepted: %s", as, out)
+		}
+	}
 	out := cli(t, data, "held", "release", "1", "--as", "boss@acme.test")
 	if !strings.Contains(out, "into ticket #1") {
 		t.Errorf("held release: %q", out)
@@ -95,14 +102,15 @@ func TestHeldMailShowReleaseDiscard(t *testing.T) {
 	if out := cli(t, data, "held", "release", itoa64(third.ID), "--as", "boss@acme.test"); !strings.Contains(out, "into ticket #3") {
 		t.Errorf("held release: %q", out)
 	}
-	cli(t, data, "held", "discard", itoa64(fourth.ID), "--as", "boss@acme.test")
+	cli(t, data, "held", "discard", itoa64(fourth.ID), "--as", "alice@acme.test") // triage: any member may discard
 	cliJSON(t, data, &held, "held", "list")
 	if len(held) != 0 {
 		t.Errorf("held list after release and discard: %+v", held)
 	}
 	cliJSON(t, data, &held, "held", "list", "--all")
 	for _, h := range held {
-		if h.ResolvedBy != "boss@acme.test" || (h.Status != ticket.HeldReleased && h.Status != ticket.HeldDiscarded) {
+		want := map[string]string{ticket.HeldReleased: "boss@acme.test", ticket.HeldDiscarded: "alice@acme.test"}[h.Status]
+		if want == "" || h.ResolvedBy != want {
 			t.Errorf("held %d: %s by %q", h.ID, h.Status, h.ResolvedBy)
 		}
 	}

@@ -77,23 +77,21 @@ func propertySet(ctx context.Context, e env) error {
 	return nil
 }
 
-// teamManager checks that --as (empty: nobody named) may add members and
-// departments to p (desk.Desk.ManageTeam), and returns who acts, as the
-// audit log records her.
-func teamManager(ctx context.Context, e env, a *admin, p ticket.Property, as, what string) (string, error) {
+// teamDesk is the desk and the actor of a team change (member add,
+// department add): the member --as names, or, without --as, an unnamed
+// actor naming the operating system user, which the desk lets set up only
+// a property without an admin yet (desk.Desk.ManageTeam).
+func teamDesk(ctx context.Context, e env, a *admin, p ticket.Property, as string) (*desk.Desk, desk.Actor, error) {
 	actor, err := memberActor(ctx, a.st, p, as)
 	if err != nil {
-		return "", err
+		return nil, actor, err
 	}
-	if err := desk.New(desk.Options{Store: a.st, Now: e.now}).ManageTeam(ctx, p, actor, what); err != nil {
-		return "", err
-	}
-	if actor.Kind == "" { // the property has no admin yet: the system user sets it up
+	if actor.Kind == "" {
 		who, err := actorName("", e)
 		if err != nil {
-			return "", err
+			return nil, actor, err
 		}
-		return desk.AsSystem("team setup by " + who).String(), nil
+		actor = desk.Unnamed("team setup by " + who)
 	}
-	return actor.String(), nil
+	return desk.New(desk.Options{Store: a.st, Now: e.now}), actor, nil
 }
