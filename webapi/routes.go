@@ -9,6 +9,8 @@ func (s *Server) table() []route {
 		s.healthRoutes(),
 		s.propertyRoutes(),
 		s.ticketRoutes(),
+		s.webhookRoutes(),
+		s.eventRoutes(),
 	} {
 		all = append(all, group...)
 	}

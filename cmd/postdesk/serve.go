@@ -16,6 +16,7 @@ import (
 
 	"github.com/postdesk/postdesk/config"
 	"github.com/postdesk/postdesk/desk"
+	"github.com/postdesk/postdesk/hook"
 	"github.com/postdesk/postdesk/imapfetch"
 	"github.com/postdesk/postdesk/ingest"
 	"github.com/postdesk/postdesk/notify"
@@ -97,10 +98,14 @@ func serve(ctx context.Context, e env) error {
 	}
 	run.Go("outbound", worker.Run)
 	run.Go("digest", digester.Run)
+	hooks := hook.New(hook.Options{Store: st, Now: e.now, DisableAfter: cfg.WebhookDisableAfter,
+		Retention: cfg.WebhookRetention, OnQueued: digester.Kick, Logger: log.With("component", "webhooks")})
+	run.Go("webhooks", hooks.Run)
 	dk := desk.New(desk.Options{Store: st, Keys: keys, Now: e.now, OnQueued: kick, Logger: log.With("component", "desk")})
 	run.Go("scheduler", dk.Scheduler(desk.SchedulerOptions{Interval: cfg.SchedulerEvery}).Run)
 	if cfg.HTTPAddr != "" {
-		api := webapi.New(webapi.Options{Store: st, Desk: dk, Held: pipeline, Now: e.now, AnswerRecipients: cfg.AnswerRcptsMax, Logger: log.With("component", "http")})
+		api := webapi.New(webapi.Options{Store: st, Desk: dk, Held: pipeline, Webhooks: hooks, Now: e.now, AnswerRecipients: cfg.AnswerRcptsMax,
+			Logger: log.With("component", "http")})
 		httpRun, err := serveHTTP("http", cfg.HTTPAddr, api.Handler(), log)
 		if err != nil {
 			ln.Close()
