@@ -36,7 +36,7 @@ type hookRequest struct {
 	ID        string `json:"-"` // the webhook-id header
 	Timestamp string `json:"-"` // the webhook-timestamp header
 	Type      string
-	Data          struct {
+	Data      struct {
 		Property string
 		Ticket   struct{ Number int64 }
 		Message  *struct{ Kind string }
@@ -229,4 +229,64 @@ func TestWebhookDisabledOnAFakeClock(t *testing.T) {
 	if !hooks[0].Enabled {
 		t.Errorf("enable left it disabled: %+v", hooks)
 	}
+}
+
+// TestWebhookRoutes: the API's webhook routes, for admins only: add (the
+// secret shown once), list (without it), test, the delivery log in
+// cursor pages, remove.
+func TestWebhookRoutes(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	cli(t, data, "member", "add", "--email", "boss@acme.test", "--role", "admin")
+	srv := startServer(t, data)
+	boss := apiClient{t: t, base: srv.apiURL(t), token: newToken(t, data, "boss@acme.test")}
+	alice := apiClient{t: t, base: boss.base, token: newToken(t, data, "alice@acme.test")}
+	r := newHookReceiver(t)
+	const hooks = "/api/properties/acme/webhooks"
+
+	alice.json("POST", hooks, map[string]any{"url": r.srv.URL}, http.StatusForbidden, nil)
+	alice.json("GET", hooks, nil, http.StatusForbidden, nil)
+	boss.json("POST", hooks, map[string]any{"url": "ftp://x.test/"}, http.StatusUnprocessableEntity, nil)
+	var created struct {
+		ID     int64
+		Secret string
+		Events []string
+	}
+	resp := boss.json("POST", hooks, map[string]any{"url": r.srv.URL, "events": []string{"ticket.closed"}}, http.StatusCreated, &created)
+	if !strings.HasPrefix(created.Secret, "whsec_") || len(created.Events) != 1 || resp.Header.Get("Location") == "" {
+		t.Fatalf("created %+v, Location %q", created, resp.Header.Get("Location"))
+	}
+	r.mu.Lock()
+	r.secret = created.Secret
+	r.mu.Unlock()
+	list := boss.do("GET", hooks, nil)
+	if list.Status != http.StatusOK || strings.Contains(string(list.Body), created.Secret) || !strings.Contains(string(list.Body), r.srv.URL) {
+		t.Errorf("list: %d %s", list.Status, list.Body)
+	}
+	one := hooks + "/" + strconv.FormatInt(created.ID, 10)
+	for range 3 {
+		var a struct{ Outcome string }
+		boss.json("POST", one+"/test", nil, http.StatusOK, &a)
+		if a.Outcome != "delivered" {
+			t.Errorf("test: %+v", a)
+		}
+	}
+	var page struct {
+		Items []struct{ ID int64 }
+		Next  string
+	}
+	boss.json("GET", one+"/deliveries?limit=2", nil, http.StatusOK, &page)
+	if len(page.Items) != 2 || page.Next == "" {
+		t.Fatalf("first page %+v", page)
+	}
+	firstIDs := []int64{page.Items[0].ID, page.Items[1].ID}
+	next := page.Next
+	page.Items, page.Next = nil, ""
+	boss.json("GET", one+"/deliveries?limit=2&cursor="+next, nil, http.StatusOK, &page)
+	if len(page.Items) != 1 || page.Next != "" || page.Items[0].ID >= firstIDs[1] {
+		t.Errorf("second page %+v after %v", page, firstIDs)
+	}
+	boss.json("DELETE", one, nil, http.StatusNoContent, nil)
+	boss.json("GET", one+"/deliveries", nil, http.StatusNotFound, nil)
+	boss.json("DELETE", one, nil, http.StatusNotFound, nil)
 }
