@@ -50,7 +50,7 @@ func scanWebhook(r scanner) (Webhook, error) {
 // AddWebhook adds an endpoint to w.PropertyID, enabled, and sets w.ID and
 // w.CreatedAt.
 func (tx *Tx) AddWebhook(w *Webhook) error {
-	w.CreatedAt, w.Enabled = tx.Now(), true
+	w.CreatedAt, w.Enabled = fromMS(ms(tx.Now())), true // as it reads back
 	if w.Events == nil {
 		w.Events = []string{}
 	}
