@@ -54,8 +54,12 @@ type Config struct {
 	AnswerRcptsMax  int           // addresses one agent answer may go to
 	NoticeWindow    time.Duration // least time between two notices of one topic to one member; the rest are folded into a digest
 	SchedulerEvery  time.Duration // how often the scheduler looks for snoozed tickets to wake and SLA times reached
-	DKIMKey         string        // PEM private key file signing outbound mail
-	DKIMSelector    string
+	// Webhooks: an endpoint failing this long is disabled; events, finished
+	// deliveries and the delivery log are kept this long.
+	WebhookDisableAfter time.Duration
+	WebhookRetention    time.Duration
+	DKIMKey             string // PEM private key file signing outbound mail
+	DKIMSelector        string
 
 	// ThreadKeys sign reply tokens and Message-IDs; the first is current.
 	// Empty means a key generated on first start and kept in the database.
@@ -106,6 +110,8 @@ func settings() []setting {
 		{"participant-limit", "20", "participants one mail may add (its To and Cc) or one #cc command name; a mail naming more is held for review, not dropped", positive(func(c *Config) *int { return &c.ParticipantsMax })},
 		{"answer-recipient-limit", "50", "addresses one agent answer may go to; an answer to more is kept as a note and not sent", positive(func(c *Config) *int { return &c.AnswerRcptsMax })},
 		{"notice-window", "1h", "least time between two notices of one kind to one member: the first goes at once, later ones are folded into one digest", duration(func(c *Config) *time.Duration { return &c.NoticeWindow })},
+		{"webhook-disable-after", "120h", "disable a webhook endpoint whose deliveries have failed this long without a success, and tell the property's admins", duration(func(c *Config) *time.Duration { return &c.WebhookDisableAfter })},
+		{"webhook-retention", "168h", "how long desk events, finished webhook deliveries and the delivery log are kept (live streams resume within it)", duration(func(c *Config) *time.Duration { return &c.WebhookRetention })},
 		{"scheduler-interval", "1s", "how often to look for snoozed tickets to wake, SLA warnings to send and tickets gone overdue", duration(func(c *Config) *time.Duration { return &c.SchedulerEvery })},
 		{"dkim-key", "", "PEM private key (RSA or Ed25519) to DKIM-sign outbound mail in each property's From domain", str(func(c *Config) *string { return &c.DKIMKey })},
 		{"dkim-selector", "", "DKIM selector: publish the key at <selector>._domainkey.<domain>", str(func(c *Config) *string { return &c.DKIMSelector })},

@@ -15,6 +15,8 @@ func (s *Server) table() []route {
 		s.catalogRoutes(),
 		s.contactRoutes(),
 		s.heldRoutes(),
+		s.webhookRoutes(),
+		s.eventRoutes(),
 	} {
 		all = append(all, group...)
 	}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/postdesk/postdesk/desk"
+	"github.com/postdesk/postdesk/hook"
 	"github.com/postdesk/postdesk/ingest"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
@@ -39,6 +40,9 @@ type Options struct {
 	// Ready reports whether the gateway takes mail (/readyz); nil: the
 	// store is asked.
 	Ready func(context.Context) error
+	// Webhooks sends the test events of POST .../webhooks/{id}/test; nil:
+	// a sender of its own on Store.
+	Webhooks *hook.Sender
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -65,6 +69,7 @@ type Server struct {
 	now     func() time.Time
 	log     *slog.Logger
 	maxBody int64
+	hooks   *hook.Sender
 	routes  []route
 	mux     *http.ServeMux
 	openapi []byte // the OpenAPI document of routes (openapi.go)
@@ -83,8 +88,11 @@ func New(o Options) *Server {
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = 32 << 20
 	}
+	if o.Webhooks == nil {
+		o.Webhooks = hook.New(hook.Options{Store: o.Store, Now: o.Now, Logger: o.Logger})
+	}
 	s := &Server{st: o.Store, desk: o.Desk, held: o.Held, metrics: o.Metrics, ready: o.Ready, now: o.Now,
-		log: o.Logger, maxBody: o.MaxBodyBytes, answerRcpts: o.AnswerRecipients, mux: http.NewServeMux()}
+		log: o.Logger, maxBody: o.MaxBodyBytes, answerRcpts: o.AnswerRecipients, hooks: o.Webhooks, mux: http.NewServeMux()}
 	for _, r := range s.table() {
 		s.register(r)
 	}

@@ -52,6 +52,7 @@ Usage:
   postdesk mailbox add URL              fetch an IMAP mailbox (imaps://user@host/INBOX) into a property
   postdesk mailbox list|status|remove    the mailboxes fetched, how far, what failed; stop fetching one
   postdesk token create|list|revoke      API tokens of members (serve's HTTP API on --http-addr)
+  postdesk webhook add|list|remove|enable|test|deliveries   signed webhooks of desk events (admins)
   postdesk check                         verify the database's integrity and invariants
   postdesk import [--status closed] PATH import an mbox file or a Maildir as history (no mail goes out)
 
@@ -140,6 +141,12 @@ func commands() map[string]command {
 		"token create":        tokenCreate,
 		"token list":          tokenList,
 		"token revoke":        tokenRevoke,
+		"webhook add":         webhookAdd,
+		"webhook list":        webhookList,
+		"webhook remove":      webhookRemove,
+		"webhook enable":      webhookEnable,
+		"webhook test":        webhookTest,
+		"webhook deliveries":  webhookDeliveries,
 		"held list":           heldList,
 		"held show":           heldShow,
 		"held release":        heldRelease,

@@ -17,6 +17,7 @@ import (
 
 	"github.com/postdesk/postdesk/config"
 	"github.com/postdesk/postdesk/desk"
+	"github.com/postdesk/postdesk/hook"
 	"github.com/postdesk/postdesk/imapfetch"
 	"github.com/postdesk/postdesk/ingest"
 	"github.com/postdesk/postdesk/metrics"
@@ -110,10 +111,13 @@ func serve(ctx context.Context, e env) error {
 	}
 	run.Go("outbound", worker.Run)
 	run.Go("digest", digester.Run)
+	hooks := hook.New(hook.Options{Store: st, Now: e.now, DisableAfter: cfg.WebhookDisableAfter,
+		Retention: cfg.WebhookRetention, OnQueued: digester.Kick, OnResult: m.WebhookResult, Logger: log.With("component", "webhooks")})
+	run.Go("webhooks", hooks.Run)
 	dk := desk.New(desk.Options{Store: st, Keys: keys, Now: e.now, OnQueued: kick, Logger: log.With("component", "desk")})
 	run.Go("scheduler", dk.Scheduler(desk.SchedulerOptions{Interval: cfg.SchedulerEvery, OnLag: m.SchedulerLag}).Run)
 	if cfg.HTTPAddr != "" {
-		api := webapi.New(webapi.Options{Store: st, Desk: dk, Held: pipeline, Metrics: m.Handler(), Now: e.now,
+		api := webapi.New(webapi.Options{Store: st, Desk: dk, Held: pipeline, Webhooks: hooks, Metrics: m.Handler(), Now: e.now,
 			AnswerRecipients: cfg.AnswerRcptsMax, Logger: log.With("component", "http")})
 		httpRun, err := serveHTTP("http", cfg.HTTPAddr, api.Handler(), log)
 		if err != nil {
