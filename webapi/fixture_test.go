@@ -38,7 +38,7 @@ type fixture struct {
 	agent string // alice@acme.test, acme's agent
 	other string // root@beta.test, beta's admin
 	// What was seeded in acme.
-	heldID, attachmentID, messageID int64
+	heldID, attachmentID, messageID, webhookID int64
 }
 
 // acme's seeded data, none of which appears in any path: a body holding
@@ -46,7 +46,7 @@ type fixture struct {
 var acmeSecrets = []string{
 	"Invoice 4471 overdue", "Carol Customer", "statement-4471.pdf", "alice@acme.test", "boss@acme.test",
 	"support@acme.test", "Acme Support", "Forged boss mail", "acme-billing-topic", "Kind regards from acme",
-	"gold-acme", "mailbox-gone-acme", "note-about-carol",
+	"gold-acme", "mailbox-gone-acme", "note-about-carol", "acme-endpoint",
 }
 
 // The seeded acme values that paths name.
@@ -147,6 +147,12 @@ func (f *fixture) seedAcme(ctx context.Context) {
 		t.Fatalf("attachments of #1: %v %+v", err, atts)
 	}
 	f.attachmentID, f.messageID = atts[0].ID, msgs[0].ID
+	wh := store.Webhook{PropertyID: f.acme.ID, URL: "http://127.0.0.1:9/hook", Secret: "whsec_c2VjcmV0LWFjbWU=",
+		Description: "acme-endpoint", CreatedBy: "test seed"}
+	if err := f.st.Update(ctx, func(tx *store.Tx) error { return tx.AddWebhook(&wh) }); err != nil {
+		t.Fatal(err)
+	}
+	f.webhookID = wh.ID
 	system := desk.AsSystem("test seed")
 	must := func(err error) {
 		t.Helper()

@@ -24,6 +24,17 @@ func (f *fixture) fill(t *testing.T, r Route, prop string) string {
 		"prop": prop, "n": "1", "id": fmt.Sprint(f.heldID), "aid": fmt.Sprint(f.attachmentID), "mid": fmt.Sprint(f.messageID),
 		"email": carol, "address": suppressed, "name": fieldName,
 	}
+	// {id} names a different kind of row on each route: give each a real
+	// one, so that a route that forgets the property cannot hide behind an
+	// id that does not exist.
+	switch {
+	case strings.Contains(r.Path, "/messages/{id}"):
+		values["id"] = fmt.Sprint(f.messageID)
+	case strings.Contains(r.Path, "/webhooks/{id}"):
+		values["id"] = fmt.Sprint(f.webhookID)
+	case !strings.Contains(r.Path, "/held/{id}") && strings.Contains(r.Path, "{id}"):
+		t.Fatalf("%s %s: the walk does not know which row {id} names; add it to fill", r.Method, r.Path)
+	}
 	return placeholder.ReplaceAllStringFunc(r.Path, func(m string) string {
 		v, ok := values[m[1:len(m)-1]]
 		if !ok {
@@ -148,6 +159,9 @@ func (f *fixture) acmeUnchanged(t *testing.T) {
 	c, err := f.st.ContactByEmail(ctx, f.acme.ID, carol)
 	if err != nil || c.Name != "Carol Customer" || c.MergedInto != 0 {
 		t.Errorf("acme's contact: %+v, %v; want Carol Customer, not merged", c, err)
+	}
+	if w, err := f.st.Webhook(ctx, f.acme.ID, f.webhookID); err != nil || !w.Enabled {
+		t.Errorf("acme's webhook: %+v, %v; want still there, enabled", w, err)
 	}
 	members, err := f.st.Members(ctx, "acme")
 	if err != nil || len(members) != 2 {
