@@ -39,7 +39,8 @@ type Config struct {
 	DataTimeout     time.Duration
 	SMTPTrace       string        // file receiving the raw SMTP dialogue, for debugging
 	PprofAddr       string        // loopback address serving net/http/pprof, for profiling
-	HTTPAddr        string        // address of the HTTP API; empty: not served
+	HTTPAddr        string        // address of the HTTP API and the web inbox; empty: not served
+	PublicURL       string        // the web inbox's address as members reach it, for links in mail
 	BusyTimeout     time.Duration // how long a write waits for another process's database lock
 	MemoryLimit     int64         // soft limit for the Go heap (runtime/debug.SetMemoryLimit)
 	GCPercent       int           // garbage collection target percentage (GOGC)
@@ -118,7 +119,8 @@ func settings() []setting {
 		{"db-busy-timeout", "10s", "how long a write waits for a database lock held by another process before the mail is deferred with 451", duration(func(c *Config) *time.Duration { return &c.BusyTimeout })},
 		{"memory-limit", "256MiB", "soft memory limit: past it the garbage collector works harder (GOMEMLIMIT)", size(func(c *Config) *int64 { return &c.MemoryLimit })},
 		{"gc-percent", "400", "heap growth between collections (GOGC); memory-limit still caps the heap", positive(func(c *Config) *int { return &c.GCPercent })},
-		{"http-addr", "127.0.0.1:8025", "address of the HTTP API, /metrics and health checks; empty turns it off", str(func(c *Config) *string { return &c.HTTPAddr })},
+		{"http-addr", "127.0.0.1:8025", "address of the web inbox, the HTTP API, /metrics and health checks; empty turns them off", str(func(c *Config) *string { return &c.HTTPAddr })},
+		{"public-url", "", "the web inbox's address as members reach it (https://desk.example.com), for sign-in links in mail; default http:// and the http-addr", str(func(c *Config) *string { return &c.PublicURL })},
 		{"pprof-addr", "", "address serving Go's profiler (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty", str(func(c *Config) *string { return &c.PprofAddr })},
 		{"smtp-trace", "", "file to write the raw SMTP dialogue to, bodies included (debugging only)", str(func(c *Config) *string { return &c.SMTPTrace })},
 	}

@@ -88,6 +88,14 @@ func (q Queue) Notice(ticketID int64, m ticket.Member, subject, body string) err
 	return nil
 }
 
+// NoticeNow queues a notice to a member that cannot wait for the digest
+// (a sign-in link): it is sent at once, never folded, and is still a
+// notice (a reply to it is answered by no one, see threading.KindNotice).
+func (q Queue) NoticeNow(m ticket.Member, subject, body string) error {
+	return q.enqueue(&store.OutboxRow{Kind: ticket.OutNotice, Rcpt: m.Email, RcptKind: "member", RcptID: m.ID,
+		Subject: subject, Body: body, Topic: Topic(subject)}, threading.Token{Kind: threading.KindNotice, PropertyID: q.Prop.ID, ID: m.ID})
+}
+
 // TellAdmins sends a notice about no ticket to the property's admins (to
 // every member when it has none).
 func (q Queue) TellAdmins(subject, body string) error {

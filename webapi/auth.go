@@ -17,24 +17,11 @@ func (s *Server) authorize(c *call, a access) error {
 	if a == public {
 		return nil
 	}
-	secret, ok := bearer(c.r)
-	if !ok {
-		return errUnauthorized("an API token is required: Authorization: Bearer TOKEN (postdesk token create)")
-	}
-	tok, found, err := s.st.TokenBySecret(c.r.Context(), secret)
-	if err != nil {
+	if err := s.identify(c); err != nil {
 		return err
 	}
-	if !found {
-		return errUnauthorized("the API token is unknown or revoked")
-	}
-	c.token = tok
-	if now := s.now(); now.Sub(tok.LastUsedAt) > touchEvery {
-		if err := s.st.TouchToken(c.r.Context(), tok.ID, now); err != nil {
-			s.log.Warn("token last use not recorded", "token", tok.ID, "err", err)
-		}
-	}
-	if c.members, err = s.st.Memberships(c.r.Context(), tok.Email); err != nil {
+	var err error
+	if c.members, err = s.st.Memberships(c.r.Context(), c.email); err != nil {
 		return err
 	}
 	slug := c.r.PathValue("prop")
@@ -52,6 +39,38 @@ func (s *Server) authorize(c *call, a access) error {
 	}
 	// Another property's data is not found, whether or not it exists.
 	return notFound("property %q", slug)
+}
+
+// identify finds who calls: the member of a bearer token or, on a GET, of
+// a signed-in browser of the web inbox (Options.Session). A browser's
+// cookie never authorizes a change here: a page of another site can make
+// a browser send one, and the web inbox's forms carry their own CSRF
+// token instead.
+func (s *Server) identify(c *call) error {
+	secret, ok := bearer(c.r)
+	if !ok {
+		if s.session != nil && c.r.Method == http.MethodGet {
+			if email, ok := s.session(c.r); ok {
+				c.email = email
+				return nil
+			}
+		}
+		return errUnauthorized("an API token is required: Authorization: Bearer TOKEN (postdesk token create)")
+	}
+	tok, found, err := s.st.TokenBySecret(c.r.Context(), secret)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return errUnauthorized("the API token is unknown or revoked")
+	}
+	c.token, c.email = tok, tok.Email
+	if now := s.now(); now.Sub(tok.LastUsedAt) > touchEvery {
+		if err := s.st.TouchToken(c.r.Context(), tok.ID, now); err != nil {
+			s.log.Warn("token last use not recorded", "token", tok.ID, "err", err)
+		}
+	}
+	return nil
 }
 
 // bearer returns the token of an "Authorization: Bearer" header.

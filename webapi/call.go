@@ -15,7 +15,8 @@ type call struct {
 	w http.ResponseWriter
 	r *http.Request
 
-	token   store.Token
+	email   string             // the caller's address: her token's, or her session's
+	token   store.Token        // the caller's token (zero for a session)
 	members []store.Membership // every property of the token's address
 	prop    ticket.Property    // the property in the path ({prop}), if any
 	member  ticket.Member      // the caller in prop

@@ -57,7 +57,7 @@ func (s *Server) streamEvents(c *call) error {
 	}
 	props := propertyIDs(c.members)
 	if len(props) == 0 {
-		return forbidden("%s is a member of no property", c.token.Email)
+		return forbidden("%s is a member of no property", c.email)
 	}
 	h := c.w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -127,11 +127,14 @@ func (s *Server) resumeAfter(ctx context.Context, c *call) (int64, error) {
 // recheck reads the caller's token and memberships again, and returns the
 // properties she still belongs to (none when the token was revoked).
 func (s *Server) recheck(c *call) ([]int64, error) {
-	secret, _ := bearer(c.r)
-	if _, found, err := s.st.TokenBySecret(c.r.Context(), secret); err != nil || !found {
+	if err := s.identify(c); err != nil {
+		var ae *apiError
+		if errors.As(err, &ae) { // revoked, or signed out
+			return nil, nil
+		}
 		return nil, err
 	}
-	members, err := s.st.Memberships(c.r.Context(), c.token.Email)
+	members, err := s.st.Memberships(c.r.Context(), c.email)
 	if err != nil {
 		return nil, err
 	}

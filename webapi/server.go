@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/postdesk/postdesk/desk"
@@ -43,6 +44,9 @@ type Options struct {
 	// Webhooks sends the test events of POST .../webhooks/{id}/test; nil:
 	// a sender of its own on Store.
 	Webhooks *hook.Sender
+	// Session, when set, identifies a signed-in browser of the web inbox
+	// (its address); it is asked on GET requests that carry no token.
+	Session func(*http.Request) (email string, ok bool)
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -66,6 +70,7 @@ type Server struct {
 	held    HeldReleaser
 	metrics http.Handler
 	ready   func(context.Context) error
+	session func(*http.Request) (string, bool)
 	now     func() time.Time
 	log     *slog.Logger
 	maxBody int64
@@ -91,7 +96,7 @@ func New(o Options) *Server {
 	if o.Webhooks == nil {
 		o.Webhooks = hook.New(hook.Options{Store: o.Store, Now: o.Now, Logger: o.Logger})
 	}
-	s := &Server{st: o.Store, desk: o.Desk, held: o.Held, metrics: o.Metrics, ready: o.Ready, now: o.Now,
+	s := &Server{st: o.Store, desk: o.Desk, held: o.Held, metrics: o.Metrics, ready: o.Ready, session: o.Session, now: o.Now,
 		log: o.Logger, maxBody: o.MaxBodyBytes, answerRcpts: o.AnswerRecipients, hooks: o.Webhooks, mux: http.NewServeMux()}
 	for _, r := range s.table() {
 		s.register(r)
@@ -185,4 +190,14 @@ func (s *Server) serve(w http.ResponseWriter, req *http.Request, r route) {
 	}
 	s.log.Debug("api", "method", req.Method, "path", req.URL.Path, "route", r.Path, "err", err,
 		"ms", s.now().Sub(start).Milliseconds())
+}
+
+// Serves reports whether one of the API's routes takes the request (by
+// path; a wrong method is still the API's, answered 405), so that one
+// address can serve the API beside the web inbox.
+func (s *Server) Serves(r *http.Request) bool {
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		return true
+	}
+	return strings.HasPrefix(r.URL.Path, "/api/")
 }

@@ -30,6 +30,7 @@ Usage:
   postdesk forwarding add|remove         the mailboxes that forward to a property
   postdesk property set --assign-on-answer=BOOL   a property's settings (admins)
   postdesk member add|list|set           manage agents and admins; set: available, capacity, role
+  postdesk member login-link EMAIL       print a one-time sign-in link into the web inbox
   postdesk department add|list           manage departments
   postdesk ticket list|show              read tickets (list: --folder, --mine, --search, --sort... see ticket list -h)
   postdesk ticket create|reply|note      open a ticket by hand, answer it, add an internal note
@@ -102,6 +103,7 @@ func commands() map[string]command {
 		"member add":          memberAdd,
 		"member list":         memberList,
 		"member set":          memberSet,
+		"member login-link":   memberLoginLink,
 		"property set":        propertySet,
 		"ticket delete":       ticketDelete,
 		"ticket undelete":     ticketUndelete,

@@ -33,6 +33,11 @@ func serveHTTP(name, addr string, h http.Handler, log *slog.Logger) (func(contex
 	if err != nil {
 		return nil, fmt.Errorf("%s listen: %w", name, err)
 	}
+	return serveOn(name, ln, h, log), nil
+}
+
+// serveOn is serveHTTP on a listener already open.
+func serveOn(name string, ln net.Listener, h http.Handler, log *slog.Logger) func(context.Context) error {
 	log.Info(name+" listening", "addr", ln.Addr().String())
 	return func(ctx context.Context) error {
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
@@ -53,5 +58,5 @@ func serveHTTP(name, addr string, h http.Handler, log *slog.Logger) (func(contex
 			return err
 		}
 		return nil
-	}, nil
+	}
 }

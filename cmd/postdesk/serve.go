@@ -26,7 +26,6 @@ import (
 	"github.com/postdesk/postdesk/smtpd"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
-	"github.com/postdesk/postdesk/webapi"
 )
 
 // serve runs the gateway until the context is cancelled (SIGINT, SIGTERM).
@@ -117,9 +116,7 @@ func serve(ctx context.Context, e env) error {
 	dk := desk.New(desk.Options{Store: st, Keys: keys, Now: e.now, OnQueued: kick, Logger: log.With("component", "desk")})
 	run.Go("scheduler", dk.Scheduler(desk.SchedulerOptions{Interval: cfg.SchedulerEvery, OnLag: m.SchedulerLag}).Run)
 	if cfg.HTTPAddr != "" {
-		api := webapi.New(webapi.Options{Store: st, Desk: dk, Held: pipeline, Webhooks: hooks, Metrics: m.Handler(), Now: e.now,
-			AnswerRecipients: cfg.AnswerRcptsMax, Logger: log.With("component", "http")})
-		httpRun, err := serveHTTP("http", cfg.HTTPAddr, api.Handler(), log)
+		httpRun, err := serveWeb(cfg, st, dk, pipeline, hooks, m, e, log)
 		if err != nil {
 			ln.Close()
 			return err

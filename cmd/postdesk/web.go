@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/postdesk/postdesk/config"
+	"github.com/postdesk/postdesk/desk"
+	"github.com/postdesk/postdesk/hook"
+	"github.com/postdesk/postdesk/ingest"
+	"github.com/postdesk/postdesk/metrics"
+	"github.com/postdesk/postdesk/store"
+	"github.com/postdesk/postdesk/web"
+	"github.com/postdesk/postdesk/webapi"
+)
+
+// serveWeb listens on the HTTP address and returns the component serving
+// the web inbox there, with the API (/api/), /metrics and the health
+// checks beside it.
+func serveWeb(cfg config.Config, st *store.Store, dk *desk.Desk, pipeline *ingest.Pipeline, hooks *hook.Sender,
+	m *metrics.Metrics, e env, log *slog.Logger) (func(context.Context) error, error) {
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("http listen: %w", err)
+	}
+	base := publicURL(cfg, ln.Addr())
+	inbox, err := web.New(web.Options{Store: st, Desk: dk, BaseURL: base, Now: e.now, Logger: log.With("component", "web")})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	api := webapi.New(webapi.Options{Store: st, Desk: dk, Held: pipeline, Webhooks: hooks, Metrics: m.Handler(), Now: e.now,
+		AnswerRecipients: cfg.AnswerRcptsMax, Session: inbox.SessionEmail, Logger: log.With("component", "http")})
+	log.Info("web inbox", "url", base+"/")
+	return serveOn("http", ln, either(api, inbox.Handler()), log), nil
+}
+
+// either serves a request with the API when one of its routes takes it,
+// else with the web inbox.
+func either(api *webapi.Server, inbox http.Handler) http.Handler {
+	h := api.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if api.Serves(r) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		inbox.ServeHTTP(w, r)
+	})
+}
+
+// publicURL is the inbox's address for links mailed to members: the
+// configured public-url, else http:// and the address listened on.
+func publicURL(cfg config.Config, addr net.Addr) string {
+	if cfg.PublicURL != "" {
+		return strings.TrimRight(cfg.PublicURL, "/")
+	}
+	return "http://" + addr.String()
+}
