@@ -193,17 +193,33 @@ func (s *Sender) round(ctx context.Context) (int, error) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			for _, d := range byHook[id] {
-				// After the endpoint is disabled, the rest of its
-				// deliveries are failed already: none is sent.
-				if s.deliver(ctx, d) == OutcomeDisabled || ctx.Err() != nil {
-					return
-				}
-			}
+			s.sendInTurn(ctx, byHook[id])
 		}()
 	}
 	wg.Wait()
 	return len(due), nil
+}
+
+// sendInTurn sends one endpoint's claimed deliveries, oldest first, and
+// stops early, leaving the rest to come due again when their lease runs
+// out:
+//   - when an attempt would not be over, answer recorded, within its
+//     lease: past the lease another sender may claim the delivery, and
+//     the two must never send one event at the same time;
+//   - after an attempt failed: an endpoint that is down or hangs is tried
+//     once a round, not once per delivery, since the round (and so every
+//     other endpoint's next events) waits for it;
+//   - when the endpoint was disabled (its queued deliveries are failed
+//     already), or the sender stops.
+func (s *Sender) sendInTurn(ctx context.Context, due []store.DueDelivery) {
+	for _, d := range due {
+		if s.o.Now().Add(2 * s.o.Timeout).After(d.LeaseUntil) {
+			return
+		}
+		if s.deliver(ctx, d) != OutcomeDelivered || ctx.Err() != nil {
+			return
+		}
+	}
 }
 
 // result is what one POST came to.

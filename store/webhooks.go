@@ -151,6 +151,9 @@ type DueDelivery struct {
 	Payload  []byte
 	Attempts int // attempts made before this one
 	Webhook  Webhook
+	// LeaseUntil is when the claim runs out and the delivery is due again,
+	// for any sender: an attempt must be over by then.
+	LeaseUntil time.Time
 }
 
 // ClaimDeliveries takes up to limit queued deliveries whose time has come,
@@ -162,10 +165,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, lease time.Duration, limit 
 	var out []DueDelivery
 	err := s.Update(ctx, func(tx *Tx) error {
 		now := tx.Now()
+		until := fromMS(ms(now.Add(lease)))
 		rows, err := tx.query(`UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (
 			SELECT id FROM webhook_deliveries WHERE state = 'queued' AND next_attempt_at <= ?
 			ORDER BY next_attempt_at, id LIMIT ?)
-			RETURNING id, webhook_id, event_id, attempts`, ms(now.Add(lease)), ms(now), limit)
+			RETURNING id, webhook_id, event_id, attempts`, ms(until), ms(now), limit)
 		type claimed struct {
 			id, webhook, event int64
 			attempts           int
@@ -179,7 +183,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, lease time.Duration, limit 
 		}
 		out = out[:0]
 		for _, c := range got {
-			d := DueDelivery{ID: c.id, EventID: c.event, Attempts: c.attempts}
+			d := DueDelivery{ID: c.id, EventID: c.event, Attempts: c.attempts, LeaseUntil: until}
 			var typ, payload string
 			if err := tx.queryRow(`SELECT type, payload FROM hook_events WHERE id = ?`, c.event).Scan(&typ, &payload); err != nil {
 				return fmt.Errorf("claim delivery %d: event %d: %w", c.id, c.event, err)
