@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/postdesk/postdesk/desk"
 )
 
 // slowReceiver is an endpoint that takes its time over each request and
@@ -118,5 +120,32 @@ func TestHangingEndpointOneAttemptPerRound(t *testing.T) {
 	}
 	if n := len(good.received()); n != 8 {
 		t.Errorf("working endpoint got %d events, want 8", n)
+	}
+}
+
+// TestRemovedWhileInHand: an endpoint removed while one of its deliveries
+// is being sent: the attempt's end is recorded without error, and leaves
+// no line of a delivery log behind for an endpoint that is gone.
+func TestRemovedWhileInHand(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, status := range []int{http.StatusOK, http.StatusServiceUnavailable} {
+		r := newSlowReceiver(t, 0, status)
+		w := f.hook(&receiver{srv: r.srv})
+		f.open()
+		due, err := f.st.ClaimDeliveries(ctx, time.Minute, 10)
+		if err != nil || len(due) == 0 {
+			t.Fatalf("claim: %d, %v", len(due), err)
+		}
+		err = f.d.Run(ctx, f.prop, desk.AsMember(f.alice), func(o *desk.Op) error { return o.RemoveWebhook(w.ID) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.s.deliver(ctx, due[0]); got == "" {
+			t.Errorf("answer %d: the attempt of a removed endpoint's delivery was not recorded", status)
+		}
+		if l := f.log(w); len(l) != 0 {
+			t.Errorf("answer %d: a removed endpoint has a delivery log: %q", status, l)
+		}
 	}
 }

@@ -220,12 +220,18 @@ type WebhookAttempt struct {
 	StartedAt  time.Time `json:"started_at"`
 }
 
-// RecordAttempt writes a line of an endpoint's delivery log.
+// RecordAttempt writes a line of an endpoint's delivery log. An endpoint
+// removed while the attempt was made has no log any more: nothing is
+// written, and a.ID stays 0.
 func (tx *Tx) RecordAttempt(a *WebhookAttempt) error {
 	err := tx.queryRow(`INSERT INTO webhook_attempts (webhook_id, delivery_id, event_id, msg_id, type, attempt, outcome,
-		status, error, duration_ms, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		status, error, duration_ms, started_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?) RETURNING id`,
 		a.WebhookID, a.DeliveryID, a.EventID, a.MsgID, a.Type, a.Attempt, a.Outcome, a.Status, a.Error, a.DurationMS,
-		ms(a.StartedAt)).Scan(&a.ID)
+		ms(a.StartedAt), a.WebhookID).Scan(&a.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("record webhook attempt: %w", err)
 	}
@@ -253,7 +259,8 @@ func (tx *Tx) DeliverySucceeded(id, webhookID int64, status int) (bool, error) {
 // tried again at next, or, when next is zero, failed for good. It returns
 // since when the endpoint has been failing (this failure's time if it
 // worked until now), and whether the delivery was still queued (not
-// failed meanwhile by its endpoint's disabling).
+// failed meanwhile by its endpoint's disabling, nor removed with it; then
+// since is zero and the endpoint is left as it is).
 func (tx *Tx) DeliveryFailed(id, webhookID int64, status int, reason string, next time.Time) (time.Time, bool, error) {
 	now := tx.Now()
 	state, done := "queued", int64(0)
@@ -268,6 +275,11 @@ func (tx *Tx) DeliveryFailed(id, webhookID int64, status int, reason string, nex
 	n, err := res.RowsAffected()
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("delivery %d: %w", id, err)
+	}
+	if n == 0 {
+		// Failed already by its endpoint's disabling, or removed with
+		// the endpoint: this failure tells nothing more of it.
+		return time.Time{}, false, nil
 	}
 	var since int64
 	err = tx.queryRow(`UPDATE webhooks SET failing_since = CASE WHEN failing_since = 0 THEN ? ELSE failing_since END
