@@ -1,11 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -80,8 +83,15 @@ func clip(s string, n int) string {
 func (tx *Tx) Silence() { tx.silent = true }
 
 // flushHooks writes the events emitted by the transaction's function.
+// Each ticket is read and marshalled once however many events it has,
+// and each property's webhooks are read once: the cost of an event to
+// mail intake is its row and its deliveries' rows, little more.
 func (tx *Tx) flushHooks() error {
+	if len(tx.hooks) == 0 {
+		return nil
+	}
 	snap := map[int64]*hookSnapshot{}
+	hooks := map[int64][]hookTarget{}
 	for _, h := range tx.hooks {
 		s, ok := snap[h.ticketID]
 		if !ok {
@@ -91,7 +101,15 @@ func (tx *Tx) flushHooks() error {
 			}
 			snap[h.ticketID] = s
 		}
-		if err := tx.writeHook(h, s); err != nil {
+		targets, ok := hooks[h.propertyID]
+		if !ok {
+			var err error
+			if targets, err = tx.hookTargets(h.propertyID); err != nil {
+				return fmt.Errorf("event %s: %w", h.typ, err)
+			}
+			hooks[h.propertyID] = targets
+		}
+		if err := tx.writeHook(h, s, targets); err != nil {
 			return fmt.Errorf("event %s: %w", h.typ, err)
 		}
 	}
@@ -100,11 +118,11 @@ func (tx *Tx) flushHooks() error {
 	return nil
 }
 
-// hookSnapshot is a ticket as its events show it.
+// hookSnapshot is a ticket as its events show it, its ticket and contact
+// marshalled once for all of them.
 type hookSnapshot struct {
-	slug    string
-	ticket  ticket.Ticket
-	contact ticket.Contact
+	slug            string
+	ticket, contact json.RawMessage
 }
 
 // snapshot reads a ticket, its requester and their custom fields.
@@ -123,22 +141,91 @@ func (tx *Tx) snapshot(propertyID, ticketID int64) (*hookSnapshot, error) {
 	if t.Fields, err = tx.FieldValues(propertyID, ticket.FieldForTicket, t.ID); err != nil {
 		return nil, err
 	}
-	if s.contact, err = tx.ContactByID(t.RequesterID); err != nil {
+	c, err := tx.ContactByID(t.RequesterID)
+	if err != nil {
 		return nil, err
 	}
-	if s.contact.Fields, err = tx.FieldValues(propertyID, ticket.FieldForContact, s.contact.ID); err != nil {
+	if c.Fields, err = tx.FieldValues(propertyID, ticket.FieldForContact, c.ID); err != nil {
 		return nil, err
 	}
-	s.ticket = t
+	if s.ticket, err = json.Marshal(t); err != nil {
+		return nil, err
+	}
+	if s.contact, err = json.Marshal(c); err != nil {
+		return nil, err
+	}
 	return &s, nil
 }
 
-// writeHook writes one event and queues its deliveries.
-func (tx *Tx) writeHook(h pendingHook, s *hookSnapshot) error {
+// hookTarget is an enabled webhook of a property, and the event types it
+// asked for (none: every type).
+type hookTarget struct {
+	id     int64
+	events []string
+}
+
+// wants reports whether the webhook takes events of type typ.
+func (h hookTarget) wants(typ ticket.HookType) bool {
+	return len(h.events) == 0 || slices.Contains(h.events, string(typ))
+}
+
+// hookTargets returns the enabled webhooks of a property.
+func (tx *Tx) hookTargets(propertyID int64) ([]hookTarget, error) {
+	rows, err := tx.query(`SELECT id, events FROM webhooks WHERE property_id = ? AND enabled = 1 ORDER BY id`, propertyID)
+	return collect("webhooks", rows, err, func(r scanner) (hookTarget, error) {
+		var h hookTarget
+		var events string
+		err := r.Scan(&h.id, &events)
+		if events != "" {
+			h.events = strings.Split(events, ",")
+		}
+		return h, err
+	})
+}
+
+// hookPayload is the JSON of a ticket.HookEvent, put together from the
+// snapshot's ticket and contact as marshalled once (byte for byte what
+// json.Marshal of the HookEvent gives; TestHookPayloadShape).
+func hookPayload(typ ticket.HookType, at time.Time, s *hookSnapshot, m *ticket.Message, c *ticket.HookChange) ([]byte, error) {
+	head, err := json.Marshal(struct {
+		Type      ticket.HookType `json:"type"`
+		Timestamp time.Time       `json:"timestamp"`
+		Property  string          `json:"property"`
+	}{typ, at.UTC(), s.slug})
+	if err != nil {
+		return nil, err
+	}
+	// head is {"type":…,"timestamp":…,"property":…}; the property goes
+	// into data.
+	i := bytes.Index(head, []byte(`,"property":`))
+	b := make([]byte, 0, len(head)+len(s.ticket)+len(s.contact)+64)
+	b = append(b, head[:i]...)
+	b = append(b, `,"data":{`...)
+	b = append(b, head[i+1:len(head)-1]...)
+	b = append(append(b, `,"ticket":`...), s.ticket...)
+	b = append(append(b, `,"contact":`...), s.contact...)
+	for _, part := range []struct {
+		name string
+		v    any
+		set  bool
+	}{{"message", m, m != nil}, {"change", c, c != nil}} {
+		if !part.set {
+			continue
+		}
+		j, err := json.Marshal(part.v)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(b, `,"`+part.name+`":`...), j...)
+	}
+	return append(b, "}}"...), nil
+}
+
+// writeHook writes one event and queues its deliveries to the targets
+// that take its type.
+func (tx *Tx) writeHook(h pendingHook, s *hookSnapshot, targets []hookTarget) error {
 	now := tx.Now()
-	ev := ticket.HookEvent{Type: h.typ, Timestamp: now.UTC(),
-		Data: ticket.HookData{Property: s.slug, Ticket: &s.ticket, Contact: &s.contact, Message: h.message, Change: h.change}}
-	payload, err := json.Marshal(ev)
+	payload, err := hookPayload(h.typ, now, s, h.message, h.change)
 	if err != nil {
 		return err
 	}
@@ -147,11 +234,16 @@ func (tx *Tx) writeHook(h pendingHook, s *hookSnapshot) error {
 		VALUES (?, ?, ?, ?, ?) RETURNING id`, h.propertyID, string(h.typ), h.ticketID, string(payload), ms(now)).Scan(&id); err != nil {
 		return err
 	}
-	_, err = tx.exec(`INSERT INTO webhook_deliveries (webhook_id, event_id, next_attempt_at, created_at)
-		SELECT id, ?, ?, ? FROM webhooks WHERE property_id = ? AND enabled = 1
-		AND (events = '' OR ',' || events || ',' LIKE '%,' || ? || ',%')`,
-		id, ms(now), ms(now), h.propertyID, string(h.typ))
-	return err
+	for _, t := range targets {
+		if !t.wants(h.typ) {
+			continue
+		}
+		if _, err := tx.exec(`INSERT INTO webhook_deliveries (webhook_id, event_id, next_attempt_at, created_at)
+			VALUES (?, ?, ?, ?)`, t.id, id, ms(now), ms(now)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // HookEventsAfter returns up to limit events of the properties given whose

@@ -97,3 +97,37 @@ func TestHookEventsCommitWithTheChange(t *testing.T) {
 		t.Errorf("another property's stream: %v %v", other, err)
 	}
 }
+
+// TestHookPayloadShape: the payload put together from the snapshot's
+// parts is byte for byte json.Marshal of the ticket.HookEvent it
+// decodes to, with a message and without, with a change and without.
+func TestHookPayloadShape(t *testing.T) {
+	f := newDeskFixture(t)
+	ctx := context.Background()
+	tk, _ := f.open("zoe@example.com", "m1@x") // message.created: a message, no change
+	f.update(func(tx *Tx) error {
+		tx.Emit(f.prop.ID, tk.ID, ticket.HookTicketClosed, &ticket.HookChange{Kind: "status", Actor: "a", Detail: "open → \"closed\" <&>"})
+		tx.Emit(f.prop.ID, tk.ID, ticket.HookTicketOverdue, nil)
+		return nil
+	})
+	recs, err := f.st.HookEventsAfter(ctx, []int64{f.prop.ID}, 0, 10)
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("events: %d, %v", len(recs), err)
+	}
+	for _, r := range recs {
+		var ev ticket.HookEvent
+		if err := json.Unmarshal(r.Payload, &ev); err != nil {
+			t.Fatalf("%s: %v: %s", r.Type, err, r.Payload)
+		}
+		want, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(want) != string(r.Payload) {
+			t.Errorf("%s payload\n got %s\nwant %s", r.Type, r.Payload, want)
+		}
+		if ev.Type != r.Type || ev.Data.Ticket == nil || ev.Data.Ticket.ID != tk.ID || ev.Data.Contact == nil {
+			t.Errorf("%s decodes to %+v", r.Type, ev)
+		}
+	}
+}
