@@ -164,7 +164,6 @@ type inboxPage struct {
 	Error       string // what is wrong with the query, shown in place of rows
 	Older       string // the next page's URL, "" on the last
 	Newer       string // the previous page's URL, "" on the first
-	Self        string // this page's URL, for the live refresh
 }
 
 // PageTitle names the inbox by its folder.
@@ -209,7 +208,6 @@ func (s *Server) inbox(c *call) error {
 		}
 		p.pager(slug, page.Next)
 	}
-	p.Self = iq.url(slug, nil)
 	c.w.Header().Set("Server-Timing", fmt.Sprintf("app;dur=%.1f", float64(time.Since(start).Microseconds())/1000))
 	if c.r.Header.Get("X-Fragment") == "inbox" {
 		return c.fragment(status, "inbox", "list", p)

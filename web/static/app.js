@@ -26,3 +26,73 @@
     live.hidden = false;
   });
 })();
+
+// Keyboard shortcuts: a registry each page's script adds to with
+// window.postdesk.shortcut(keys, help, fn) (keys: "j", or a sequence such
+// as "g i"), and a help overlay listing them on "?". Keys typed into a
+// field are the field's.
+(function () {
+  var list = [];
+  var pending = "";
+  var timer = 0;
+  var overlay = null;
+  var pd = window.postdesk = window.postdesk || {};
+  pd.shortcut = function (keys, help, fn) { list.push({ keys: keys, help: help, fn: fn }); };
+  function typing(el) {
+    if (!el || !el.tagName) return false;
+    var t = el.tagName.toLowerCase();
+    return t === "input" || t === "textarea" || t === "select" || el.isContentEditable;
+  }
+  function help() {
+    if (!overlay) {
+      overlay = document.createElement("div");
+      overlay.id = "shortcuts";
+      overlay.className = "shortcuts";
+      overlay.setAttribute("role", "dialog");
+      overlay.setAttribute("aria-label", "Keyboard shortcuts");
+      overlay.hidden = true;
+      overlay.addEventListener("click", function (e) { if (e.target === overlay) overlay.hidden = true; });
+      document.body.appendChild(overlay);
+    }
+    var box = document.createElement("div");
+    box.className = "shortcuts-box";
+    var h = document.createElement("h2");
+    h.textContent = "Keyboard shortcuts";
+    var dl = document.createElement("dl");
+    list.forEach(function (s) {
+      var dt = document.createElement("dt");
+      s.keys.split(" ").forEach(function (k, i) {
+        if (i > 0) dt.appendChild(document.createTextNode(" then "));
+        var kbd = document.createElement("kbd");
+        kbd.textContent = k;
+        dt.appendChild(kbd);
+      });
+      var dd = document.createElement("dd");
+      dd.textContent = s.help;
+      dl.appendChild(dt);
+      dl.appendChild(dd);
+    });
+    box.appendChild(h);
+    box.appendChild(dl);
+    overlay.replaceChildren(box);
+    overlay.hidden = !overlay.hidden;
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === "Escape" && overlay && !overlay.hidden) { overlay.hidden = true; return; }
+    if (typing(e.target)) return;
+    var key = pending ? pending + " " + e.key : e.key;
+    pending = "";
+    clearTimeout(timer);
+    for (var i = 0; i < list.length; i++) {
+      if (list[i].keys === key) { e.preventDefault(); list[i].fn(e); return; }
+    }
+    if (list.some(function (s) { return s.keys.indexOf(key + " ") === 0; })) {
+      pending = key;
+      timer = setTimeout(function () { pending = ""; }, 1500);
+    }
+  });
+  pd.shortcut("?", "Show or hide this help", help);
+  var prop = document.body.dataset.prop;
+  if (prop) pd.shortcut("g i", "Go to the inbox", function () { location.href = "/p/" + prop + "/"; });
+})();
