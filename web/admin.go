@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/postdesk/postdesk/desk"
+	"github.com/postdesk/postdesk/sla"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
@@ -26,6 +27,8 @@ func (s *Server) adminRoutes() {
 	s.handle("POST "+p+"/members/{email}", s.adminSetMember)
 	s.handle("GET "+p+"/departments", s.admin(s.adminDepartments))
 	s.handle("POST "+p+"/departments", s.adminAddDepartment)
+	s.handle("GET "+p+"/sla", s.admin(s.adminSLA))
+	s.handle("POST "+p+"/sla", s.adminSetSLA)
 	s.handle("GET "+p+"/topics", s.admin(s.adminTopics))
 	s.handle("POST "+p+"/topics", s.adminAddTopic)
 	s.handle("GET "+p+"/fields", s.admin(s.adminFields))
@@ -157,6 +160,56 @@ func (s *Server) adminAddDepartment(c *call) error {
 		return err
 	}
 	c.seeOther(c.adminPath("departments"))
+	return nil
+}
+
+// slaData is the SLA section: the policy in the words of `sla set`.
+type slaData struct {
+	Found         bool
+	FirstResponse string
+	Resolution    string
+	Hours         string
+	Zone          string
+	Holidays      string
+	WarnShare     string
+}
+
+func (s *Server) adminSLA(c *call) error {
+	p, found, err := s.desk.SLAPolicy(c.r.Context(), c.prop)
+	if err != nil {
+		return err
+	}
+	d := slaData{Found: found, WarnShare: strconv.FormatFloat(sla.DefaultWarnShare, 'f', -1, 64)}
+	if found {
+		w := p.Words()
+		d.FirstResponse, d.Resolution = strings.Join(w.FirstResponse, ", "), strings.Join(w.Resolution, ", ")
+		d.Hours, d.Zone, d.Holidays = strings.Join(w.Hours, "; "), w.Zone, strings.Join(w.Holidays, ", ")
+		d.WarnShare = strconv.FormatFloat(p.Warn(), 'f', -1, 64)
+	}
+	return c.renderAdmin("sla", d)
+}
+
+// adminSetSLA sets the policy from the form, whose fields are the flags
+// of `sla set` (sla.Words reads both); the desk validates it whole.
+func (s *Server) adminSetSLA(c *call) error {
+	f := c.r.PostForm
+	w := sla.Words{FirstResponse: []string{f.Get("first-response")}, Resolution: []string{f.Get("resolution")},
+		Hours: strings.Split(f.Get("hours"), ";"), Zone: f.Get("time-zone"), Holidays: []string{f.Get("holiday")}}
+	if v := strings.TrimSpace(f.Get("warn-share")); v != "" {
+		share, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return badForm("--warn-share %q: give a share such as 0.8", v)
+		}
+		w.WarnShare = share
+	}
+	p, err := w.Policy()
+	if err != nil {
+		return badForm("%v", err)
+	}
+	if err := s.desk.SetSLAPolicy(c.r.Context(), c.prop, c.actor(), p); err != nil {
+		return err
+	}
+	c.seeOther(c.adminPath("sla"))
 	return nil
 }
 

@@ -170,6 +170,7 @@ func (f *pageFixture) adminForms() []struct {
 		{"/p/acme/admin/members/alice@acme.test", url.Values{"role": {"admin"}, "available": {"1"}, "capacity": {"3"}}},
 		{"/p/acme/admin/departments", url.Values{"name": {"Billing"}}},
 		{"/p/acme/admin/topics", url.Values{"name": {"refunds"}}},
+		{"/p/acme/admin/sla", url.Values{"first-response": {"high=1h"}, "resolution": {"high=8h"}}},
 		{"/p/acme/admin/fields", url.Values{"name": {"plan"}, "for": {"contact"}, "type": {"text"}}},
 		{"/p/acme/admin/webhooks", url.Values{"url": {"https://example.com/hook"}}},
 		{"/p/acme/admin/webhooks/" + id(f.webhookID) + "/enable", url.Values{}},
@@ -201,7 +202,7 @@ func TestAdminFormsRefuseAgents(t *testing.T) {
 			t.Errorf("a refused form changed the team: %+v", m)
 		}
 	}
-	for _, p := range []string{"", "members", "departments", "topics", "fields", "replies", "webhooks", "webhooks/" + itoa(f.webhookID),
+	for _, p := range []string{"", "members", "departments", "sla", "topics", "fields", "replies", "webhooks", "webhooks/" + itoa(f.webhookID),
 		"mailboxes", "held", "held/" + itoa(f.heldID), "suppressions"} {
 		path := "/p/acme/admin/" + p
 		if got := f.do(f.agent, "GET", path, nil, false); got.status != http.StatusForbidden {
@@ -256,6 +257,13 @@ func TestAdminFormsAsAdmin(t *testing.T) {
 	topics := f.do(f.admin, "GET", "/p/acme/admin/topics", nil, false)
 	if !strings.Contains(topics.body, "refunds") {
 		t.Errorf("the topics page does not list the topic added")
+	}
+	if b := f.do(f.admin, "GET", "/p/acme/admin/sla", nil, false).body; !strings.Contains(b, `value="high=1h"`) {
+		t.Errorf("the SLA page does not show the policy set in its words")
+	}
+	bad := f.do(f.admin, "POST", "/p/acme/admin/sla", url.Values{"first-response": {"high=soon"}, "hours": {"mon-fri 09:00-17:00"}}, false)
+	if bad.status != http.StatusUnprocessableEntity || !strings.Contains(bad.body, "not a duration") || !strings.Contains(bad.body, "--time-zone") {
+		t.Errorf("a bad policy = %d, want 422 naming both problems: %.600s", bad.status, bad.body)
 	}
 	// The desk's refusal, in its words: a topic twice.
 	dup := f.do(f.admin, "POST", "/p/acme/admin/topics", url.Values{"name": {"refunds"}}, false)
