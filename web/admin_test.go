@@ -173,6 +173,7 @@ func (f *pageFixture) adminForms() []struct {
 		{"/p/acme/admin/sla", url.Values{"first-response": {"high=1h"}, "resolution": {"high=8h"}}},
 		{"/p/acme/admin/fields", url.Values{"name": {"plan"}, "for": {"contact"}, "type": {"text"}}},
 		{"/p/acme/admin/webhooks", url.Values{"url": {"https://example.com/hook"}}},
+		{"/p/acme/admin/webhooks/" + id(f.webhookID) + "/disable", url.Values{}},
 		{"/p/acme/admin/webhooks/" + id(f.webhookID) + "/enable", url.Values{}},
 		{"/p/acme/admin/webhooks/" + id(f.webhookID) + "/remove", url.Values{}},
 		{"/p/acme/admin/held/" + id(f.heldID) + "/release", url.Values{}},
@@ -251,6 +252,11 @@ func TestAdminFormsAsAdmin(t *testing.T) {
 		default:
 			if got.status != http.StatusSeeOther {
 				t.Errorf("admin POST %s = %d %.300s, want 303", tt.path, got.status, got.body)
+			}
+		}
+		if strings.HasSuffix(tt.path, "/disable") {
+			if w, err := f.st.Webhook(context.Background(), f.acme.ID, f.webhookID); err != nil || w.Enabled {
+				t.Errorf("after disable the endpoint is %+v, %v", w, err)
 			}
 		}
 	}

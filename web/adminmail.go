@@ -29,6 +29,7 @@ func (s *Server) adminMailRoutes() {
 	s.handle("POST "+p+"/webhooks", s.adminAddWebhook)
 	s.handle("GET "+p+"/webhooks/{id}", s.admin(s.adminWebhook))
 	s.handle("POST "+p+"/webhooks/{id}/enable", s.adminEnableWebhook)
+	s.handle("POST "+p+"/webhooks/{id}/disable", s.adminDisableWebhook)
 	s.handle("POST "+p+"/webhooks/{id}/remove", s.adminRemoveWebhook)
 	s.handle("POST "+p+"/webhooks/{id}/test", s.adminTestWebhook)
 	s.handle("GET "+p+"/mailboxes", s.admin(s.adminMailboxes))
@@ -127,6 +128,10 @@ func (s *Server) webhookOp(c *call, fn func(o *desk.Op, id int64) error) error {
 
 func (s *Server) adminEnableWebhook(c *call) error {
 	return s.webhookOp(c, func(o *desk.Op, id int64) error { _, err := o.EnableWebhook(id); return err })
+}
+
+func (s *Server) adminDisableWebhook(c *call) error {
+	return s.webhookOp(c, func(o *desk.Op, id int64) error { _, err := o.DisableWebhook(id); return err })
 }
 
 func (s *Server) adminRemoveWebhook(c *call) error {
