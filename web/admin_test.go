@@ -271,6 +271,14 @@ func TestAdminFormsAsAdmin(t *testing.T) {
 	if bad.status != http.StatusUnprocessableEntity || !strings.Contains(bad.body, "not a duration") || !strings.Contains(bad.body, "--time-zone") {
 		t.Errorf("a bad policy = %d, want 422 naming both problems: %.600s", bad.status, bad.body)
 	}
+	// The contact field defined above is set on a contact's page.
+	const carol = "/p/acme/contacts/carol@customer.test"
+	if got := f.do(f.agent, "POST", carol+"/field", url.Values{"name": {"plan"}, "value": {"gold"}}, false); got.status != http.StatusSeeOther {
+		t.Errorf("setting a contact field = %d %.300s", got.status, got.body)
+	}
+	if b := f.do(f.agent, "GET", carol, nil, false).body; !strings.Contains(b, `value="gold"`) {
+		t.Errorf("the contact page does not show the field's value")
+	}
 	// The desk's refusal, in its words: a topic twice.
 	dup := f.do(f.admin, "POST", "/p/acme/admin/topics", url.Values{"name": {"refunds"}}, false)
 	if dup.status < 400 || dup.status >= 500 || !strings.Contains(dup.body, "refunds") {
