@@ -87,6 +87,26 @@ func (o *Op) EnableWebhook(id int64) (store.Webhook, error) {
 	return w, o.audit("webhook enabled", fmt.Sprintf("%d %s", w.ID, w.URL))
 }
 
+// DisableWebhook turns an endpoint off by hand: nothing more is sent to
+// it, its queued deliveries fail, and nothing is queued for it until it
+// is enabled again. Only admins may.
+func (o *Op) DisableWebhook(id int64) (store.Webhook, error) {
+	if err := o.Actor.admin("disable a webhook"); err != nil {
+		return store.Webhook{}, err
+	}
+	w, err := o.Tx.Webhook(o.Prop().ID, id) // the property's own, else not found
+	if err != nil {
+		return w, err
+	}
+	if err := o.Tx.DisableWebhook(w.ID, "disabled by "+o.Actor.String()); err != nil {
+		return w, err
+	}
+	if w, err = o.Tx.Webhook(o.Prop().ID, id); err != nil {
+		return w, err
+	}
+	return w, o.audit("webhook disabled", fmt.Sprintf("%d %s", w.ID, w.URL))
+}
+
 // webhookURL validates an endpoint's URL: absolute http or https, with a
 // host, no user information (a password would be stored and logged).
 func webhookURL(s string) (string, error) {

@@ -72,14 +72,20 @@ func (s *Server) page(fn func(*call) error) http.HandlerFunc {
 // handle registers a page of a property (its path holds {prop}): a member
 // of another property finds nothing there.
 func (s *Server) handle(pattern string, fn func(*call) error) {
-	s.mux.HandleFunc(pattern, s.page(func(c *call) error {
+	s.mux.HandleFunc(pattern, s.propPage(fn))
+}
+
+// propPage is the handler of a property's page, for handle and for the
+// routes that wrap it (a bound on the body).
+func (s *Server) propPage(fn func(*call) error) http.HandlerFunc {
+	return s.page(func(c *call) error {
 		m, ok := membership(c.members, c.r.PathValue("prop"))
 		if !ok {
 			return errNotFound
 		}
 		c.prop, c.member = m.Property, m.Member
 		return fn(c)
-	}))
+	})
 }
 
 // validCSRF checks a POST's CSRF token (form field "csrf", or the header
@@ -119,6 +125,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, msg = http.StatusForbidden, err.Error()
 	case errors.Is(err, desk.ErrInvalid):
 		status, msg = http.StatusUnprocessableEntity, err.Error()
+	case errors.Is(err, desk.ErrExists):
+		status, msg = http.StatusConflict, err.Error()
 	case errors.Is(err, store.ErrNotFound):
 		status, msg = http.StatusNotFound, err.Error()
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/postdesk/postdesk/desk"
+	"github.com/postdesk/postdesk/hook"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
@@ -35,6 +36,12 @@ var staticFiles embed.FS
 type Options struct {
 	Store *store.Store
 	Desk  *desk.Desk
+	// Held runs held mail through the pipeline again when an admin
+	// releases it (*ingest.Pipeline); nil: releasing fails.
+	Held HeldReleaser
+	// Webhooks sends an endpoint's test event (*hook.Sender); nil: the
+	// admin page offers no test.
+	Webhooks *hook.Sender
 	// BaseURL is the inbox's address as members reach it, for the links
 	// mailed to them (https://desk.example.com).
 	BaseURL string
@@ -48,6 +55,8 @@ type Options struct {
 type Server struct {
 	st      *store.Store
 	desk    *desk.Desk
+	held    HeldReleaser
+	hooks   *hook.Sender
 	baseURL string
 	ttl     time.Duration
 	now     func() time.Time
@@ -67,7 +76,7 @@ func New(o Options) (*Server, error) {
 	if o.SessionTTL == 0 {
 		o.SessionTTL = 14 * 24 * time.Hour
 	}
-	s := &Server{st: o.Store, desk: o.Desk, baseURL: o.BaseURL, ttl: o.SessionTTL, now: o.Now, log: o.Logger,
+	s := &Server{st: o.Store, desk: o.Desk, held: o.Held, hooks: o.Webhooks, baseURL: o.BaseURL, ttl: o.SessionTTL, now: o.Now, log: o.Logger,
 		mux: http.NewServeMux()}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
@@ -91,6 +100,9 @@ func (s *Server) routes() {
 	s.signInRoutes()
 	s.handle("GET /p/{prop}/{$}", s.inbox)
 	s.handle("GET /p/{prop}/tickets", s.inbox)
+	s.composeRoutes()
+	s.contactRoutes()
+	s.adminRoutes()
 }
 
 // secureHeaders sets the headers every answer of the inbox carries: no

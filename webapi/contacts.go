@@ -1,9 +1,8 @@
 package webapi
 
 import (
-	"fmt"
+	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/postdesk/postdesk/desk"
@@ -49,66 +48,16 @@ func (s *Server) getContact(c *call) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.r.Context()
-	var v contactView
-	if v.Contact, err = s.st.ContactByEmail(ctx, c.prop.ID, c.r.PathValue("email")); err != nil {
+	pg, err := s.st.ContactPage(c.r.Context(), c.prop.ID, c.r.PathValue("email"), c.r.URL.Query().Get("cursor"), limit)
+	if errors.Is(err, store.ErrBadCursor) {
+		return badRequest("%v", err)
+	}
+	if err != nil {
 		return err
 	}
-	if v.Contact.MergedInto != 0 {
-		v.MergedFrom = v.Contact.Email
-		if v.Contact, err = s.st.ContactByID(ctx, v.Contact.MergedInto); err != nil {
-			return err
-		}
-	}
-	if v.Contact.Fields, err = s.st.FieldValues(ctx, c.prop.ID, ticket.FieldForContact, v.Contact.ID); err != nil {
-		return err
-	}
-	if v.Aliases, err = s.st.Aliases(ctx, v.Contact.ID); err != nil {
-		return err
-	}
-	var entries []store.TimelineEntry
-	if cur := c.r.URL.Query().Get("cursor"); cur != "" {
-		pos, err := parseTimelineCursor(cur)
-		if err != nil {
-			return err
-		}
-		entries, err = s.st.TimelineAfter(ctx, v.Contact.ID, pos, limit+1)
-		if err != nil {
-			return err
-		}
-	} else if entries, err = s.st.Timeline(ctx, v.Contact.ID, limit+1); err != nil {
-		return err
-	}
-	if len(entries) > limit {
-		entries = entries[:limit]
-		v.Timeline.Next = timelineCursor(entries[limit-1].Pos)
-	}
-	v.Aliases, v.Timeline.Items = nonNil(v.Aliases), nonNil(entries)
+	v := contactView{Contact: pg.Contact, MergedFrom: pg.MergedFrom, Aliases: nonNil(pg.Aliases)}
+	v.Timeline.Items, v.Timeline.Next = nonNil(pg.Timeline), pg.Next
 	return c.ok(v)
-}
-
-// timelineCursor is the cursor of the page after pos: "at.rank.seq".
-func timelineCursor(pos store.TimelinePos) string {
-	return fmt.Sprintf("%d.%d.%d", pos.At, pos.Rank, pos.Seq)
-}
-
-// parseTimelineCursor reads a cursor made by timelineCursor.
-func parseTimelineCursor(s string) (store.TimelinePos, error) {
-	var pos store.TimelinePos
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 {
-		return pos, badRequest("cursor %q: use the timeline's next as it was given", s)
-	}
-	var errs [3]error
-	pos.At, errs[0] = strconv.ParseInt(parts[0], 10, 64)
-	pos.Rank, errs[1] = strconv.Atoi(parts[1])
-	pos.Seq, errs[2] = strconv.ParseInt(parts[2], 10, 64)
-	for _, err := range errs {
-		if err != nil {
-			return pos, badRequest("cursor %q: use the timeline's next as it was given", s)
-		}
-	}
-	return pos, nil
 }
 
 // contactPatch changes a contact; absent fields stay as they are, an empty

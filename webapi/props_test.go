@@ -260,24 +260,3 @@ func TestHeldRoutes(t *testing.T) {
 	var bounces []ticket.Bounce
 	f.json(f.agent, "GET", "/api/properties/acme/bounces", nil, http.StatusOK, &bounces)
 }
-
-// FuzzTimelineCursor: a cursor either reads as a place that writes back
-// as the same cursor, or is refused as a bad request; nothing panics.
-func FuzzTimelineCursor(f *testing.F) {
-	for _, seed := range []string{"1763740000000.2.15", "0.0.0", "x", "1.2", "1.2.3.4", "-1.-2.-3", "..", "9999999999999999999.1.1"} {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		pos, err := parseTimelineCursor(s)
-		if err != nil {
-			if problemOf(err).Status != http.StatusBadRequest {
-				t.Fatalf("parseTimelineCursor(%q) = %v, want a 400", s, err)
-			}
-			return
-		}
-		again, err := parseTimelineCursor(timelineCursor(pos))
-		if err != nil || again != pos {
-			t.Fatalf("parseTimelineCursor(%q) = %+v, written %q reads %+v, %v", s, pos, timelineCursor(pos), again, err)
-		}
-	})
-}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,19 +13,6 @@ import (
 	"github.com/postdesk/postdesk/sla"
 	"github.com/postdesk/postdesk/ticket"
 )
-
-// commaList is the values of a repeatable flag, each also split at commas.
-func commaList(l listFlag) []string {
-	var out []string
-	for _, v := range l {
-		for part := range strings.SplitSeq(v, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				out = append(out, part)
-			}
-		}
-	}
-	return out
-}
 
 // slaFlags are the flags of `sla set`.
 type slaFlags struct {
@@ -45,76 +31,11 @@ func (f *slaFlags) define(fs *flag.FlagSet) {
 	f.warn = fs.Float64("warn-share", sla.DefaultWarnShare, "share of a target after which the assignee (or the department) is warned")
 }
 
-// policy builds the policy the flags describe, every problem at once.
+// policy builds the policy the flags describe, every problem at once,
+// as the web inbox's SLA form does (sla.Words).
 func (f *slaFlags) policy() (sla.Policy, error) {
-	p := sla.Policy{Targets: map[ticket.Priority]sla.Targets{}, WarnShare: *f.warn}
-	var errs []error
-	for _, kind := range []struct {
-		flag string
-		list listFlag
-		set  func(*sla.Targets, sla.Duration)
-	}{
-		{"first-response", f.firstResponse, func(t *sla.Targets, d sla.Duration) { t.FirstResponse = d }},
-		{"resolution", f.resolution, func(t *sla.Targets, d sla.Duration) { t.Resolution = d }},
-	} {
-		for _, v := range commaList(kind.list) {
-			prio, d, err := priorityDuration(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("--%s %s: %w", kind.flag, v, err))
-				continue
-			}
-			t := p.Targets[prio]
-			kind.set(&t, sla.Duration(d))
-			p.Targets[prio] = t
-		}
-	}
-	if len(f.firstResponse)+len(f.resolution) == 0 {
-		errs = append(errs, errors.New("give targets: --first-response PRIORITY=DURATION and/or --resolution PRIORITY=DURATION"))
-	}
-	if h, err := f.businessHours(); err != nil {
-		errs = append(errs, err)
-	} else {
-		p.Hours = h
-	}
-	return p, errors.Join(errs...)
-}
-
-// businessHours reads --hours, --time-zone and --holiday.
-func (f *slaFlags) businessHours() (*sla.Hours, error) {
-	if len(f.hours) == 0 {
-		if *f.zone != "" || len(f.holidays) > 0 {
-			return nil, errors.New("--time-zone and --holiday go with --hours: without business hours every hour counts")
-		}
-		return nil, nil
-	}
-	if *f.zone == "" {
-		return nil, errors.New("--hours needs --time-zone, e.g. Europe/Berlin")
-	}
-	h := &sla.Hours{Zone: *f.zone, Holidays: commaList(f.holidays)}
-	for _, spec := range f.hours {
-		w, err := sla.ParseHours(spec)
-		if err != nil {
-			return nil, fmt.Errorf("--hours: %w", err)
-		}
-		if h.Week, err = h.Week.Merge(w); err != nil {
-			return nil, fmt.Errorf("--hours: %w", err)
-		}
-	}
-	return h, nil
-}
-
-// priorityDuration reads "high=4h".
-func priorityDuration(s string) (ticket.Priority, time.Duration, error) {
-	name, dur, ok := strings.Cut(s, "=")
-	if !ok {
-		return "", 0, errors.New("want PRIORITY=DURATION, e.g. high=4h")
-	}
-	p, err := ticket.ParsePriority(name)
-	if err != nil {
-		return "", 0, err
-	}
-	d, err := sla.ParseDuration(dur)
-	return p, d, err
+	return sla.Words{FirstResponse: f.firstResponse, Resolution: f.resolution, Hours: f.hours, Zone: *f.zone,
+		Holidays: f.holidays, WarnShare: *f.warn}.Policy()
 }
 
 func slaSet(ctx context.Context, e env) error {
