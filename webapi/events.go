@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/postdesk/postdesk/store"
@@ -30,6 +32,9 @@ const (
 	// read again: a revoked token ends the stream, and a member removed
 	// from a property stops getting its events within it.
 	streamRecheck = 2 * time.Second
+	// maxStreamsPerToken is how many live streams one token may hold at
+	// once (a browser's tabs, a few integrations).
+	maxStreamsPerToken = 8
 )
 
 // eventRoutes serve the live event stream.
@@ -59,6 +64,12 @@ func (s *Server) streamEvents(c *call) error {
 	if len(props) == 0 {
 		return forbidden("%s is a member of no property", c.email)
 	}
+	if !s.streams.take(c.token.ID) {
+		c.w.Header().Set("Retry-After", "10")
+		return &apiError{status: http.StatusTooManyRequests, title: "Too Many Requests",
+			detail: fmt.Sprintf("this token has %d live streams open already; close one", maxStreamsPerToken)}
+	}
+	defer s.streams.give(c.token.ID)
 	h := c.w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -201,4 +212,34 @@ func (st *stream) flush() error {
 		return err
 	}
 	return nil
+}
+
+// streamCount counts the live streams of each token, so that one token
+// cannot hold an unbounded number of connections, goroutines and polls.
+type streamCount struct {
+	mu   sync.Mutex
+	open map[int64]int // token id: streams open
+}
+
+// take reserves a stream for token id, unless it has maxStreamsPerToken.
+func (sc *streamCount) take(id int64) bool {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.open[id] >= maxStreamsPerToken {
+		return false
+	}
+	if sc.open == nil {
+		sc.open = map[int64]int{}
+	}
+	sc.open[id]++
+	return true
+}
+
+// give frees a stream of token id.
+func (sc *streamCount) give(id int64) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.open[id]--; sc.open[id] <= 0 {
+		delete(sc.open, id)
+	}
 }

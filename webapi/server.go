@@ -75,6 +75,7 @@ type Server struct {
 	log     *slog.Logger
 	maxBody int64
 	hooks   *hook.Sender
+	streams streamCount // live event streams open, per token (events.go)
 	routes  []route
 	mux     *http.ServeMux
 	openapi []byte // the OpenAPI document of routes (openapi.go)
