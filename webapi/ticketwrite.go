@@ -160,12 +160,18 @@ func (c *call) writeMessage(fn func(*desk.Op, *ticket.Ticket) (*ticket.Message, 
 	return c.writeJSON(http.StatusCreated, stored)
 }
 
+// maxFormParts is the most parts other than files a multipart body may
+// have: a request's fields are a handful, each given once but for tags.
+const maxFormParts = 64
+
 // readBody reads a request that is JSON into v, or multipart/form-data
 // (RFC 7578) whose part named jsonPart holds the JSON (or whose form
 // fields are v's fields by their JSON names), and whose parts with a
 // filename are files. A file's type is its part's Content-Type, unless
 // that says nothing (application/octet-stream), when the desk finds it
-// from the name or the bytes.
+// from the name or the bytes. It stops at the first part past what a
+// message can carry (desk.MaxFiles files, maxFormParts others), so that a
+// body of many empty parts costs no more than a body of large ones.
 func (c *call) readBody(jsonPart string, v any) ([]desk.File, error) {
 	mt, _, _ := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
@@ -177,7 +183,7 @@ func (c *call) readBody(jsonPart string, v any) ([]desk.File, error) {
 	}
 	var files []desk.File
 	form := map[string][]string{}
-	sawJSON := false
+	sawJSON, others := false, 0
 	for {
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -185,6 +191,14 @@ func (c *call) readBody(jsonPart string, v any) ([]desk.File, error) {
 		}
 		if err != nil {
 			return nil, partError(err)
+		}
+		switch {
+		case p.FileName() != "" && len(files) == desk.MaxFiles:
+			return nil, invalidInput("more than %d files: a message carries at most %d", desk.MaxFiles, desk.MaxFiles)
+		case p.FileName() == "":
+			if others++; others > maxFormParts {
+				return nil, badRequest("more than %d form fields", maxFormParts)
+			}
 		}
 		data, err := io.ReadAll(p)
 		if err != nil {
