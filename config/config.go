@@ -41,6 +41,7 @@ type Config struct {
 	PprofAddr       string        // loopback address serving net/http/pprof, for profiling
 	HTTPAddr        string        // address of the HTTP API and the web inbox; empty: not served
 	PublicURL       string        // the web inbox's address as members reach it, for links in mail
+	HTTPReadTimeout time.Duration // how long a client may take to send an HTTP request, body included
 	BusyTimeout     time.Duration // how long a write waits for another process's database lock
 	MemoryLimit     int64         // soft limit for the Go heap (runtime/debug.SetMemoryLimit)
 	GCPercent       int           // garbage collection target percentage (GOGC)
@@ -121,6 +122,7 @@ func settings() []setting {
 		{"gc-percent", "400", "heap growth between collections (GOGC); memory-limit still caps the heap", positive(func(c *Config) *int { return &c.GCPercent })},
 		{"http-addr", "127.0.0.1:8025", "address of the web inbox, the HTTP API, /metrics and health checks; empty turns them off", str(func(c *Config) *string { return &c.HTTPAddr })},
 		{"public-url", "", "the web inbox's address as members reach it (https://desk.example.com), for sign-in links in mail; default http:// and the http-addr", str(func(c *Config) *string { return &c.PublicURL })},
+		{"http-read-timeout", "2m", "how long an HTTP client may take to send a request, body included (live event streams are exempt once open)", duration(func(c *Config) *time.Duration { return &c.HTTPReadTimeout })},
 		{"pprof-addr", "", "address serving Go's profiler (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty", str(func(c *Config) *string { return &c.PprofAddr })},
 		{"smtp-trace", "", "file to write the raw SMTP dialogue to, bodies included (debugging only)", str(func(c *Config) *string { return &c.SMTPTrace })},
 	}
