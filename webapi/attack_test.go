@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -115,5 +116,39 @@ func TestMultipartPartsCapped(t *testing.T) {
 				t.Errorf("reading it allocated %d MB, want it refused early (at most 16 MB)", mb)
 			}
 		})
+	}
+}
+
+// TestDownloadsNeverRender: every route that answers stored bytes (a
+// received message, an attachment, held mail) answers them as a download
+// a browser neither sniffs nor runs in the API's origin: attachment,
+// nosniff, and a sandboxing Content-Security-Policy, whatever the type.
+func TestDownloadsNeverRender(t *testing.T) {
+	f := newFixture(t)
+	paths := map[string]string{}
+	for _, r := range f.api.Routes() {
+		if r.Produces != "" && strings.Contains(r.Path, "{prop}") {
+			paths[r.Path] = f.fill(t, r, "acme")
+		}
+	}
+	if len(paths) < 3 {
+		t.Fatalf("download routes %v: want the raw message, the attachment and the held mail", paths)
+	}
+	for route, p := range paths {
+		got := f.call(f.agent, "GET", p, nil)
+		if got.status != http.StatusOK {
+			t.Errorf("GET %s = %d %s", p, got.status, got.body)
+			continue
+		}
+		h := got.header
+		if cd := h.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") {
+			t.Errorf("%s: Content-Disposition %q, want attachment", route, cd)
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: X-Content-Type-Options %q, want nosniff", route, h.Get("X-Content-Type-Options"))
+		}
+		if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") || !strings.Contains(csp, "default-src 'none'") {
+			t.Errorf("%s: Content-Security-Policy %q, want sandbox; default-src 'none'", route, csp)
+		}
 	}
 }

@@ -93,14 +93,7 @@ func (s *Server) heldRaw(c *call) error {
 	if err != nil {
 		return err
 	}
-	c.w.Header().Set("Content-Type", "message/rfc822")
-	c.w.Header().Set("Content-Disposition", `attachment; filename="held-`+strconv.FormatInt(h.ID, 10)+`.eml"`)
-	c.w.Header().Set("Content-Length", strconv.Itoa(len(raw)))
-	c.w.Header().Set("Cache-Control", "no-store")
-	c.w.Header().Set("X-Content-Type-Options", "nosniff")
-	c.w.WriteHeader(http.StatusOK)
-	_, err = c.w.Write(raw)
-	return err
+	return c.download(raw, "message/rfc822", "held-"+strconv.FormatInt(h.ID, 10)+".eml")
 }
 
 // heldRelease asks for a release.
