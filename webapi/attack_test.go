@@ -3,6 +3,8 @@ package webapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -151,4 +153,48 @@ func TestDownloadsNeverRender(t *testing.T) {
 			t.Errorf("%s: Content-Security-Policy %q, want sandbox; default-src 'none'", route, csp)
 		}
 	}
+}
+
+// TestJSONErrorsSayNothingOfGo: a body of the wrong shape is told what is
+// wrong in the API's words (the JSON field and the kind of value wanted),
+// never the server's Go types and package names.
+func TestJSONErrorsSayNothingOfGo(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct{ path, body, want string }{
+		{"/api/properties/acme/tickets", `{"subject": 1}`, `subject: want a string, got number`},
+		{"/api/properties/acme/tickets", `{"tags": [true]}`, `tags: want a string, got bool`},
+		{"/api/properties/acme/tickets", `{"tags": "x"}`, `tags: want an array, got string`},
+		{"/api/properties/acme/tickets", `[1]`, `want a JSON object, got array`},
+		{"/api/properties/acme/tickets/1/notes", `"x"`, `want a JSON object, got string`},
+		{"/api/properties/acme/tickets/1/merge", `{"into": 1e400}`, `into: want an integer, got number 1e400`},
+		{"/api/properties/acme/tickets/1/merge", `{"into": "2"}`, `into: want an integer, got string`},
+	} {
+		got := f.raw(f.agent, "POST", tc.path, "application/json", []byte(tc.body))
+		var p Problem
+		if err := json.Unmarshal(got.body, &p); err != nil || got.status != http.StatusBadRequest {
+			t.Errorf("POST %s %s = %d %s, want a 400 problem", tc.path, tc.body, got.status, got.body)
+			continue
+		}
+		if strings.Contains(p.Detail, "Go ") || strings.Contains(p.Detail, "webapi.") || !strings.Contains(p.Detail, tc.want) {
+			t.Errorf("POST %s %s: detail %q, want %q and no Go types", tc.path, tc.body, p.Detail, tc.want)
+		}
+	}
+}
+
+// raw sends body of type ctype with token and reads the answer.
+func (f *fixture) raw(token, method, path, ctype string, body []byte) reply {
+	f.t.Helper()
+	req, err := http.NewRequest(method, f.srv.URL+path, bytes.NewReader(body))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		f.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return reply{status: resp.StatusCode, header: resp.Header, body: b}
 }

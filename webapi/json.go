@@ -3,9 +3,11 @@ package webapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -54,7 +56,7 @@ func (c *call) readJSON(v any) error {
 		if errors.Is(err, io.EOF) {
 			return badRequest("the request has no JSON body")
 		}
-		return badRequest("the JSON body does not read: %v", err)
+		return badRequest("the JSON body does not read: %s", jsonError(err))
 	}
 	if dec.More() {
 		return badRequest("the body holds more than one JSON value")
@@ -83,4 +85,36 @@ func (c *call) limit() (int, error) {
 		return 0, badRequest("limit %q: want a number from 1 to %d", v, maxLimit)
 	}
 	return n, nil
+}
+
+// jsonError says what is wrong with a JSON body in the API's words: a
+// value of the wrong kind by its field's JSON name and the kind wanted,
+// never the Go type it was to be read into (encoding/json names it).
+func jsonError(err error) string {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return strings.TrimPrefix(err.Error(), "json: ")
+	}
+	if te.Field == "" { // every body the API reads is an object
+		return fmt.Sprintf("want a JSON object, got %s", te.Value)
+	}
+	return fmt.Sprintf("%s: want %s, got %s", te.Field, jsonKind(te.Type), te.Value)
+}
+
+// jsonKind names the JSON values a Go type reads, with an article.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
 }

@@ -249,7 +249,7 @@ func decodeStrict(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return err
+		return errors.New(jsonError(err))
 	}
 	if dec.More() {
 		return errors.New("more than one JSON value")
