@@ -42,6 +42,7 @@ type Config struct {
 	HTTPAddr        string        // address of the HTTP API and the web inbox; empty: not served
 	PublicURL       string        // the web inbox's address as members reach it, for links in mail
 	HTTPReadTimeout time.Duration // how long a client may take to send an HTTP request, body included
+	HTTPMaxConns    int           // HTTP connections open at once; more are closed unanswered
 	BusyTimeout     time.Duration // how long a write waits for another process's database lock
 	MemoryLimit     int64         // soft limit for the Go heap (runtime/debug.SetMemoryLimit)
 	GCPercent       int           // garbage collection target percentage (GOGC)
@@ -123,6 +124,7 @@ func settings() []setting {
 		{"http-addr", "127.0.0.1:8025", "address of the web inbox, the HTTP API, /metrics and health checks; empty turns them off", str(func(c *Config) *string { return &c.HTTPAddr })},
 		{"public-url", "", "the web inbox's address as members reach it (https://desk.example.com), for sign-in links in mail; default http:// and the http-addr", str(func(c *Config) *string { return &c.PublicURL })},
 		{"http-read-timeout", "2m", "how long an HTTP client may take to send a request, body included (live event streams are exempt once open)", duration(func(c *Config) *time.Duration { return &c.HTTPReadTimeout })},
+		{"http-max-connections", "512", "HTTP connections open at once; one more is closed unanswered", positive(func(c *Config) *int { return &c.HTTPMaxConns })},
 		{"pprof-addr", "", "address serving Go's profiler (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty", str(func(c *Config) *string { return &c.PprofAddr })},
 		{"smtp-trace", "", "file to write the raw SMTP dialogue to, bodies included (debugging only)", str(func(c *Config) *string { return &c.SMTPTrace })},
 	}

@@ -74,3 +74,74 @@ func TestAPISlowBody(t *testing.T) {
 		t.Errorf("a live stream open longer than the read timeout got no events: it was cut")
 	}
 }
+
+// keepAlive opens a connection to the HTTP API, asks GET /healthz on it
+// and keeps it open (a keep-alive connection waiting for its next
+// request). It returns the connection, or nil when no answer came.
+func keepAlive(t *testing.T, base string) net.Conn {
+	t.Helper()
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		return nil
+	}
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: "+u.Host+"\r\n\r\n"); err != nil {
+		conn.Close()
+		return nil
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		conn.Close()
+		return nil
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	conn.SetDeadline(time.Time{})
+	return conn
+}
+
+// TestAPIConnectionsCapped: a client without a token cannot hold any
+// number of connections (each a file descriptor and a goroutine of the
+// process that also takes mail): past --http-max-connections a new one is
+// closed unanswered, the mail still comes in, and a connection closed
+// frees its place.
+func TestAPIConnectionsCapped(t *testing.T) {
+	data := t.TempDir()
+	setupAcme(t, data)
+	srv := startServer(t, data, "--http-max-connections", "4")
+	base := srv.apiURL(t)
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for i := range 4 {
+		c := keepAlive(t, base)
+		if c == nil {
+			t.Fatalf("connection %d: no answer, want one (the cap is 4)", i+1)
+		}
+		held = append(held, c)
+	}
+	if c := keepAlive(t, base); c != nil {
+		c.Close()
+		t.Fatalf("connection 5 was answered: the cap of 4 does not hold")
+	}
+	mustSend(t, srv.addr, "zoe@customer.test", []string{"support@acme.test"}, newTicketMail("support@acme.test", "Still in", "in@customer.test"))
+	held[0].Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if c := keepAlive(t, base); c != nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a connection closed did not free its place")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -36,7 +36,8 @@ func serveWeb(cfg config.Config, st *store.Store, dk *desk.Desk, pipeline *inges
 	api := webapi.New(webapi.Options{Store: st, Desk: dk, Held: pipeline, Webhooks: hooks, Metrics: m.Handler(), Now: e.now,
 		AnswerRecipients: cfg.AnswerRcptsMax, Session: inbox.SessionEmail, Logger: log.With("component", "http")})
 	log.Info("web inbox", "url", base+"/")
-	return serveOn("http", ln, either(api, inbox.Handler()), cfg.HTTPReadTimeout, log), nil
+	return serveOn("http", ln, either(api, inbox.Handler()),
+		httpLimits{ReadTimeout: cfg.HTTPReadTimeout, MaxConns: cfg.HTTPMaxConns}, log), nil
 }
 
 // either serves a request with the API when one of its routes takes it,
