@@ -1,6 +1,7 @@
 package webapi
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/postdesk/postdesk/desk"
+	"github.com/postdesk/postdesk/ticket"
 )
 
 // openStream opens GET /api/events with token and returns the answer as
@@ -197,4 +201,65 @@ func (f *fixture) raw(token, method, path, ctype string, body []byte) reply {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return reply{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// TestStreamBacklogEndsWithItsToken: a client replaying a long backlog
+// slowly (Last-Event-ID: 0 and reading at a trickle) loses it when its
+// token is revoked, as a client waiting for new events does: the token is
+// read again between batches, not only while the stream is idle.
+func TestStreamBacklogEndsWithItsToken(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	big := strings.Repeat("backlog ", 7000) // about 56 KB: each event carries most of it
+	const notes = 300                       // some 17 MB of events: more than the sockets buffer
+	boss, _, err := f.st.CachedMember(ctx, f.acme, "boss@acme.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.desk.Do(ctx, f.acme, desk.AsMember(boss), 1, func(o *desk.Op, tk *ticket.Ticket) error {
+		for range notes {
+			if _, err := o.Note(tk, big, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, tok, err := f.st.CreateToken(ctx, "alice@acme.test", "stream", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", f.srv.URL+"/api/events", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	req.Header.Set("Last-Event-ID", "0")
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/events = %d", resp.StatusCode)
+	}
+	if _, err := f.st.RevokeToken(ctx, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(streamRecheck + time.Second) // the client reads nothing meanwhile
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	got := 0
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "id: ") {
+			got++
+		}
+	}
+	total, err := f.st.LastHookEventID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got >= int(total) {
+		t.Errorf("the revoked token's stream sent all %d events of the backlog, want it ended before its end", got)
+	}
+	t.Logf("%d of %d events came before the revoked token's stream ended", got, total)
 }

@@ -85,6 +85,14 @@ func (s *Server) streamEvents(c *call) error {
 	defer poll.Stop()
 	checked := time.Now()
 	for {
+		// The token and memberships are read again between batches too: a
+		// long backlog replayed to a slow reader must not outlive them.
+		if time.Since(checked) >= streamRecheck {
+			checked = time.Now()
+			if props, err = s.recheck(c); err != nil || len(props) == 0 {
+				return s.endStream(ctx, "live stream ended: no access", err)
+			}
+		}
 		wake := s.st.HookSignal()
 		evs, err := s.st.HookEventsAfter(ctx, props, after, streamBatch)
 		if err != nil {
@@ -107,12 +115,6 @@ func (s *Server) streamEvents(c *call) error {
 		case <-keep.C:
 			if err := st.send(": keep-alive\n\n"); err != nil {
 				return s.endStream(ctx, "live client gone", err)
-			}
-		}
-		if time.Since(checked) >= streamRecheck {
-			checked = time.Now()
-			if props, err = s.recheck(c); err != nil || len(props) == 0 {
-				return s.endStream(ctx, "live stream ended: no access", err)
 			}
 		}
 	}
