@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -262,4 +263,79 @@ func TestStreamBacklogEndsWithItsToken(t *testing.T) {
 		t.Errorf("the revoked token's stream sent all %d events of the backlog, want it ended before its end", got)
 	}
 	t.Logf("%d of %d events came before the revoked token's stream ended", got, total)
+}
+
+// hostileBodies are JSON bodies meant to break a decoder or a validator:
+// numbers past every type, nesting past any stack, duplicate keys, wrong
+// types, NUL and control characters and RTL overrides in text, ids at
+// the edges.
+var hostileBodies = []string{
+	`{"text": 1e400}`, strings.Repeat("[", 100000) + strings.Repeat("]", 100000),
+	strings.Repeat(`{"a":`, 50000) + "1" + strings.Repeat("}", 50000),
+	`{"subject":"a","subject":"b"}`, `null`, `[]`, `"x"`, `{"tags":[null]}`, `{"tags":"x"}`, `{`, "\x00",
+	`{"text":"a\u0000b","subject":"\u202e x","email":"a@b.c","name":"n","phone":"1"}`,
+	`{"name":"\u0000"}`, `{"email":"\u0000@x"}`, `{"role":"\u0000"}`, `{"for":"ticket","name":"\u0000","type":"text"}`,
+	`{"url":"http://x\u0000"}`, `{"url":"file:///etc/passwd"}`, `{"url":"http://u:p@x.test/"}`, `{"events":[1]}`,
+	`{"priority":99999999999999999999}`, `{"targets":{"x":{}}}`,
+	`{"targets":{"low":{"resolution":"99999999999h"}}}`, `{"targets":{"low":{"resolution":"-1h"}}}`,
+	`{"fields":{"plan":"\u0000"}}`, `{"into":-1}`, `{"into":9223372036854775807}`, `{"into":1.5}`,
+	`{"message_id":9223372036854775807}`, `{"message_id":-9223372036854775808}`, `{"status":"x"}`, `{"value":null}`, `{}`,
+	`{"status":"snoozed","snoozed_until":"9999-12-31T23:59:59Z"}`, `{"status":"snoozed","snooze_for":"9223372036854775807ns"}`,
+}
+
+// hostileQueries are query strings of bad cursors, limits past their
+// range, repeated keys and search syntax.
+var hostileQueries = []string{
+	"?limit=-1", "?limit=0", "?limit=99999999999999999999", "?cursor=%00", "?cursor=zzzz", "?cursor=-1",
+	"?cursor=eyJ4IjoxfQ", "?cursor=9223372036854775807", "?cursor=" + strings.Repeat("A", 10000), "?limit=1&limit=2",
+	"?q=%00", "?q=%22", "?q=*", "?q=NEAR(", "?q=a%20OR", "?q=" + strings.Repeat("a%20", 1000),
+	"?folder=x&folder=y", "?tag=%00", "?sort=x", "?all=x", "?last_event_id=-1",
+}
+
+// leaksInternals names what a problem's detail must never show.
+var leaksInternals = []string{"sql", "SQLITE", "/tmp/", ".go:", "goroutine", "Go struct", "Go value", "webapi.", "store."}
+
+// TestHostileInput: every route, as acme's admin (who may reach every
+// handler), given each hostile body, query and method, answers a clear 4xx
+// problem (or a 2xx where the input is fine), never a 500, a panic or a
+// hang, and its detail shows nothing of the server's insides.
+func TestHostileInput(t *testing.T) {
+	f := newFixture(t)
+	check := func(what string, got reply) {
+		t.Helper()
+		if got.status >= 500 {
+			t.Errorf("%s = %d %.300s", what, got.status, got.body)
+		}
+		if got.status >= 400 {
+			var p Problem
+			if err := json.Unmarshal(got.body, &p); err != nil && got.status != http.StatusMethodNotAllowed && got.status != http.StatusNotFound {
+				t.Errorf("%s = %d, not a problem: %.300s", what, got.status, got.body)
+			}
+			for _, s := range leaksInternals {
+				if strings.Contains(p.Detail, s) {
+					t.Errorf("%s = %d: the detail shows %q: %s", what, got.status, s, p.Detail)
+				}
+			}
+		}
+	}
+	for _, r := range f.api.Routes() {
+		if r.Access == "public" || r.Path == "/api/events" {
+			continue
+		}
+		p := f.fill(t, r, "acme")
+		for _, b := range hostileBodies {
+			check(fmt.Sprintf("%s %s %.40q", r.Method, p, b), f.raw(f.admin, r.Method, p, "application/json", []byte(b)))
+		}
+		for _, q := range hostileQueries {
+			check(r.Method+" "+p+q, f.raw(f.admin, r.Method, p+q, "", nil))
+		}
+		for _, m := range []string{"OPTIONS", "TRACE"} { // no route has them
+			if got := f.raw(f.admin, m, p, "", nil); got.status != http.StatusMethodNotAllowed {
+				t.Errorf("%s %s = %d, want 405", m, p, got.status)
+			}
+		}
+		if got := f.raw(f.admin, r.Method, p+"/", "application/json", []byte("{}")); got.status != http.StatusNotFound {
+			t.Errorf("%s %s/ (a trailing slash) = %d, want 404", r.Method, p, got.status)
+		}
+	}
 }
