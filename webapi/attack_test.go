@@ -339,3 +339,40 @@ func TestHostileInput(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionStreamsCappedPerMember: signed-in browsers have no token;
+// their streams count per member, so one member's eight tabs do not shut
+// another member's browser out of the live stream.
+func TestSessionStreamsCappedPerMember(t *testing.T) {
+	f := newFixture(t)
+	api := New(Options{Store: f.st, Desk: f.desk, Held: f.pipe, Session: func(r *http.Request) (string, bool) {
+		email := r.Header.Get("X-Test-Member") // the web inbox's session cookie, in short
+		return email, email != ""
+	}})
+	srv := httptest.NewServer(api.Handler())
+	t.Cleanup(srv.Close) // after the streams' own cleanups end them
+	open := func(email string) int {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/events", nil)
+		req.Header.Set("X-Test-Member", email)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp.StatusCode
+	}
+	for i := range maxStreamsPerToken {
+		if got := open("alice@acme.test"); got != http.StatusOK {
+			t.Fatalf("alice's browser stream %d = %d, want 200", i+1, got)
+		}
+	}
+	if got := open("alice@acme.test"); got != http.StatusTooManyRequests {
+		t.Errorf("alice's browser stream %d = %d, want 429", maxStreamsPerToken+1, got)
+	}
+	if got := open("boss@acme.test"); got != http.StatusOK {
+		t.Errorf("boss's first browser stream = %d, want 200: alice's do not count", got)
+	}
+}

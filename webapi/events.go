@@ -32,8 +32,8 @@ const (
 	// read again: a revoked token ends the stream, and a member removed
 	// from a property stops getting its events within it.
 	streamRecheck = 2 * time.Second
-	// maxStreamsPerToken is how many live streams one token may hold at
-	// once (a browser's tabs, a few integrations).
+	// maxStreamsPerToken is how many live streams one token, or one
+	// member's signed-in browsers, may hold at once (tabs, integrations).
 	maxStreamsPerToken = 8
 )
 
@@ -64,12 +64,13 @@ func (s *Server) streamEvents(c *call) error {
 	if len(props) == 0 {
 		return forbidden("%s is a member of no property", c.email)
 	}
-	if !s.streams.take(c.token.ID) {
+	key := streamKey(c)
+	if !s.streams.take(key) {
 		c.w.Header().Set("Retry-After", "10")
 		return &apiError{status: http.StatusTooManyRequests, title: "Too Many Requests",
-			detail: fmt.Sprintf("this token has %d live streams open already; close one", maxStreamsPerToken)}
+			detail: fmt.Sprintf("%d live streams are open already (a token's, or a signed-in member's); close one", maxStreamsPerToken)}
 	}
-	defer s.streams.give(c.token.ID)
+	defer s.streams.give(key)
 	h := c.w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -216,32 +217,42 @@ func (st *stream) flush() error {
 	return nil
 }
 
-// streamCount counts the live streams of each token, so that one token
-// cannot hold an unbounded number of connections, goroutines and polls.
-type streamCount struct {
-	mu   sync.Mutex
-	open map[int64]int // token id: streams open
+// streamKey names whose streams a stream counts with: its token's, or,
+// for a signed-in browser (which has none), its member's.
+func streamKey(c *call) string {
+	if c.token.ID != 0 {
+		return "token " + strconv.FormatInt(c.token.ID, 10)
+	}
+	return "session " + c.email
 }
 
-// take reserves a stream for token id, unless it has maxStreamsPerToken.
-func (sc *streamCount) take(id int64) bool {
+// streamCount counts the live streams of each caller (streamKey), so that
+// one cannot hold an unbounded number of connections, goroutines and
+// polls.
+type streamCount struct {
+	mu   sync.Mutex
+	open map[string]int // streamKey: streams open
+}
+
+// take reserves a stream for key, unless it has maxStreamsPerToken.
+func (sc *streamCount) take(key string) bool {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	if sc.open[id] >= maxStreamsPerToken {
+	if sc.open[key] >= maxStreamsPerToken {
 		return false
 	}
 	if sc.open == nil {
-		sc.open = map[int64]int{}
+		sc.open = map[string]int{}
 	}
-	sc.open[id]++
+	sc.open[key]++
 	return true
 }
 
-// give frees a stream of token id.
-func (sc *streamCount) give(id int64) {
+// give frees a stream of key.
+func (sc *streamCount) give(key string) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	if sc.open[id]--; sc.open[id] <= 0 {
-		delete(sc.open, id)
+	if sc.open[key]--; sc.open[key] <= 0 {
+		delete(sc.open, key)
 	}
 }
