@@ -1,10 +1,7 @@
 package webapi
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
-	"fmt"
+	"errors"
 	"strings"
 
 	"github.com/postdesk/postdesk/desk"
@@ -12,78 +9,14 @@ import (
 	"github.com/postdesk/postdesk/ticket"
 )
 
-// etag is a ticket's entity tag (RFC 9110 §8.8.3): a strong validator made
-// of what the ticket's GET shows, not of a timestamp: the ticket's row with
-// its custom fields, its participants, and its marks (the newest message,
-// event and bounce). Any change to these gives another tag; the same state
-// always gives the same one, whichever read made it.
-func etag(t ticket.Ticket, participants []ticket.Contact, m store.TicketMarks) (string, error) {
-	b, err := json.Marshal(struct {
-		T ticket.Ticket     `json:"t"`
-		P []ticket.Contact  `json:"p"`
-		M store.TicketMarks `json:"m"`
-	}{t, participants, m})
-	if err != nil {
-		return "", fmt.Errorf("ticket etag: %w", err)
-	}
-	sum := sha256.Sum256(b)
-	return `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`, nil
-}
-
-// txState is ticket t as transaction tx sees it: with its custom fields,
-// and its ETag.
-func txState(tx *store.Tx, t ticket.Ticket) (ticket.Ticket, string, error) {
-	var err error
-	if t.Fields, err = tx.FieldValues(t.PropertyID, ticket.FieldForTicket, t.ID); err != nil {
-		return t, "", err
-	}
-	parts, err := tx.Participants(t.ID)
-	if err != nil {
-		return t, "", err
-	}
-	marks, err := tx.TicketMarks(t.ID)
-	if err != nil {
-		return t, "", err
-	}
-	tag, err := etag(t, parts, marks)
-	return t, tag, err
-}
-
-// reread is ticket id as the transaction left it, with its fields and
-// ETag: what a change answers.
-func reread(tx *store.Tx, propertyID, id int64) (ticket.Ticket, string, error) {
-	t, found, err := tx.TicketByID(propertyID, id)
-	if err != nil {
-		return t, "", err
-	}
-	if !found {
-		return t, "", fmt.Errorf("ticket id %d: %w", id, store.ErrNotFound)
-	}
-	return txState(tx, t)
-}
-
 // ifMatch checks an If-Match header (RFC 9110 §13.1.1) against ticket t as
-// the transaction read it: "*" matches any ticket, else one of the listed
-// tags must be t's, compared strongly (a weak tag never matches). No
-// header is no condition.
+// the transaction read it (desk.IfMatch): a stale one gets 412.
 func ifMatch(tx *store.Tx, header string, t ticket.Ticket) error {
-	header = strings.TrimSpace(header)
-	if header == "" {
-		return nil
+	err := desk.IfMatch(tx, header, t)
+	if errors.Is(err, desk.ErrStale) {
+		return errPrecondition
 	}
-	if header == "*" {
-		return nil
-	}
-	_, tag, err := txState(tx, t)
-	if err != nil {
-		return err
-	}
-	for _, v := range strings.Split(header, ",") {
-		if strings.TrimSpace(v) == tag {
-			return nil
-		}
-	}
-	return errPrecondition
+	return err
 }
 
 // noneMatch reports whether an If-None-Match header (RFC 9110 §13.1.2)
@@ -130,7 +63,7 @@ func (c *call) change(fn func(*desk.Op, *ticket.Ticket) error) error {
 			return err
 		}
 		var err error
-		out, tag, err = reread(o.Tx, t.PropertyID, t.ID)
+		out, tag, err = desk.Reread(o.Tx, t.PropertyID, t.ID)
 		return err
 	})
 	if err != nil {

@@ -254,7 +254,7 @@ func (s *Server) mergeTicket(c *call) error {
 		if err := o.Merge(t, &into); err != nil {
 			return err
 		}
-		out, tag, err = reread(o.Tx, into.PropertyID, into.ID)
+		out, tag, err = desk.Reread(o.Tx, into.PropertyID, into.ID)
 		return err
 	})
 	if err != nil {
@@ -287,7 +287,7 @@ func (s *Server) splitTicket(c *call) error {
 		if err != nil {
 			return err
 		}
-		out, tag, err = reread(o.Tx, nt.PropertyID, nt.ID)
+		out, tag, err = desk.Reread(o.Tx, nt.PropertyID, nt.ID)
 		return err
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
@@ -199,7 +200,7 @@ func (s *Server) showTicket(c *call) error {
 	if err != nil {
 		return err
 	}
-	tag, err := etag(v.Ticket, v.Participants, marks)
+	tag, err := desk.ETag(v.Ticket, v.Participants, marks)
 	if err != nil {
 		return err
 	}

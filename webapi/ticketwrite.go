@@ -89,7 +89,7 @@ func (s *Server) createTicket(c *call) error {
 		if err != nil {
 			return err
 		}
-		out, tag, err = reread(o.Tx, t.PropertyID, t.ID)
+		out, tag, err = desk.Reread(o.Tx, t.PropertyID, t.ID)
 		return err
 	})
 	if err != nil {
@@ -144,7 +144,7 @@ func (c *call) writeMessage(fn func(*desk.Op, *ticket.Ticket) (*ticket.Message, 
 		if m, err = fn(o, t); err != nil {
 			return err
 		}
-		_, tag, err = reread(o.Tx, t.PropertyID, t.ID)
+		_, tag, err = desk.Reread(o.Tx, t.PropertyID, t.ID)
 		ref = ticketURL(c.prop.Slug, t.Number)
 		return err
 	})
