@@ -1,0 +1,113 @@
+package web
+
+import (
+	"html/template"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/microcosm-cc/bluemonday"
+)
+
+// The HTML of a mail is the sender's: it is shown inside the ticket page
+// (not in an iframe) once bluemonday has reduced it to inert markup:
+// text, structure, tables, links and images. Inline keeps the page one
+// document (its height, its keyboard shortcuts, its find-in-page) and the
+// page's strict Content-Security-Policy is the second wall: even markup
+// that slipped through could run no script and load no style. A sandboxed
+// srcdoc iframe would add a third, but needs script to size itself and
+// inherits the same policy anyway.
+//
+// What is dropped: script, style (elements and attributes: a sender's CSS
+// could cover the page or fetch url()s), event handlers, forms and their
+// controls, iframes, objects, embeds, meta, link, base, SVG, data: URLs, ids and
+// classes (they could collide with the page's). Links keep http, https
+// and mailto only and open in a new tab with rel="nofollow noreferrer
+// noopener". Relative URLs are dropped: in a mail they can only point at
+// the inbox itself.
+
+// remoteImage is where a remote image points while it is blocked.
+const remoteImage = "/static/remote-image.svg"
+
+// bodyOptions say how a message's HTML is shown.
+type bodyOptions struct {
+	// Remote shows remote (http, https) images; by default they are
+	// replaced by remoteImage, so that opening a mail tells its sender
+	// nothing (a tracking pixel).
+	Remote bool
+	// CIDs maps the Content-ID of each of the message's inline parts
+	// (RFC 2392) to the URL the part is served at.
+	CIDs map[string]string
+}
+
+// sanitizeHTML returns the mail's HTML made inert, and whether a remote
+// image was blocked.
+func sanitizeHTML(html string, o bodyOptions) (template.HTML, bool) {
+	blocked := false
+	p := mailPolicy()
+	p.RewriteSrc(func(u *url.URL) {
+		switch strings.ToLower(u.Scheme) {
+		case "cid":
+			if to, ok := o.CIDs[cidOf(u)]; ok {
+				*u = url.URL{Path: to}
+				return
+			}
+			*u = url.URL{Path: remoteImage}
+		case "http", "https":
+			if !o.Remote {
+				blocked = true
+				*u = url.URL{Path: remoteImage}
+			}
+		}
+	})
+	return template.HTML(p.Sanitize(html)), blocked
+}
+
+// cidOf is the Content-ID a cid: URL names (RFC 2392 §2), unescaped and
+// in lower case, as contentID keys them.
+func cidOf(u *url.URL) string {
+	id := u.Opaque
+	if id == "" {
+		id = strings.TrimPrefix(u.Path, "/")
+	}
+	if un, err := url.PathUnescape(id); err == nil {
+		id = un
+	}
+	return contentID(id)
+}
+
+// contentID is a Content-ID header's value as cid: URLs name it: without
+// its angle brackets, in lower case.
+func contentID(id string) string {
+	return strings.ToLower(strings.Trim(strings.TrimSpace(id), "<>"))
+}
+
+// mailPolicy is the policy of a mail's HTML: bluemonday's policy for user
+// content without ids (a mail's could collide with the page's), image
+// maps and data: URLs. A new one per message, as its src rewriting is the
+// message's.
+func mailPolicy() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowAttrs("dir").Matching(bluemonday.Direction).Globally()
+	p.AllowAttrs("lang").Matching(regexp.MustCompile(`^[a-zA-Z]{2,8}(-[a-zA-Z0-9]{1,8})*$`)).Globally()
+	p.AllowAttrs("title").Matching(bluemonday.Paragraph).Globally()
+	p.AllowStandardURLs()
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.AllowURLSchemeWithCustomPolicy("cid", func(*url.URL) bool { return true })
+	p.RequireNoFollowOnLinks(true)
+	p.RequireNoReferrerOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(true)
+	p.AllowElements("article", "aside", "figure", "section", "summary", "details", "h1", "h2", "h3", "h4", "h5", "h6",
+		"hgroup", "br", "div", "hr", "p", "span", "wbr", "abbr", "acronym", "cite", "code", "dfn", "em", "figcaption",
+		"mark", "s", "samp", "strong", "sub", "sup", "var", "b", "i", "pre", "small", "strike", "tt", "u",
+		"rp", "rt", "ruby", "center", "font", "blockquote", "q", "del", "ins", "time")
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowAttrs("cite").OnElements("blockquote", "q", "del", "ins")
+	p.AllowLists()
+	p.AllowTables()
+	p.AllowImages()
+	p.AllowAttrs("align", "valign").OnElements("table", "tr", "td", "th", "p", "div", "img")
+	p.AllowAttrs("width", "height", "colspan", "rowspan").OnElements("table", "td", "th")
+	p.AllowRelativeURLs(false) // last: AllowImages allows them
+	return p
+}
