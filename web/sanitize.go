@@ -92,7 +92,12 @@ func mailPolicy() *bluemonday.Policy {
 	p.AllowAttrs("lang").Matching(regexp.MustCompile(`^[a-zA-Z]{2,8}(-[a-zA-Z0-9]{1,8})*$`)).Globally()
 	p.AllowAttrs("title").Matching(bluemonday.Paragraph).Globally()
 	p.AllowStandardURLs()
-	p.AllowURLSchemes("http", "https", "mailto")
+	p.AllowURLSchemes("mailto")
+	// "http:" alone resolves to the page itself (WHATWG URL §4.4, special
+	// relative): a web URL must name its host.
+	withHost := func(u *url.URL) bool { return u.Host != "" }
+	p.AllowURLSchemeWithCustomPolicy("http", withHost)
+	p.AllowURLSchemeWithCustomPolicy("https", withHost)
 	p.AllowURLSchemeWithCustomPolicy("cid", func(*url.URL) bool { return true })
 	p.RequireNoFollowOnLinks(true)
 	p.RequireNoReferrerOnLinks(true)
@@ -109,5 +114,7 @@ func mailPolicy() *bluemonday.Policy {
 	p.AllowAttrs("align", "valign").OnElements("table", "tr", "td", "th", "p", "div", "img")
 	p.AllowAttrs("width", "height", "colspan", "rowspan").OnElements("table", "td", "th")
 	p.AllowRelativeURLs(false) // last: AllowImages allows them
+	p.AllowURLSchemeWithCustomPolicy("http", withHost)
+	p.AllowURLSchemeWithCustomPolicy("https", withHost)
 	return p
 }
