@@ -49,6 +49,9 @@ type Options struct {
 	SessionTTL time.Duration
 	Now        func() time.Time
 	Logger     *slog.Logger
+	// AnswerRecipients caps the recipients of an answer, as the API's
+	// (desk.Op.Reply); 0: the desk's default.
+	AnswerRecipients int
 }
 
 // Server is the web inbox.
@@ -63,6 +66,8 @@ type Server struct {
 	log     *slog.Logger
 	pages   map[string]*template.Template
 	mux     *http.ServeMux
+
+	answerRcpts int
 }
 
 // New returns the web inbox with its pages parsed and its routes set.
@@ -77,7 +82,7 @@ func New(o Options) (*Server, error) {
 		o.SessionTTL = 14 * 24 * time.Hour
 	}
 	s := &Server{st: o.Store, desk: o.Desk, held: o.Held, hooks: o.Webhooks, baseURL: o.BaseURL, ttl: o.SessionTTL, now: o.Now, log: o.Logger,
-		mux: http.NewServeMux()}
+		mux: http.NewServeMux(), answerRcpts: o.AnswerRecipients}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -103,6 +108,7 @@ func (s *Server) routes() {
 	s.composeRoutes()
 	s.contactRoutes()
 	s.adminRoutes()
+	s.ticketRoutes()
 }
 
 // secureHeaders sets the headers every answer of the inbox carries: no

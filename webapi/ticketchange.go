@@ -85,16 +85,7 @@ func (p ticketPatch) plan(now time.Time) (func(*desk.Op, *ticket.Ticket) error, 
 	case unassign:
 		add(func(o *desk.Op, t *ticket.Ticket) error { return o.Unassign(t) })
 	case assignee != "":
-		add(func(o *desk.Op, t *ticket.Ticket) error {
-			m, found, err := o.Tx.MemberByEmail(o.Prop().ID, assignee)
-			if err != nil {
-				return err
-			}
-			if !found {
-				return invalidInput("assignee %s is not a member of %s", assignee, o.Prop().Slug)
-			}
-			return o.Assign(t, m, note)
-		})
+		add(func(o *desk.Op, t *ticket.Ticket) error { return o.AssignTo(t, assignee, note) })
 	}
 	if p.Priority != nil {
 		prio, err := ticket.ParsePriority(*p.Priority)

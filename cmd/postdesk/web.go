@@ -28,7 +28,8 @@ func serveWeb(cfg config.Config, st *store.Store, dk *desk.Desk, pipeline *inges
 		return nil, fmt.Errorf("http listen: %w", err)
 	}
 	base := publicURL(cfg, ln.Addr())
-	inbox, err := web.New(web.Options{Store: st, Desk: dk, Held: pipeline, Webhooks: hooks, BaseURL: base, Now: e.now, Logger: log.With("component", "web")})
+	inbox, err := web.New(web.Options{Store: st, Desk: dk, Held: pipeline, Webhooks: hooks, BaseURL: base, Now: e.now,
+		AnswerRecipients: cfg.AnswerRcptsMax, Logger: log.With("component", "web")})
 	if err != nil {
 		ln.Close()
 		return nil, err

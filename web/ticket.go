@@ -1,0 +1,245 @@
+package web
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/postdesk/postdesk/desk"
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// The ticket page: one timeline of the ticket's mail, answers, notes and
+// events, and a form for each thing an agent does to it (ticketact.go).
+// Every form carries the ticket's ETag as the page showed it: a change
+// asked of a ticket that changed since is refused (desk.ErrStale).
+
+// ticketRoutes registers the ticket page and its actions.
+func (s *Server) ticketRoutes() {
+	s.handle("GET /p/{prop}/tickets/{n}", s.ticketPage)
+	s.mux.Handle("POST /p/{prop}/tickets/{n}/{action}", maxBody(maxComposeBody, s.propPage(s.ticketAction)))
+}
+
+// ticketPage is what the ticket page shows.
+type ticketPage struct {
+	T            ticket.Ticket
+	ETag         string
+	Participants []ticket.Contact
+	Items        []timelineItem
+	NewestFirst  bool
+	Admin        bool
+	Members      []ticket.Member
+	Departments  []ticket.Department
+	Topics       []string
+	Fields       []fieldRow
+	Loc          *time.Location // the property's zone (its SLA business hours'), else UTC
+	Error        string         // the desk's refusal of the last action
+	Draft        draft          // what the refused form held, to write on
+	Now          time.Time
+	URL          string // the page's path; each action posts to URL/ACTION
+	Prop         string // the property's slug
+	CSRF         string // the session's form token, carried by every form
+	Priorities   []ticket.Priority
+}
+
+// draft is the text of a refused answer or note, shown again.
+type draft struct{ Answer, Note string }
+
+// PageTitle names the page after the ticket.
+func (p ticketPage) PageTitle() string { return p.T.Ref() + " " + p.T.Subject }
+
+// At formats an instant in the property's zone.
+func (p ticketPage) At(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(p.Loc).Format("Mon 2 Jan 2006 15:04 MST")
+}
+
+// Overdue reports whether due has passed while the ticket is not closed.
+func (p ticketPage) Overdue(due time.Time) bool {
+	return !due.IsZero() && due.Before(p.Now) && p.T.Status != ticket.StatusClosed
+}
+
+// Zone names the property's zone.
+func (p ticketPage) Zone() string { return p.Loc.String() }
+
+// timelineItem is a message or an event, in time order.
+type timelineItem struct {
+	At    time.Time
+	Msg   *messageView
+	Event *ticket.Event
+}
+
+// messageView is a message as the timeline shows it.
+type messageView struct {
+	ticket.Message
+	Body          template.HTML // the sanitised HTML, if the message has HTML
+	Blocked       bool          // a remote image was blocked
+	RemoteShown   bool          // remote images are shown on request
+	Files         []fileView
+	ShowImagesURL string
+}
+
+// fileView is an attachment with the URL it downloads from.
+type fileView struct {
+	ticket.Attachment
+	URL string
+}
+
+// fieldRow is a custom field of tickets with the ticket's value.
+type fieldRow struct {
+	ticket.Field
+	Value string
+}
+
+// ticketPage shows ticket {n}: GET, and after a refused action with its
+// error (showTicket).
+func (s *Server) ticketPage(c *call) error {
+	return s.showTicket(c, http.StatusOK, "", draft{})
+}
+
+// showTicket renders the ticket page with status and, after a refused
+// action, the desk's words and the text the member had written.
+func (s *Server) showTicket(c *call, status int, errMsg string, d draft) error {
+	n, ok := formInt(c.r.PathValue("n"))
+	if !ok {
+		return errNotFound
+	}
+	ctx := c.r.Context()
+	p := ticketPage{Admin: c.isAdmin(), Error: errMsg, Draft: d, Now: s.now(), Loc: s.zone(ctx, c.prop.ID),
+		CSRF: c.sess.CSRF, Priorities: ticket.Priorities()}
+	var err error
+	if p.T, err = s.st.Ticket(ctx, c.prop.Slug, n); err != nil {
+		return err
+	}
+	if p.T.Fields, err = s.st.FieldValues(ctx, c.prop.ID, ticket.FieldForTicket, p.T.ID); err != nil {
+		return err
+	}
+	if p.Participants, err = s.st.TicketParticipants(ctx, p.T.ID); err != nil {
+		return err
+	}
+	marks, err := s.st.TicketMarks(ctx, p.T.ID)
+	if err != nil {
+		return err
+	}
+	if p.ETag, err = desk.ETag(p.T, p.Participants, marks); err != nil {
+		return err
+	}
+	p.Prop = c.prop.Slug
+	p.URL = "/p/" + c.prop.Slug + "/tickets/" + itoa(p.T.Number)
+	p.NewestFirst = c.r.URL.Query().Get("order") == "newest"
+	if p.Items, err = s.timeline(ctx, c, p.T, p.NewestFirst); err != nil {
+		return err
+	}
+	if err := s.choices(ctx, c, &p); err != nil {
+		return err
+	}
+	return c.render(status, "ticket", p)
+}
+
+// timeline merges the ticket's messages and events, oldest first or
+// newest first. Remote images are shown for the message named by the
+// query's images parameter only.
+func (s *Server) timeline(ctx context.Context, c *call, t ticket.Ticket, newestFirst bool) ([]timelineItem, error) {
+	msgs, err := s.st.Messages(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.st.Events(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	showImages, _ := strconv.ParseInt(c.r.URL.Query().Get("images"), 10, 64)
+	items := make([]timelineItem, 0, len(msgs)+len(events))
+	for i := range msgs {
+		items = append(items, timelineItem{At: msgs[i].CreatedAt, Msg: s.messageView(c, t, msgs[i], showImages == msgs[i].ID)})
+	}
+	for i := range events {
+		items = append(items, timelineItem{At: events[i].CreatedAt, Event: &events[i]})
+	}
+	slices.SortStableFunc(items, func(a, b timelineItem) int {
+		if newestFirst {
+			return b.At.Compare(a.At)
+		}
+		return a.At.Compare(b.At)
+	})
+	return items, nil
+}
+
+// messageView prepares one message: its attachments' download links (the
+// API's route, which serves them as downloads that never run in this
+// origin) and its HTML made inert, its cid: images pointing at its parts.
+func (s *Server) messageView(c *call, t ticket.Ticket, m ticket.Message, remote bool) *messageView {
+	v := &messageView{Message: m, RemoteShown: remote}
+	base := "/api/properties/" + c.prop.Slug + "/tickets/" + itoa(t.Number) + "/messages/" + itoa(m.ID) + "/attachments/"
+	cids := map[string]string{}
+	for _, a := range m.Attachments {
+		u := base + itoa(a.ID)
+		v.Files = append(v.Files, fileView{Attachment: a, URL: u})
+		if a.ContentID != "" {
+			cids[contentID(a.ContentID)] = u
+		}
+	}
+	if strings.TrimSpace(m.HTML) != "" {
+		v.Body, v.Blocked = sanitizeHTML(m.HTML, bodyOptions{Remote: remote, CIDs: cids})
+		q := url.Values{"images": {itoa(m.ID)}}
+		if c.r.URL.Query().Get("order") == "newest" {
+			q.Set("order", "newest")
+		}
+		v.ShowImagesURL = "/p/" + c.prop.Slug + "/tickets/" + itoa(t.Number) + "?" + q.Encode() + "#m" + itoa(m.ID)
+	}
+	return v
+}
+
+// choices fills what the page's forms offer: members, departments, topics
+// and the ticket's custom fields.
+func (s *Server) choices(ctx context.Context, c *call, p *ticketPage) error {
+	var err error
+	if p.Members, err = s.st.Members(ctx, c.prop.Slug); err != nil {
+		return err
+	}
+	if p.Departments, err = s.st.Departments(ctx, c.prop.Slug); err != nil {
+		return err
+	}
+	topics, err := s.st.PropertyTopics(ctx, c.prop.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range topics {
+		p.Topics = append(p.Topics, t.Name)
+	}
+	fields, err := s.st.Fields(ctx, c.prop.ID)
+	if err != nil {
+		return err
+	}
+	for _, f := range fields {
+		if f.For == ticket.FieldForTicket {
+			p.Fields = append(p.Fields, fieldRow{Field: f, Value: p.T.Fields[f.Name]})
+		}
+	}
+	return nil
+}
+
+// zone is the property's time zone: its SLA policy's business hours', else
+// UTC. Snooze presets (tomorrow 9:00) and the times shown are in it.
+func (s *Server) zone(ctx context.Context, propertyID int64) *time.Location {
+	p, found, err := s.st.SLAPolicy(ctx, propertyID)
+	if err != nil {
+		s.log.Warn("SLA policy unread; times shown in UTC", "property", propertyID, "err", err)
+		return time.UTC
+	}
+	if !found {
+		return time.UTC
+	}
+	cal, err := p.Clock()
+	if err != nil || cal.Location() == nil {
+		return time.UTC
+	}
+	return cal.Location()
+}
