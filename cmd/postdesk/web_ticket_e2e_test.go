@@ -85,8 +85,19 @@ func TestWebWorkATicket(t *testing.T) {
 		t.Errorf("SLA due times after raising the priority: %q, before %q: want them recalculated", after, before)
 	}
 
-	// A form of a ticket that changed since it was shown is refused.
-	cli(t, data, "ticket", "tag", itoa64(found.Items[0].Number), "kettles", "--as", "bob@acme.test")
+	// Live: another member changes the ticket; the page says so and keeps
+	// the answer being written. The form of the ticket as it was shown is
+	// then refused.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(`#answer-text`, "Half-written")); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, data, "ticket", "priority", itoa64(found.Items[0].Number), "highest", "--as", "bob@acme.test")
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(`#ticket-live`)); err != nil {
+		t.Fatalf("the page did not show that the ticket changed: %v", err)
+	}
+	if draft := mustEval[string](t, ctx, `document.getElementById('answer-text').value`); draft != "Half-written" {
+		t.Errorf("the answer being written after the live notice: %q", draft)
+	}
 	if err := chromedp.Do(ctx,
 		chromedp.SetValue(`#assign-to`, "member:bob@acme.test"),
 		chromedp.Click(`#assign-form button`),
