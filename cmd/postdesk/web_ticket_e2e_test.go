@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/postdesk/postdesk/internal/smtptest"
 )
@@ -60,6 +61,19 @@ func TestWebWorkATicket(t *testing.T) {
 	}
 	if text := mustText(t, ctx, `ol.timeline`); !strings.Contains(text, "My kettle leaks on the table.") || !strings.Contains(text, "rule=new") {
 		t.Errorf("timeline: %q, want the customer's mail and its threading decision", text)
+	}
+
+	// Keyboard: ? shows the shortcuts, Escape hides them, r goes to the
+	// answer.
+	if err := chromedp.Do(ctx,
+		chromedp.KeyEvent("?"), chromedp.WaitVisible(`#ticket-help`),
+		chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(`#ticket-help`),
+		chromedp.KeyEvent("r"),
+	); err != nil {
+		t.Fatalf("keyboard shortcuts: %v", err)
+	}
+	if id := mustEval[string](t, ctx, `document.activeElement.id`); id != "answer-text" {
+		t.Errorf("after r the focus is on %q, want the answer", id)
 	}
 
 	// Answer: the customer gets it at the relay.
