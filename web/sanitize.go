@@ -40,27 +40,49 @@ type bodyOptions struct {
 	CIDs map[string]string
 }
 
-// sanitizeHTML returns the mail's HTML made inert, and whether a remote
-// image was blocked.
-func sanitizeHTML(html string, o bodyOptions) (template.HTML, bool) {
-	blocked := false
-	p := mailPolicy()
-	p.RewriteSrc(func(u *url.URL) {
-		switch strings.ToLower(u.Scheme) {
-		case "cid":
-			if to, ok := o.CIDs[cidOf(u)]; ok {
-				*u = url.URL{Path: to}
-				return
-			}
-			*u = url.URL{Path: remoteImage}
-		case "http", "https":
-			if !o.Remote {
-				blocked = true
-				*u = url.URL{Path: remoteImage}
-			}
+// sanitizer makes the HTML of one page's messages inert. Building a
+// policy costs more than using it, so a page builds one and uses it for
+// each of its messages, in turn (a sanitizer is not for concurrent use).
+type sanitizer struct {
+	p       *bluemonday.Policy
+	o       bodyOptions // of the message being sanitised
+	blocked bool        // a remote image of it was blocked
+}
+
+func newSanitizer() *sanitizer {
+	z := &sanitizer{p: mailPolicy()}
+	z.p.RewriteSrc(z.rewriteSrc)
+	return z
+}
+
+// rewriteSrc points a cid: image at the message's part, and a remote one
+// at remoteImage unless remote images are asked for.
+func (z *sanitizer) rewriteSrc(u *url.URL) {
+	switch strings.ToLower(u.Scheme) {
+	case "cid":
+		if to, ok := z.o.CIDs[cidOf(u)]; ok {
+			*u = url.URL{Path: to}
+			return
 		}
-	})
-	return template.HTML(p.Sanitize(html)), blocked
+		*u = url.URL{Path: remoteImage}
+	case "http", "https":
+		if !z.o.Remote {
+			z.blocked = true
+			*u = url.URL{Path: remoteImage}
+		}
+	}
+}
+
+// sanitize returns the mail's HTML made inert, and whether a remote image
+// was blocked.
+func (z *sanitizer) sanitize(html string, o bodyOptions) (template.HTML, bool) {
+	z.o, z.blocked = o, false
+	return template.HTML(z.p.Sanitize(html)), z.blocked
+}
+
+// sanitizeHTML sanitises one message's HTML with a sanitizer of its own.
+func sanitizeHTML(html string, o bodyOptions) (template.HTML, bool) {
+	return newSanitizer().sanitize(html, o)
 }
 
 // cidOf is the Content-ID a cid: URL names (RFC 2392 §2), unescaped and
@@ -82,14 +104,16 @@ func contentID(id string) string {
 	return strings.ToLower(strings.Trim(strings.TrimSpace(id), "<>"))
 }
 
+// langTag is a lang attribute's value (BCP 47, loosely).
+var langTag = regexp.MustCompile(`^[a-zA-Z]{2,8}(-[a-zA-Z0-9]{1,8})*$`)
+
 // mailPolicy is the policy of a mail's HTML: bluemonday's policy for user
 // content without ids (a mail's could collide with the page's), image
-// maps and data: URLs. A new one per message, as its src rewriting is the
-// message's.
+// maps and data: URLs.
 func mailPolicy() *bluemonday.Policy {
 	p := bluemonday.NewPolicy()
 	p.AllowAttrs("dir").Matching(bluemonday.Direction).Globally()
-	p.AllowAttrs("lang").Matching(regexp.MustCompile(`^[a-zA-Z]{2,8}(-[a-zA-Z0-9]{1,8})*$`)).Globally()
+	p.AllowAttrs("lang").Matching(langTag).Globally()
 	p.AllowAttrs("title").Matching(bluemonday.Paragraph).Globally()
 	p.AllowStandardURLs()
 	p.AllowURLSchemes("mailto")

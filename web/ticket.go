@@ -71,9 +71,11 @@ func (p ticketPage) Zone() string { return p.Loc.String() }
 
 // timelineItem is a message or an event, in time order.
 type timelineItem struct {
-	At    time.Time
-	Msg   *messageView
-	Event *ticket.Event
+	At     time.Time
+	Msg    *messageView
+	Event  *ticket.Event
+	Gap    int    // this many messages are folded here
+	GapURL string // the page with every message
 }
 
 // messageView is a message as the timeline shows it.
@@ -148,9 +150,15 @@ func (s *Server) showTicket(c *call, status int, errMsg string, d draft) error {
 	return c.render(status, "ticket", p)
 }
 
+// shownMessages is how many messages a long ticket shows at first: its
+// first and the newest ones; the others are behind a link ("show all"),
+// so that the page stays fast on a ticket of hundreds of mails.
+const shownMessages = 40
+
 // timeline merges the ticket's messages and events, oldest first or
 // newest first. Remote images are shown for the message named by the
-// query's images parameter only.
+// query's images parameter only. A long ticket's middle is folded into a
+// gap, unless the query says all.
 func (s *Server) timeline(ctx context.Context, c *call, t ticket.Ticket, newestFirst bool) ([]timelineItem, error) {
 	msgs, err := s.st.Messages(ctx, t.ID)
 	if err != nil {
@@ -160,13 +168,33 @@ func (s *Server) timeline(ctx context.Context, c *call, t ticket.Ticket, newestF
 	if err != nil {
 		return nil, err
 	}
-	showImages, _ := strconv.ParseInt(c.r.URL.Query().Get("images"), 10, 64)
-	items := make([]timelineItem, 0, len(msgs)+len(events))
+	q := c.r.URL.Query()
+	showImages, _ := strconv.ParseInt(q.Get("images"), 10, 64)
+	var gap *timelineItem
+	if hidden := len(msgs) - shownMessages; hidden > 0 && q.Get("all") == "" {
+		first, rest := msgs[0], msgs[hidden+1:]
+		cutoff := rest[0].CreatedAt
+		all := url.Values{"all": {"1"}}
+		if newestFirst {
+			all.Set("order", "newest")
+		}
+		gap = &timelineItem{At: cutoff.Add(-time.Nanosecond), Gap: hidden,
+			GapURL: "/p/" + c.prop.Slug + "/tickets/" + itoa(t.Number) + "?" + all.Encode()}
+		msgs = append([]ticket.Message{first}, rest...)
+		events = slices.DeleteFunc(events, func(e ticket.Event) bool {
+			return e.CreatedAt.After(first.CreatedAt) && e.CreatedAt.Before(cutoff)
+		})
+	}
+	items := make([]timelineItem, 0, len(msgs)+len(events)+1)
+	z := newSanitizer()
 	for i := range msgs {
-		items = append(items, timelineItem{At: msgs[i].CreatedAt, Msg: s.messageView(c, t, msgs[i], showImages == msgs[i].ID)})
+		items = append(items, timelineItem{At: msgs[i].CreatedAt, Msg: s.messageView(c, z, t, msgs[i], showImages == msgs[i].ID)})
 	}
 	for i := range events {
 		items = append(items, timelineItem{At: events[i].CreatedAt, Event: &events[i]})
+	}
+	if gap != nil {
+		items = append(items, *gap)
 	}
 	slices.SortStableFunc(items, func(a, b timelineItem) int {
 		if newestFirst {
@@ -180,7 +208,7 @@ func (s *Server) timeline(ctx context.Context, c *call, t ticket.Ticket, newestF
 // messageView prepares one message: its attachments' download links (the
 // API's route, which serves them as downloads that never run in this
 // origin) and its HTML made inert, its cid: images pointing at its parts.
-func (s *Server) messageView(c *call, t ticket.Ticket, m ticket.Message, remote bool) *messageView {
+func (s *Server) messageView(c *call, z *sanitizer, t ticket.Ticket, m ticket.Message, remote bool) *messageView {
 	v := &messageView{Message: m, RemoteShown: remote}
 	base := "/api/properties/" + c.prop.Slug + "/tickets/" + itoa(t.Number) + "/messages/" + itoa(m.ID) + "/attachments/"
 	cids := map[string]string{}
@@ -192,7 +220,7 @@ func (s *Server) messageView(c *call, t ticket.Ticket, m ticket.Message, remote 
 		}
 	}
 	if strings.TrimSpace(m.HTML) != "" {
-		v.Body, v.Blocked = sanitizeHTML(m.HTML, bodyOptions{Remote: remote, CIDs: cids})
+		v.Body, v.Blocked = z.sanitize(m.HTML, bodyOptions{Remote: remote, CIDs: cids})
 		q := url.Values{"images": {itoa(m.ID)}}
 		if c.r.URL.Query().Get("order") == "newest" {
 			q.Set("order", "newest")
