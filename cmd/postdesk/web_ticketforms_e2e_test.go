@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -149,6 +150,22 @@ func TestWebTicketForms(t *testing.T) {
 	if status, page := admin.act(tp, "undelete", nil); status != 200 || strings.Contains(page, "status-deleted") {
 		t.Errorf("an admin's undelete: %d %s", status, pageMain(page))
 	}
+	// A long ticket shows its first and newest 40 messages, the rest
+	// behind "show all".
+	for i := range 41 {
+		mustSend(t, srv.addr, "zoe@customer.test", []string{"support@acme.test"}, fmt.Sprintf(
+			"From: Zoe <zoe@customer.test>\r\nTo: support@acme.test\r\nSubject: Re: Invoice wrong\r\nMessage-ID: <more%d@customer.test>\r\n"+
+				"In-Reply-To: <inv@customer.test>\r\n\r\nAnd another thing, number %d.\r\n", i, i))
+	}
+	page := html.UnescapeString(mustGet(admin, tp))
+	if n := strings.Count(page, `<li class="msg `); n != 40 || !strings.Contains(page, "2 more messages: show all") ||
+		!strings.Contains(page, "The invoice is wrong.") || !strings.Contains(page, "number 40.") || strings.Contains(page, "number 0.") {
+		t.Errorf("a ticket of 42 messages shows %d, want the first and the newest 39 and a link to the others:\n%s", n, pageMain(page))
+	}
+	if n := strings.Count(mustGet(admin, tp+"?all=1"), `<li class="msg `); n != 42 {
+		t.Errorf("show all: %d messages, want 42", n)
+	}
+
 	out := cli(t, data, "ticket", "show", "1")
 	for _, want := range []string{"billing", "invoices", "seats"} {
 		if !strings.Contains(out, want) {
