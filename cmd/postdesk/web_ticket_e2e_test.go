@@ -66,8 +66,15 @@ func TestWebWorkATicket(t *testing.T) {
 	// Keyboard: ? shows the shortcuts, Escape hides them, r goes to the
 	// answer.
 	if err := chromedp.Do(ctx,
-		chromedp.KeyEvent("?"), chromedp.WaitVisible(`#ticket-help`),
-		chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(`#ticket-help`),
+		chromedp.KeyEvent("?"), chromedp.WaitVisible(`#shortcuts`),
+	); err != nil {
+		t.Fatalf("keyboard shortcuts: %v", err)
+	}
+	if help := mustText(t, ctx, `#shortcuts`); !strings.Contains(help, "Answer the customer") || !strings.Contains(help, "Snooze") {
+		t.Errorf("the shortcuts' help: %q, want the ticket page's", help)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(`#shortcuts`),
 		chromedp.KeyEvent("r"),
 	); err != nil {
 		t.Fatalf("keyboard shortcuts: %v", err)
