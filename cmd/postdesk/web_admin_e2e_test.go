@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
@@ -124,11 +125,17 @@ func TestWebAdminPages(t *testing.T) {
 func waitText(t *testing.T, ctx context.Context, sel, want string) {
 	t.Helper()
 	js := `((document.querySelector(` + jsString(sel) + `) || {}).innerText || "")`
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](js+`.includes(`+jsString(want)+`)`))
-	if err != nil {
-		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		t.Fatalf("%s never held %q: %q (%v)", sel, want, got, err)
+	// A form's submit navigates: until the new page is in, the old one (or
+	// none: "Inspected target navigated") answers. Ask again until the
+	// element holds the text, the navigation done.
+	var got string
+	var err error
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if got, err = chromedp.Run(ctx, chromedp.Evaluate[string](js)); err == nil && strings.Contains(got, want) {
+			return
+		}
 	}
+	t.Fatalf("%s never held %q: %q (%v)", sel, want, got, err)
 }
 
 func jsString(s string) string {
