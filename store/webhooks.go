@@ -160,45 +160,81 @@ type DueDelivery struct {
 // oldest first, and moves their next attempt to now+lease in the same
 // transaction: another gateway sharing the database does not take them
 // while this one tries, and if this one dies they are due again once the
-// lease has passed.
+// lease has passed. When nothing is due, as on a property without
+// webhooks, it says so after one read of an index on the reader pool and
+// never waits for the writer: the sender asks after every commit that
+// wrote events and once a poll.
 func (s *Store) ClaimDeliveries(ctx context.Context, lease time.Duration, limit int) ([]DueDelivery, error) {
+	due, err := s.anyDue(ctx)
+	if err != nil || !due {
+		return nil, err
+	}
 	var out []DueDelivery
-	err := s.Update(ctx, func(tx *Tx) error {
+	err = s.Update(ctx, func(tx *Tx) error {
 		now := tx.Now()
 		until := fromMS(ms(now.Add(lease)))
 		rows, err := tx.query(`UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (
 			SELECT id FROM webhook_deliveries WHERE state = 'queued' AND next_attempt_at <= ?
 			ORDER BY next_attempt_at, id LIMIT ?)
-			RETURNING id, webhook_id, event_id, attempts`, ms(until), ms(now), limit)
-		type claimed struct {
-			id, webhook, event int64
-			attempts           int
-		}
-		got, err := collect("claim deliveries", rows, err, func(r scanner) (claimed, error) {
-			var c claimed
-			return c, r.Scan(&c.id, &c.webhook, &c.event, &c.attempts)
+			RETURNING id`, ms(until), ms(now), limit)
+		ids, err := collect("claim deliveries", rows, err, func(r scanner) (any, error) {
+			var id int64
+			return id, r.Scan(&id)
 		})
-		if err != nil {
+		if err != nil || len(ids) == 0 {
 			return err
 		}
-		out = out[:0]
-		for _, c := range got {
-			d := DueDelivery{ID: c.id, EventID: c.event, Attempts: c.attempts, LeaseUntil: until}
-			var typ, payload string
-			if err := tx.queryRow(`SELECT type, payload FROM hook_events WHERE id = ?`, c.event).Scan(&typ, &payload); err != nil {
-				return fmt.Errorf("claim delivery %d: event %d: %w", c.id, c.event, err)
-			}
-			d.Type, d.Payload = ticket.HookType(typ), []byte(payload)
-			w, err := scanWebhook(tx.queryRow(`SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`, c.webhook))
-			if err != nil {
-				return fmt.Errorf("claim delivery %d: %w", c.id, webhookErr(c.webhook, err))
-			}
-			d.Webhook = w
-			out = append(out, d)
+		if out, err = tx.dueDeliveries(ids, until); err != nil {
+			return err
+		}
+		if len(out) != len(ids) {
+			return fmt.Errorf("claim deliveries: %d claimed, %d with their event and webhook", len(ids), len(out))
 		}
 		return nil
 	})
 	return out, err
+}
+
+// anyDue reports whether a queued delivery's time has come, reading the
+// index webhook_deliveries_due alone (TestThreadLookupsUseIndexes).
+func (s *Store) anyDue(ctx context.Context) (bool, error) {
+	var one int
+	err := s.queryRow(ctx, `SELECT 1 FROM webhook_deliveries WHERE state = 'queued' AND next_attempt_at <= ? LIMIT 1`,
+		ms(s.now())).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("due deliveries: %w", err)
+	}
+	return true, nil
+}
+
+// dueDeliveries reads the claimed deliveries ids with their events and
+// webhooks, in one query, oldest first.
+func (tx *Tx) dueDeliveries(ids []any, until time.Time) ([]DueDelivery, error) {
+	rows, err := tx.query(`SELECT d.id, d.event_id, d.attempts, e.type, e.payload, w.`+
+		strings.ReplaceAll(webhookColumns, ", ", ", w.")+`
+		FROM webhook_deliveries d JOIN hook_events e ON e.id = d.event_id JOIN webhooks w ON w.id = d.webhook_id
+		WHERE d.id IN (`+placeholders(len(ids))+`) ORDER BY d.id`, ids...)
+	return collect("claimed deliveries", rows, err, func(r scanner) (DueDelivery, error) {
+		d := DueDelivery{LeaseUntil: until}
+		var typ, payload string
+		w, err := scanWebhook(prefixScanner{r, []any{&d.ID, &d.EventID, &d.Attempts, &typ, &payload}})
+		d.Type, d.Payload, d.Webhook = ticket.HookType(typ), []byte(payload), w
+		return d, err
+	})
+}
+
+// prefixScanner scans the columns before those its caller asks for into
+// pre.
+type prefixScanner struct {
+	r   scanner
+	pre []any
+}
+
+func (p prefixScanner) Scan(dest ...any) error {
+	return p.r.Scan(append(p.pre[:len(p.pre):len(p.pre)], dest...)...)
 }
 
 // WebhookAttempt is one attempt to POST an event to an endpoint: a line
