@@ -470,7 +470,9 @@ func TestPrune(t *testing.T) {
 	if p.Attempts != 2 || p.Deliveries != 2 || p.Events != 2 {
 		t.Errorf("pruned %+v, want 2 attempts, 2 deliveries, 2 events", p)
 	}
-	if _, err := f.st.HookEvent(ctx, 1); err == nil {
+	if evs, err := f.st.HookEventsAfter(ctx, []int64{f.prop.ID}, 0, 1); err != nil {
+		t.Fatal(err)
+	} else if len(evs) > 0 && evs[0].ID == 1 {
 		t.Error("event 1 is still there")
 	}
 }

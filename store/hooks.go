@@ -1,9 +1,7 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -128,8 +126,9 @@ type hookSnapshot struct {
 // snapshot reads a ticket, its requester and their custom fields.
 func (tx *Tx) snapshot(propertyID, ticketID int64) (*hookSnapshot, error) {
 	var s hookSnapshot
-	if err := tx.queryRow(`SELECT slug FROM properties WHERE id = ?`, propertyID).Scan(&s.slug); err != nil {
-		return nil, fmt.Errorf("property %d: %w", propertyID, err)
+	var err error
+	if s.slug, err = tx.propertySlug(propertyID); err != nil {
+		return nil, err
 	}
 	t, found, err := tx.TicketByID(propertyID, ticketID)
 	if err != nil {
@@ -155,6 +154,25 @@ func (tx *Tx) snapshot(propertyID, ticketID int64) (*hookSnapshot, error) {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// propertySlug returns a property's slug from the store's property cache,
+// which every intake fills, and from the transaction only for a property
+// the reader pool does not see yet (added by this very transaction). A
+// slug never changes.
+func (tx *Tx) propertySlug(id int64) (string, error) {
+	p, err := tx.s.CachedPropertyByID(context.Background(), id)
+	if err == nil {
+		return p.Slug, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return "", fmt.Errorf("property %d: %w", id, err)
+	}
+	var slug string
+	if err := tx.queryRow(`SELECT slug FROM properties WHERE id = ?`, id).Scan(&slug); err != nil {
+		return "", fmt.Errorf("property %d: %w", id, err)
+	}
+	return slug, nil
 }
 
 // hookTarget is an enabled webhook of a property, and the event types it
@@ -183,42 +201,28 @@ func (tx *Tx) hookTargets(propertyID int64) ([]hookTarget, error) {
 	})
 }
 
-// hookPayload is the JSON of a ticket.HookEvent, put together from the
-// snapshot's ticket and contact as marshalled once (byte for byte what
-// json.Marshal of the HookEvent gives; TestHookPayloadShape).
+// hookBody is a ticket.HookEvent with its ticket and contact as the
+// snapshot marshalled them once for all the ticket's events: json.Marshal
+// of it is byte for byte that of the HookEvent (TestHookPayloadShape).
+type hookBody struct {
+	Type      ticket.HookType `json:"type"`
+	Timestamp time.Time       `json:"timestamp"`
+	Data      hookBodyData    `json:"data"`
+}
+
+// hookBodyData is ticket.HookData, field for field.
+type hookBodyData struct {
+	Property string             `json:"property"`
+	Ticket   json.RawMessage    `json:"ticket,omitempty"`
+	Contact  json.RawMessage    `json:"contact,omitempty"`
+	Message  *ticket.Message    `json:"message,omitempty"`
+	Change   *ticket.HookChange `json:"change,omitempty"`
+}
+
+// hookPayload is the JSON of a ticket.HookEvent of the snapshot's ticket.
 func hookPayload(typ ticket.HookType, at time.Time, s *hookSnapshot, m *ticket.Message, c *ticket.HookChange) ([]byte, error) {
-	head, err := json.Marshal(struct {
-		Type      ticket.HookType `json:"type"`
-		Timestamp time.Time       `json:"timestamp"`
-		Property  string          `json:"property"`
-	}{typ, at.UTC(), s.slug})
-	if err != nil {
-		return nil, err
-	}
-	// head is {"type":…,"timestamp":…,"property":…}; the property goes
-	// into data.
-	i := bytes.Index(head, []byte(`,"property":`))
-	b := make([]byte, 0, len(head)+len(s.ticket)+len(s.contact)+64)
-	b = append(b, head[:i]...)
-	b = append(b, `,"data":{`...)
-	b = append(b, head[i+1:len(head)-1]...)
-	b = append(append(b, `,"ticket":`...), s.ticket...)
-	b = append(append(b, `,"contact":`...), s.contact...)
-	for _, part := range []struct {
-		name string
-		v    any
-		set  bool
-	}{{"message", m, m != nil}, {"change", c, c != nil}} {
-		if !part.set {
-			continue
-		}
-		j, err := json.Marshal(part.v)
-		if err != nil {
-			return nil, err
-		}
-		b = append(append(b, `,"`+part.name+`":`...), j...)
-	}
-	return append(b, "}}"...), nil
+	return json.Marshal(hookBody{Type: typ, Timestamp: at.UTC(),
+		Data: hookBodyData{Property: s.slug, Ticket: s.ticket, Contact: s.contact, Message: m, Change: c}})
 }
 
 // writeHook writes one event and queues its deliveries to the targets
@@ -260,19 +264,6 @@ func (s *Store) HookEventsAfter(ctx context.Context, propertyIDs []int64, after 
 	rows, err := s.query(ctx, `SELECT id, property_id, type, ticket_id, payload, created_at FROM hook_events
 		WHERE property_id IN (`+placeholders(len(propertyIDs))+`) AND id > ? ORDER BY id LIMIT ?`, args...)
 	return collect("events", rows, err, scanHookRecord)
-}
-
-// HookEvent returns one event by id.
-func (s *Store) HookEvent(ctx context.Context, id int64) (HookRecord, error) {
-	r, err := scanHookRecord(s.queryRow(ctx, `SELECT id, property_id, type, ticket_id, payload, created_at
-		FROM hook_events WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, fmt.Errorf("event %d: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return r, fmt.Errorf("event %d: %w", id, err)
-	}
-	return r, nil
 }
 
 // LastHookEventID is the id of the newest event (0 when there is none): a
