@@ -98,12 +98,11 @@ func (o *Op) DisableWebhook(id int64) (store.Webhook, error) {
 	if err != nil {
 		return w, err
 	}
-	if err := o.Tx.DisableWebhook(w.ID, "disabled by "+o.Actor.String()); err != nil {
+	reason := "disabled by " + o.Actor.String()
+	if err := o.Tx.DisableWebhook(w.ID, reason); err != nil {
 		return w, err
 	}
-	if w, err = o.Tx.Webhook(o.Prop().ID, id); err != nil {
-		return w, err
-	}
+	w.Enabled, w.DisabledReason = false, reason // what DisableWebhook wrote
 	return w, o.audit("webhook disabled", fmt.Sprintf("%d %s", w.ID, w.URL))
 }
 

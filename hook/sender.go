@@ -235,10 +235,10 @@ func (r result) ok() bool { return r.err == "" }
 // post sends body to an endpoint, signed, and returns what came of it:
 // a 2xx answer is success, anything else (another status, a timeout, a
 // refused connection) a failure.
-func (s *Sender) post(ctx context.Context, w store.Webhook, msgID string, body []byte) result {
-	r := result{started: s.o.Now()}
+func (s *Sender) post(ctx context.Context, w store.Webhook, msgID string, body []byte) (r result) {
+	r = result{started: s.o.Now()}
 	begin := time.Now()
-	defer func() { r.took = time.Since(begin) }()
+	defer func() { r.took = time.Since(begin) }() // on every path
 	sig, err := Sign(w.Secret, msgID, r.started, body)
 	if err != nil {
 		r.err = err.Error()
@@ -259,7 +259,6 @@ func (s *Sender) post(ctx context.Context, w store.Webhook, msgID string, body [
 	resp, err := s.o.Client.Do(req)
 	if err != nil {
 		r.err = err.Error()
-		r.took = time.Since(begin)
 		return r
 	}
 	// The answer's body is read, up to a limit, so the connection can be
@@ -270,7 +269,6 @@ func (s *Sender) post(ctx context.Context, w store.Webhook, msgID string, body [
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		r.err = "HTTP " + resp.Status
 	}
-	r.took = time.Since(begin)
 	return r
 }
 
@@ -304,12 +302,8 @@ func (s *Sender) deliver(ctx context.Context, d store.DueDelivery) string {
 // or, when it has failed for DisableAfter or answered 410 Gone, disabled
 // with a notice to the property's admins.
 func (s *Sender) record(d store.DueDelivery, msgID string, r result) (string, error) {
-	prop, err := s.o.Store.CachedPropertyByID(context.Background(), d.Webhook.PropertyID)
-	if err != nil {
-		return "", err
-	}
 	outcome, notified := "", false
-	err = s.o.Store.Update(context.Background(), func(tx *store.Tx) error {
+	err := s.o.Store.Update(context.Background(), func(tx *store.Tx) error {
 		outcome, notified = OutcomeDelivered, false
 		a := &store.WebhookAttempt{WebhookID: d.Webhook.ID, DeliveryID: d.ID, EventID: d.EventID, MsgID: msgID,
 			Type: string(d.Type), Attempt: d.Attempts + 1, Status: r.status, Error: r.err,
@@ -320,7 +314,7 @@ func (s *Sender) record(d store.DueDelivery, msgID string, r result) (string, er
 			}
 		} else {
 			var err error
-			if outcome, notified, err = s.failed(tx, prop, d, r); err != nil {
+			if outcome, notified, err = s.failed(tx, d, r); err != nil {
 				return err
 			}
 		}
@@ -340,7 +334,7 @@ func (s *Sender) record(d store.DueDelivery, msgID string, r result) (string, er
 // good (RFC 9110 §15.5.11), so five days of retries would only load both
 // sides; the Standard Webhooks specification lets a sender disable an
 // endpoint on it. An admin enables it again once it is back.
-func (s *Sender) failed(tx *store.Tx, prop ticket.Property, d store.DueDelivery, r result) (string, bool, error) {
+func (s *Sender) failed(tx *store.Tx, d store.DueDelivery, r result) (string, bool, error) {
 	var next time.Time
 	outcome := OutcomeFailed
 	if d.Attempts < len(s.o.Schedule) {
@@ -363,6 +357,10 @@ func (s *Sender) failed(tx *store.Tx, prop ticket.Property, d store.DueDelivery,
 		return outcome, false, nil
 	}
 	if err := tx.DisableWebhook(d.Webhook.ID, reason); err != nil {
+		return "", false, err
+	}
+	prop, err := s.o.Store.CachedPropertyByID(context.Background(), d.Webhook.PropertyID)
+	if err != nil {
 		return "", false, err
 	}
 	body := fmt.Sprintf("The webhook %d (%s) of %s was disabled: %s.\nLast error: %s\n\n"+
