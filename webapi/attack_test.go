@@ -308,7 +308,7 @@ func TestHostileInput(t *testing.T) {
 		}
 		if got.status >= 400 {
 			var p Problem
-			if err := json.Unmarshal(got.body, &p); err != nil && got.status != http.StatusMethodNotAllowed && got.status != http.StatusNotFound {
+			if err := json.Unmarshal(got.body, &p); err != nil || got.header.Get("Content-Type") != problemType {
 				t.Errorf("%s = %d, not a problem: %.300s", what, got.status, got.body)
 			}
 			for _, s := range leaksInternals {
@@ -330,9 +330,11 @@ func TestHostileInput(t *testing.T) {
 			check(r.Method+" "+p+q, f.raw(f.admin, r.Method, p+q, "", nil))
 		}
 		for _, m := range []string{"OPTIONS", "TRACE"} { // no route has them
-			if got := f.raw(f.admin, m, p, "", nil); got.status != http.StatusMethodNotAllowed {
-				t.Errorf("%s %s = %d, want 405", m, p, got.status)
+			got := f.raw(f.admin, m, p, "", nil)
+			if got.status != http.StatusMethodNotAllowed || !strings.Contains(got.header.Get("Allow"), r.Method) {
+				t.Errorf("%s %s = %d, Allow %q, want 405 allowing %s", m, p, got.status, got.header.Get("Allow"), r.Method)
 			}
+			check(m+" "+p, got)
 		}
 		if got := f.raw(f.admin, r.Method, p+"/", "application/json", []byte("{}")); got.status != http.StatusNotFound {
 			t.Errorf("%s %s/ (a trailing slash) = %d, want 404", r.Method, p, got.status)

@@ -18,11 +18,11 @@ func (s *Server) catalogRoutes() []route {
 	return []route{
 		{Route: Route{Method: "GET", Path: p + "/topics", Summary: "The property's topics",
 			Response: []store.Topic{}}, access: member, h: s.listTopics},
-		{Route: Route{Method: "POST", Path: p + "/topics", Summary: "Add a topic (topic add); 409 if it exists",
+		{Route: Route{Method: "POST", Path: p + "/topics", Summary: "Add a topic (topic add); 409 if it exists", Conflict: true,
 			Request: topicNew{}, Response: store.Topic{}}, access: admin, h: s.addTopic},
 		{Route: Route{Method: "GET", Path: p + "/reply-templates", Summary: "The property's saved replies",
 			Response: []store.ReplyTemplate{}}, access: member, h: s.listTemplates},
-		{Route: Route{Method: "POST", Path: p + "/reply-templates", Summary: "Save a reply (reply-template add), with placeholders {{" + strings.Join(desk.Placeholders, "}} {{") + "}}",
+		{Route: Route{Method: "POST", Path: p + "/reply-templates", Summary: "Save a reply (reply-template add), with placeholders {{" + strings.Join(desk.Placeholders, "}} {{") + "}}", Conflict: true,
 			Request: templateNew{}, Response: store.ReplyTemplate{}}, access: member, h: s.addTemplate},
 		{Route: Route{Method: "GET", Path: p + "/fields", Summary: "The property's custom fields of tickets and contacts",
 			Response: []ticket.Field{}}, access: member, h: s.listFields},

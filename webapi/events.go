@@ -44,7 +44,7 @@ func (s *Server) eventRoutes() []route {
 			Summary: "Live events of every property the caller belongs to, as server-sent events (id: the event's id, event: its type, data: its JSON); resumes after Last-Event-ID",
 			Query: []Param{{"last_event_id", "integer",
 				"resume after this event, for clients that cannot send the Last-Event-ID header; without either, the stream starts with the next event"}},
-			Produces: "text/event-stream"}, access: member, h: s.streamEvents},
+			Produces: "text/event-stream", Limited: true}, access: member, h: s.streamEvents},
 	}
 }
 

@@ -27,7 +27,7 @@ func (s *Server) heldRoutes() []route {
 			Response: heldView{}}, access: member, h: s.getHeld},
 		{Route: Route{Method: "GET", Path: p + "/held/{id}/raw", Summary: "The held mail's bytes as received",
 			Produces: "message/rfc822"}, access: member, h: s.heldRaw},
-		{Route: Route{Method: "POST", Path: p + "/held/{id}/release", Summary: "Run held mail through the gateway again, the rule that held it letting it pass (admins: it may post as a member)",
+		{Route: Route{Method: "POST", Path: p + "/held/{id}/release", Summary: "Run held mail through the gateway again, the rule that held it letting it pass (admins: it may post as a member); 409 if it was held again", Conflict: true,
 			Request: heldRelease{}, Response: heldReleased{}}, access: admin, h: s.releaseHeld},
 		{Route: Route{Method: "POST", Path: p + "/held/{id}/discard", Summary: "Keep held mail out for good; its bytes stay for the record",
 			Response: ticket.HeldMail{}}, access: member, h: s.discardHeld},

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+
+	"github.com/postdesk/postdesk/ticket"
 )
 
 // The OpenAPI document (OpenAPI 3.1.1, https://spec.openapis.org/oas/v3.1.1)
@@ -80,30 +82,64 @@ type requestBody struct {
 }
 
 type docResponse struct {
-	Ref         string               `json:"$ref,omitempty"`
-	Description string               `json:"description,omitempty"`
-	Content     map[string]mediaType `json:"content,omitempty"`
+	Ref         string                `json:"$ref,omitempty"`
+	Description string                `json:"description,omitempty"`
+	Headers     map[string]*docHeader `json:"headers,omitempty"`
+	Content     map[string]mediaType  `json:"content,omitempty"`
+}
+
+type docHeader struct {
+	Description string  `json:"description"`
+	Schema      *schema `json:"schema"`
 }
 
 type mediaType struct {
 	Schema *schema `json:"schema,omitempty"`
 }
 
-// errorResponse is a problem an operation may answer with, named in
-// components.responses.
+// errorResponse is an answer other than success an operation may give,
+// named in components.responses: a problem, but for 304.
 type errorResponse struct{ status, name, doc string }
 
-// errorResponses are the problems operations answer with, by status.
+// errorResponses are the answers operations give besides success, by
+// status.
 func errorResponses() []errorResponse {
 	return []errorResponse{
+		{"304", "NotModified", "The ticket has the ETag given in If-None-Match (RFC 9110 §15.4.5): no body."},
 		{"400", "BadRequest", "The request is malformed: its body, a parameter or a path value."},
 		{"401", "Unauthorized", "No API token, or an unknown or revoked one."},
 		{"403", "Forbidden", "The caller's role does not allow this (an agent on an admin's route)."},
 		{"404", "NotFound", "Not found, or not the caller's to see (another property's data)."},
+		{"409", "Conflict", "What is added exists already, or what is asked was done already."},
 		{"412", "PreconditionFailed", "The ticket changed since the ETag given in If-Match."},
 		{"413", "ContentTooLarge", "The request body is larger than the gateway takes."},
+		{"415", "UnsupportedMediaType", "The body is not application/json (or, where files are taken, multipart/form-data)."},
 		{"422", "UnprocessableContent", "The desk refused the change; the detail says why."},
+		{"429", "TooManyRequests", "The caller holds as many of these at once as she may; Retry-After says when to try again."},
+		{"503", "ServiceUnavailable", "The gateway is stopping, or its database is busy or down; try again."},
 	}
+}
+
+// errorResponseDoc is the component of an errorResponse: a problem
+// (RFC 9457), but for 304, which has no body; 429 says when to try again
+// (Retry-After, RFC 9110 §10.2.3), 304 the current ETag.
+func errorResponseDoc(e errorResponse, problem *schema) *docResponse {
+	out := &docResponse{Description: e.doc}
+	switch e.status {
+	case "304":
+		out.Headers = map[string]*docHeader{"ETag": etagHeader()}
+		return out
+	case "429":
+		out.Headers = map[string]*docHeader{"Retry-After": {Description: "seconds to wait before trying again",
+			Schema: &schema{Type: "integer"}}}
+	}
+	out.Content = map[string]mediaType{problemType: {Schema: problem}}
+	return out
+}
+
+// etagHeader documents a ticket's ETag (RFC 9110 §8.8.3).
+func etagHeader() *docHeader {
+	return &docHeader{Description: "the ticket's entity tag, for If-Match and If-None-Match", Schema: &schema{Type: "string"}}
 }
 
 // openAPI makes the document of routes.
@@ -126,8 +162,7 @@ func openAPI(routes []Route) ([]byte, error) {
 	}
 	problem := sc.of(Problem{})
 	for _, e := range errorResponses() {
-		doc.Components.Responses[e.name] = &docResponse{Description: e.doc,
-			Content: map[string]mediaType{problemType: {Schema: problem}}}
+		doc.Components.Responses[e.name] = errorResponseDoc(e, problem)
 	}
 	for _, r := range routes {
 		path, params := pathParams(r.Path)
@@ -158,6 +193,7 @@ func newOperation(sc *schemas, r Route, params []parameter) *operation {
 		op.Parameters = append(op.Parameters, parameter{Name: q.Name, In: "query", Description: q.Doc,
 			Schema: &schema{Type: paramType(q.Type)}})
 	}
+	op.Parameters = append(op.Parameters, headerParams(r)...)
 	if r.Request != nil {
 		body := sc.of(r.Request)
 		op.RequestBody = &requestBody{Required: true, Content: map[string]mediaType{"application/json": {Schema: body}}}
@@ -169,6 +205,9 @@ func newOperation(sc *schemas, r Route, params []parameter) *operation {
 		}
 	}
 	op.Responses[successStatus(r)] = success(sc, r)
+	if name := etagOut(r); name != "" {
+		op.Responses[successStatus(r)].Headers = map[string]*docHeader{name: etagHeader()}
+	}
 	for _, e := range errorResponses() {
 		if answers(r, e.status) {
 			op.Responses[e.status] = &docResponse{Ref: "#/components/responses/" + e.name}
@@ -199,18 +238,31 @@ func success(sc *schemas, r Route) *docResponse {
 	return out
 }
 
-// answers reports whether a route may answer with a problem of status:
-// 401 without a token; 403 for a role (an admin's route, or the desk's
-// judgement of a change); 400 for a malformed path value, parameter or
-// body; 404 for something named in the path; 412 for a change to a ticket
-// (If-Match); 413 for a body too large; 422 for a change the desk refuses.
+// answers reports whether a route may answer with status: 401 without a
+// token; 403 for a role (an admin's route, or the desk's judgement of a
+// change); 400 for a malformed path value, parameter or body; 404 for
+// something named in the path; 304 for a ticket read with If-None-Match;
+// 412 for a change to a ticket (If-Match); 409 and 429 where the route
+// says so; 413 for a body too large; 415 for a JSON body of another type;
+// 422 for a change the desk refuses; 503 wherever the database is asked
+// (it may be closing or busy).
 func answers(r Route, status string) bool {
 	named := strings.Contains(r.Path, "{")
 	change := r.Method != http.MethodGet
 	if r.Access == "public" {
-		return status == "400" && named || status == "404" && named
+		return status == "400" && named || status == "404" && named || status == "503" && r.Path == "/readyz"
 	}
 	switch status {
+	case "304":
+		return ticketRead(r)
+	case "409":
+		return r.Conflict
+	case "415":
+		return r.Request != nil
+	case "429":
+		return r.Limited
+	case "503":
+		return true
 	case "401":
 		return true
 	case "403":
@@ -220,13 +272,63 @@ func answers(r Route, status string) bool {
 	case "404":
 		return named
 	case "412":
-		return change && strings.Contains(r.Path, "{n}")
+		return ticketChange(r)
 	case "413":
 		return r.Request != nil
 	case "422":
 		return change
 	}
 	return false
+}
+
+// ticketRead reports whether r reads a ticket: it answers the ticket's
+// ETag, and 304 to a matching If-None-Match (RFC 9110 §13.1.2).
+func ticketRead(r Route) bool {
+	return r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/{n}")
+}
+
+// ticketChange reports whether r changes a ticket named in the path: it
+// honours If-Match (RFC 9110 §13.1.1) and answers the ticket's new ETag.
+func ticketChange(r Route) bool {
+	return r.Method != http.MethodGet && strings.Contains(r.Path, "/{n}")
+}
+
+// etagOut names the header a route answers a ticket's ETag in: ETag
+// where the answer is the ticket, Ticket-ETag where it is a message of
+// it; "" for a route that answers none.
+func etagOut(r Route) string {
+	switch {
+	case ticketChange(r) && r.Produces == "" && isMessage(r.Response):
+		return "Ticket-ETag"
+	case ticketRead(r) || ticketChange(r):
+		return "ETag"
+	}
+	return ""
+}
+
+// isMessage reports whether v is a ticket.Message.
+func isMessage(v any) bool {
+	_, ok := v.(ticket.Message)
+	return ok
+}
+
+// headerParams are the request headers a route reads: the ticket's
+// validators (RFC 9110 §13.1), and Last-Event-ID on a live stream (the
+// WHATWG HTML standard §9.2.4).
+func headerParams(r Route) []parameter {
+	str := &schema{Type: "string"}
+	switch {
+	case ticketRead(r):
+		return []parameter{{Name: "If-None-Match", In: "header", Schema: str,
+			Description: "the ETag of the ticket as the caller has it: 304 while it is the same"}}
+	case ticketChange(r):
+		return []parameter{{Name: "If-Match", In: "header", Schema: str,
+			Description: "the ETag of the ticket as the caller read it: 412, and no change, if it changed since"}}
+	case r.Produces == "text/event-stream":
+		return []parameter{{Name: "Last-Event-ID", In: "header", Schema: &schema{Type: "integer"},
+			Description: "resume after this event (a reconnecting client sends it by itself)"}}
+	}
+	return nil
 }
 
 // pathPattern finds the wildcards of a ServeMux pattern: {name} and

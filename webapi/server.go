@@ -102,6 +102,7 @@ func New(o Options) *Server {
 	for _, r := range s.table() {
 		s.register(r)
 	}
+	s.mux.HandleFunc(unrouted, s.unrouted)
 	doc, err := openAPI(s.Routes())
 	if err != nil {
 		panic(err) // a route table routing one route twice; ServeMux panics on it too
@@ -146,6 +147,12 @@ type Route struct {
 	Upload   bool
 	// Produces is the response's media type when it is not JSON.
 	Produces string
+	// Conflict says the route may answer 409: what it adds exists
+	// already, or what it does was done already.
+	Conflict bool
+	// Limited says the route may answer 429 with Retry-After: the caller
+	// holds as many of it at once as she may.
+	Limited bool
 }
 
 // Param is a documented query parameter.
@@ -168,6 +175,35 @@ func (s *Server) register(r route) {
 	s.mux.HandleFunc(r.Method+" "+r.Path, func(w http.ResponseWriter, req *http.Request) {
 		s.serve(w, req, r)
 	})
+}
+
+// unrouted is the pattern of every path under /api/ no route has: any
+// method, so that it answers, as a problem, what ServeMux would answer in
+// plain text. Every route's pattern is more specific, so it is asked only
+// when no route matches the request's method and path.
+const unrouted = "/api/"
+
+// unrouted answers a request no route takes: 405 Method Not Allowed with
+// Allow when routes take its path with other methods (RFC 9110 §15.5.6),
+// else 404 Not Found; both as problem details (RFC 9457), as every other
+// error of the API. A pattern that takes any method would otherwise hide
+// the 405 ServeMux gives by itself.
+func (s *Server) unrouted(w http.ResponseWriter, req *http.Request) {
+	var allow []string // of the methods a route may have; a GET route answers HEAD too
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := &http.Request{Method: m, URL: req.URL, Host: req.Host, Header: http.Header{}}
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != unrouted {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		s.problem(w, req, &apiError{status: http.StatusNotFound, title: "Not Found",
+			detail: "the API has no route " + req.URL.Path})
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	s.problem(w, req, &apiError{status: http.StatusMethodNotAllowed, title: "Method Not Allowed",
+		detail: req.Method + " is not a method of " + req.URL.Path + "; Allow lists those that are"})
 }
 
 // serve runs one request: it authenticates, resolves the property in the
