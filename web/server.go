@@ -68,6 +68,8 @@ type Server struct {
 	mux     *http.ServeMux
 
 	answerRcpts int
+	// Failed password sign-ins, per address and per client IP.
+	byAddress, byClient *limiter
 }
 
 // New returns the web inbox with its pages parsed and its routes set.
@@ -82,7 +84,7 @@ func New(o Options) (*Server, error) {
 		o.SessionTTL = 14 * 24 * time.Hour
 	}
 	s := &Server{st: o.Store, desk: o.Desk, held: o.Held, hooks: o.Webhooks, baseURL: o.BaseURL, ttl: o.SessionTTL, now: o.Now, log: o.Logger,
-		mux: http.NewServeMux(), answerRcpts: o.AnswerRecipients}
+		mux: http.NewServeMux(), answerRcpts: o.AnswerRecipients, byAddress: newLimiter(failsPerAddress, failWindow), byClient: newLimiter(failsPerClient, failWindow)}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err

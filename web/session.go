@@ -34,12 +34,16 @@ func (s *Server) signInRoutes() {
 	s.mux.HandleFunc("POST /login", s.loginRequest)
 	s.mux.HandleFunc("GET /login/{secret}", s.loginConfirm)
 	s.mux.HandleFunc("POST /login/{secret}", s.loginUse)
+	s.mux.HandleFunc("POST /login/password", s.loginPassword)
 	s.mux.HandleFunc("POST /logout", s.page(s.logout))
+	s.mux.HandleFunc("GET /account", s.page(s.account))
+	s.mux.HandleFunc("POST /account/password", s.page(s.setPassword))
 }
 
 // loginPage is the data of the sign-in pages.
 type loginPage struct {
 	Next, CSRF, Sent, Error string
+	Email                   string // the address tried, kept in the password form
 	Secret                  string // the link being confirmed
 }
 
@@ -190,8 +194,13 @@ func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value s
 // safeNext keeps a redirect target on this site: a path, never another
 // host ("//evil.example", "https://…", "/\\evil").
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsFunc(next, unsafeInNext) {
 		return "/"
 	}
 	return next
 }
+
+// unsafeInNext: a backslash, which browsers read as a slash, and control
+// characters, which they drop from a URL (WHATWG URL: tab and newlines are
+// removed), so that "/\t/evil.example" would become "//evil.example".
+func unsafeInNext(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }
