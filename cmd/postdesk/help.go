@@ -31,6 +31,7 @@ func helps() map[string]help {
 		"member list":       {"member list [--property SLUG] [--json]", "list the members: role, available, capacity"},
 		"member set":        {"member set EMAIL [--available=true|false] [--capacity N] [--role agent|admin] --as ADMIN (once the property has one)", "a member's availability for round-robin, capacity and role (admins)"},
 		"member login-link": {"member login-link EMAIL", "print a one-time link that signs a member in to the web inbox (the first admin's way in)"},
+		"member password":   {"member password EMAIL", "set a member's password for the web inbox, read from the first line of standard input; her web sessions are signed out"},
 		"property set":      {"property set [--property SLUG] --assign-on-answer=true|false --as ADMIN", "a property's settings (admins)"},
 		"department add":    {"department add --name N [--members A,B] [--default] [--as ADMIN] [--property SLUG]", "add a department (once the property has an admin: as an admin)"},
 		"department list":   {"department list [--property SLUG] [--json]", "list the departments and their members"},

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"math"
 	"net"
 	"strings"
 
+	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/web"
 )
 
@@ -43,5 +48,35 @@ func memberLoginLink(ctx context.Context, e env) error {
 	}
 	fmt.Fprintln(e.stdout, web.LoginURL(base, secret, ""))
 	fmt.Fprintf(terminal(e.stderr), "a link for %s: it works once, within %s, while serve runs\n", email, web.LinkTTL)
+	return nil
+}
+
+// memberPassword sets a member's password for the web inbox, read from
+// the first line of standard input (so that it stays out of the shell's
+// history and the process list). Her open sessions are signed out.
+func memberPassword(ctx context.Context, e env) error {
+	fs, l := flags("member password", e)
+	a, err := openAdmin(ctx, fs, l, e)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	if len(a.pos) != 1 {
+		return fmt.Errorf("usage: postdesk %s", synopsisOf("member password"))
+	}
+	in := e.stdin
+	if in == nil {
+		in = os.Stdin
+	}
+	fmt.Fprintf(terminal(e.stderr), "password for %s (one line on standard input): ", a.pos[0])
+	line, err := bufio.NewReader(io.LimitReader(in, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read the password: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	if err := desk.New(desk.Options{Store: a.st, Now: e.now}).SetPassword(ctx, a.pos[0], password, 0); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "password set for %s; her web sessions are signed out\n", strings.ToLower(strings.TrimSpace(a.pos[0])))
 	return nil
 }

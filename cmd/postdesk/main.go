@@ -31,6 +31,7 @@ Usage:
   postdesk property set --assign-on-answer=BOOL   a property's settings (admins)
   postdesk member add|list|set           manage agents and admins; set: available, capacity, role
   postdesk member login-link EMAIL       print a one-time sign-in link into the web inbox
+  postdesk member password EMAIL         set a member's web inbox password (read from stdin)
   postdesk department add|list           manage departments
   postdesk ticket list|show              read tickets (list: --folder, --mine, --search, --sort... see ticket list -h)
   postdesk ticket create|reply|note      open a ticket by hand, answer it, add an internal note
@@ -104,6 +105,7 @@ func commands() map[string]command {
 		"member list":         memberList,
 		"member set":          memberSet,
 		"member login-link":   memberLoginLink,
+		"member password":     memberPassword,
 		"property set":        propertySet,
 		"ticket delete":       ticketDelete,
 		"ticket undelete":     ticketUndelete,

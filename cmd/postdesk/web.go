@@ -37,6 +37,9 @@ func serveWeb(cfg config.Config, st *store.Store, dk *desk.Desk, pipeline *inges
 	api := webapi.New(webapi.Options{Store: st, Desk: dk, Held: pipeline, Webhooks: hooks, Metrics: m.Handler(), Now: e.now,
 		AnswerRecipients: cfg.AnswerRcptsMax, Session: inbox.SessionEmail, Logger: log.With("component", "http")})
 	log.Info("web inbox", "url", base+"/")
+	// The one line serve prints on standard output (logs go to standard
+	// error): where to open the inbox, and how in.
+	fmt.Fprintf(e.stdout, "postdesk web inbox: %s/ (first sign-in: postdesk member login-link EMAIL)\n", base)
 	return serveOn("http", ln, either(api, inbox.Handler()),
 		httpLimits{ReadTimeout: cfg.HTTPReadTimeout, MaxConns: cfg.HTTPMaxConns}, log), nil
 }
