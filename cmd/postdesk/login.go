@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"math"
 	"net"
+	"os"
 	"strings"
 
 	"github.com/postdesk/postdesk/desk"
