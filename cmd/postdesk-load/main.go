@@ -5,13 +5,14 @@
 // database afterwards and checks that every message answered 250 is stored
 // exactly once. Its fill subcommand writes a large store directly, for
 // growth measurements; its query subcommand times ticket lists and
-// searches on such a store, and apiquery the same through the HTTP API; its mbox subcommand writes an mbox file for
+// searches on such a store, and apiquery the same through the HTTP API; webpages times the web inbox's pages; its mbox subcommand writes an mbox file for
 // `postdesk import`.
 //
 //	postdesk-load -addr 127.0.0.1:2525 -sessions 8 -messages 20000 -size 2048 -per-conn 50 -replies 0.2
 //	postdesk-load fill -data postdesk-data -property acme -messages 1000000
 //	postdesk-load query -data postdesk-data -property acme -runs 50
 //	postdesk-load apiquery -url http://127.0.0.1:8025 -token TOKEN -property acme -runs 100
+//	postdesk-load webpages -url http://127.0.0.1:8125 -sink 127.0.0.1:2626 -email fill1@agents.test -runs 50
 //	postdesk-load outbound -data DIR -relay smtp://127.0.0.1:2601?tls=none -messages 10000
 //	postdesk-load mbox -messages 20000 -size 2048 > history.mbox
 package main
@@ -44,6 +45,8 @@ func main() {
 			run, args = queryRun, args[1:]
 		case "apiquery":
 			run, args = apiQueryRun, args[1:]
+		case "webpages":
+			run, args = webPagesRun, args[1:]
 		}
 	}
 	if err := run(ctx, args, os.Stdout); err != nil {
