@@ -132,3 +132,16 @@ func (s *Store) EndSession(ctx context.Context, id int64) error {
 		return err
 	})
 }
+
+// PurgeSessions deletes expired sessions, and sign-in links a day past
+// their end (kept that long for the per-hour limit of links).
+func (s *Store) PurgeSessions(ctx context.Context) error {
+	return s.Update(ctx, func(tx *Tx) error {
+		now := tx.Now()
+		if _, err := tx.exec(`DELETE FROM web_sessions WHERE expires_at <= ?`, ms(now)); err != nil {
+			return err
+		}
+		_, err := tx.exec(`DELETE FROM login_links WHERE expires_at <= ?`, ms(now.Add(-24*time.Hour)))
+		return err
+	})
+}

@@ -201,3 +201,33 @@ func (b *browser) cookie(name string) *http.Cookie {
 	}
 	return nil
 }
+
+// run runs the inbox's worker (sign-in mail) until the test ends.
+func (f *fixture) run() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.web.Run(ctx) }()
+	f.t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			f.t.Errorf("web.Run: %v", err)
+		}
+	})
+}
+
+// waitOutbox waits until the property's outbox holds n rows, and returns
+// them.
+func (f *fixture) waitOutbox(n int) []store.OutboxRow {
+	f.t.Helper()
+	var rows []store.OutboxRow
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var err error
+		if rows, err = f.st.Outbox(context.Background(), f.acme.ID, ""); err != nil {
+			f.t.Fatal(err)
+		}
+		if len(rows) >= n {
+			break
+		}
+	}
+	return rows
+}

@@ -70,6 +70,7 @@ type Server struct {
 	answerRcpts int
 	// Failed password sign-ins, per address and per client IP.
 	byAddress, byClient *limiter
+	linkReqs            chan linkRequest // to Run
 }
 
 // New returns the web inbox with its pages parsed and its routes set.
@@ -84,7 +85,8 @@ func New(o Options) (*Server, error) {
 		o.SessionTTL = 14 * 24 * time.Hour
 	}
 	s := &Server{st: o.Store, desk: o.Desk, held: o.Held, hooks: o.Webhooks, baseURL: o.BaseURL, ttl: o.SessionTTL, now: o.Now, log: o.Logger,
-		mux: http.NewServeMux(), answerRcpts: o.AnswerRecipients, byAddress: newLimiter(failsPerAddress, failWindow), byClient: newLimiter(failsPerClient, failWindow)}
+		mux: http.NewServeMux(), answerRcpts: o.AnswerRecipients, byAddress: newLimiter(failsPerAddress, failWindow),
+		byClient: newLimiter(failsPerClient, failWindow), linkReqs: make(chan linkRequest, 256)}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err

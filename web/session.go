@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
@@ -55,7 +56,9 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // loginRequest mails a sign-in link to a member. Its answer is the same
-// whether or not the address is a member's: the form tells no one who is.
+// whether or not the address is a member's, and so is its time: the
+// handler only hands the address to Run, which looks it up and mails the
+// link afterwards. The form tells no one who is a member.
 func (s *Server) loginRequest(w http.ResponseWriter, r *http.Request) {
 	if !s.loginCSRF(r) {
 		s.renderLogin(w, r, http.StatusForbidden, loginPage{Error: "The form is stale: try again."})
@@ -63,21 +66,46 @@ func (s *Server) loginRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	next := safeNext(r.PostFormValue("next"))
-	page := loginPage{Next: next, Sent: email}
-	if err := s.mailLink(r, email, next); err != nil {
-		s.log.Error("sign-in link not sent", "email", email, "err", err)
-		page = loginPage{Next: next, Error: "The link could not be sent; try again in a moment."}
+	select {
+	case s.linkReqs <- linkRequest{email: email, next: next}:
+	default:
+		s.log.Warn("sign-in requests overflow: one dropped", "email", email, "queue", cap(s.linkReqs))
 	}
-	s.renderLogin(w, r, http.StatusOK, page)
+	s.renderLogin(w, r, http.StatusOK, loginPage{Next: next, Sent: email})
+}
+
+// linkRequest is an address that asked for a sign-in link at the form.
+type linkRequest struct{ email, next string }
+
+// Run mails the sign-in links asked for at the form and, every hour,
+// deletes expired sessions and links, until ctx ends. Without it running
+// no link is mailed.
+func (s *Server) Run(ctx context.Context) error {
+	purge := time.NewTicker(time.Hour)
+	defer purge.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case req := <-s.linkReqs:
+			if err := s.mailLink(ctx, req.email, req.next); err != nil {
+				s.log.Error("sign-in link not sent", "email", req.email, "err", err)
+			}
+		case <-purge.C:
+			if err := s.st.PurgeSessions(ctx); err != nil {
+				s.log.Warn("expired sessions not purged", "err", err)
+			}
+		}
+	}
 }
 
 // mailLink sends a sign-in link to email if it is a member's address.
-func (s *Server) mailLink(r *http.Request, email, next string) error {
-	members, err := s.st.Memberships(r.Context(), email)
+func (s *Server) mailLink(ctx context.Context, email, next string) error {
+	members, err := s.st.Memberships(ctx, email)
 	if err != nil || len(members) == 0 {
 		return err
 	}
-	secret, ok, err := s.st.CreateLoginLink(r.Context(), email, linkTTL, linksPerHour)
+	secret, ok, err := s.st.CreateLoginLink(ctx, email, linkTTL, linksPerHour)
 	if err != nil || !ok {
 		if !ok {
 			s.log.Warn("sign-in links limited", "email", email, "per_hour", linksPerHour)
@@ -85,7 +113,7 @@ func (s *Server) mailLink(r *http.Request, email, next string) error {
 		return err
 	}
 	m := members[0]
-	return s.desk.SendSignInLink(r.Context(), m.Property, m.Member, LoginURL(s.baseURL, secret, next))
+	return s.desk.SendSignInLink(ctx, m.Property, m.Member, LoginURL(s.baseURL, secret, next))
 }
 
 // LinkTTL is how long a sign-in link works.

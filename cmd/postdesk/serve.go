@@ -116,12 +116,13 @@ func serve(ctx context.Context, e env) error {
 	dk := desk.New(desk.Options{Store: st, Keys: keys, Now: e.now, OnQueued: kick, Logger: log.With("component", "desk")})
 	run.Go("scheduler", dk.Scheduler(desk.SchedulerOptions{Interval: cfg.SchedulerEvery, OnLag: m.SchedulerLag}).Run)
 	if cfg.HTTPAddr != "" {
-		httpRun, err := serveWeb(cfg, st, dk, pipeline, hooks, m, e, log)
+		httpRun, webRun, err := serveWeb(cfg, st, dk, pipeline, hooks, m, e, log)
 		if err != nil {
 			ln.Close()
 			return err
 		}
 		run.Go("http", httpRun)
+		run.Go("web", webRun)
 	}
 	run.Go("smtp", func(ctx context.Context) error { return smtpd.New(smtpOpts, pipeline).Serve(ctx, ln) })
 	imapStore := newIMAPStore(st, pipeline, e.getenv, log.With("component", "imap"))

@@ -20,19 +20,19 @@ import (
 
 // serveWeb listens on the HTTP address and returns the component serving
 // the web inbox there, with the API (/api/), /metrics and the health
-// checks beside it.
+// checks beside it, and the web inbox's own worker (sign-in mail).
 func serveWeb(cfg config.Config, st *store.Store, dk *desk.Desk, pipeline *ingest.Pipeline, hooks *hook.Sender,
-	m *metrics.Metrics, e env, log *slog.Logger) (func(context.Context) error, error) {
+	m *metrics.Metrics, e env, log *slog.Logger) (httpRun, webRun func(context.Context) error, err error) {
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		return nil, fmt.Errorf("http listen: %w", err)
+		return nil, nil, fmt.Errorf("http listen: %w", err)
 	}
 	base := publicURL(cfg, ln.Addr())
 	inbox, err := web.New(web.Options{Store: st, Desk: dk, Held: pipeline, Webhooks: hooks, BaseURL: base, Now: e.now,
 		AnswerRecipients: cfg.AnswerRcptsMax, Logger: log.With("component", "web")})
 	if err != nil {
 		ln.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	api := webapi.New(webapi.Options{Store: st, Desk: dk, Held: pipeline, Webhooks: hooks, Metrics: m.Handler(), Now: e.now,
 		AnswerRecipients: cfg.AnswerRcptsMax, Session: inbox.SessionEmail, Logger: log.With("component", "http")})
@@ -41,7 +41,7 @@ func serveWeb(cfg config.Config, st *store.Store, dk *desk.Desk, pipeline *inges
 	// error): where to open the inbox, and how in.
 	fmt.Fprintf(e.stdout, "postdesk web inbox: %s/ (first sign-in: postdesk member login-link EMAIL)\n", base)
 	return serveOn("http", ln, either(api, inbox.Handler()),
-		httpLimits{ReadTimeout: cfg.HTTPReadTimeout, MaxConns: cfg.HTTPMaxConns}, log), nil
+		httpLimits{ReadTimeout: cfg.HTTPReadTimeout, MaxConns: cfg.HTTPMaxConns}, log), inbox.Run, nil
 }
 
 // either serves a request with the API when one of its routes takes it,
