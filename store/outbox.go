@@ -201,7 +201,8 @@ func (s *Store) updateQueued(ctx context.Context, what, query string, args func(
 // bounces, outbox, tickets, messages), for tests and status output.
 func (s *Store) Count(ctx context.Context, table string) (int64, error) {
 	switch table {
-	case "held", "bounces", "outbox", "tickets", "messages", "suppressions", "contacts", "pending_notices":
+	case "held", "bounces", "outbox", "tickets", "messages", "suppressions", "contacts", "pending_notices",
+		"web_sessions", "login_links":
 	default:
 		return 0, fmt.Errorf("count: unknown table %q", table)
 	}
