@@ -177,10 +177,10 @@ func (p inboxPage) PageTitle() string {
 }
 
 // inbox lists a property's tickets. With the header X-Fragment: inbox it
-// answers the list alone (no layout), for the page's live refresh. The
-// Server-Timing header gives the time spent before rendering.
+// answers the list alone (no layout), for the page's live refresh. Its
+// server time, rendering included, is in the Server-Timing header the page
+// wrapper adds (call.go).
 func (s *Server) inbox(c *call) error {
-	start := time.Now()
 	ctx := c.r.Context()
 	slug := c.prop.Slug
 	p := inboxPage{Action: "/p/" + slug + "/", Priorities: ticket.Priorities(),
@@ -208,7 +208,6 @@ func (s *Server) inbox(c *call) error {
 		}
 		p.pager(slug, page.Next)
 	}
-	c.w.Header().Set("Server-Timing", fmt.Sprintf("app;dur=%.1f", float64(time.Since(start).Microseconds())/1000))
 	if c.r.Header.Get("X-Fragment") == "inbox" {
 		return c.fragment(status, "inbox", "list", p)
 	}
