@@ -83,8 +83,9 @@ func webPagesRun(ctx context.Context, args []string, out io.Writer) error {
 
 // defaultWebPages are the pages timed unless -pages names others.
 var defaultWebPages = []string{
-	"/p/{prop}/", "/p/{prop}/tickets?folder=open", "/p/{prop}/tickets?folder=closed", "/p/{prop}/tickets?overdue=1",
-	"/p/{prop}/tickets?q=xícara", "/account",
+	"/p/{prop}/", "/p/{prop}/?view=mine", "/p/{prop}/?folder=closed", "/p/{prop}/?overdue=1", "/p/{prop}/?q=xícara",
+	"/p/{prop}/tickets/{ticket}", "/p/{prop}/contacts/{contact}", "/p/{prop}/compose",
+	"/p/{prop}/admin/", "/p/{prop}/admin/members", "/p/{prop}/admin/sla", "/account",
 }
 
 // timePage fetches a page runs times after a warm-up and returns the
