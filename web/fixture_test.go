@@ -95,23 +95,23 @@ func (w testWriter) Write(b []byte) (int, error) {
 
 // browser is a client with its own cookies that does not follow
 // redirects, so that tests see each answer.
-type browser struct {
+type visitor struct {
 	f *fixture
 	c *http.Client
 }
 
-func (f *fixture) browser() *browser {
+func (f *fixture) browser() *visitor {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	return &browser{f: f, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return &visitor{f: f, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
 }
 
 // page is an answer as a test reads it.
-type page struct {
+type answer struct {
 	status int
 	body   string
 	header http.Header
@@ -120,14 +120,14 @@ type page struct {
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
 
 // csrf is the CSRF token of the page's first form.
-func (p page) csrf() string {
+func (p answer) csrf() string {
 	if m := csrfField.FindStringSubmatch(p.body); m != nil {
 		return m[1]
 	}
 	return ""
 }
 
-func (b *browser) do(req *http.Request) page {
+func (b *visitor) do(req *http.Request) answer {
 	b.f.t.Helper()
 	resp, err := b.c.Do(req)
 	if err != nil {
@@ -138,10 +138,10 @@ func (b *browser) do(req *http.Request) page {
 	if err != nil {
 		b.f.t.Fatal(err)
 	}
-	return page{status: resp.StatusCode, body: string(body), header: resp.Header}
+	return answer{status: resp.StatusCode, body: string(body), header: resp.Header}
 }
 
-func (b *browser) get(path string) page {
+func (b *visitor) get(path string) answer {
 	b.f.t.Helper()
 	req, err := http.NewRequest(http.MethodGet, b.f.srv.URL+path, nil)
 	if err != nil {
@@ -150,7 +150,7 @@ func (b *browser) get(path string) page {
 	return b.do(req)
 }
 
-func (b *browser) post(path string, form url.Values) page {
+func (b *visitor) post(path string, form url.Values) answer {
 	b.f.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, b.f.srv.URL+path, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -171,7 +171,7 @@ func (f *fixture) link(email string) string {
 }
 
 // useLink opens a link's confirm page and presses its button.
-func (b *browser) useLink(secret string) page {
+func (b *visitor) useLink(secret string) answer {
 	b.f.t.Helper()
 	confirm := b.get("/login/" + secret)
 	return b.post("/login/"+secret, url.Values{"csrf": {confirm.csrf()}})
@@ -179,7 +179,7 @@ func (b *browser) useLink(secret string) page {
 
 // signIn signs the browser in as email by a link and returns the
 // session's CSRF token.
-func (b *browser) signIn(email string) string {
+func (b *visitor) signIn(email string) string {
 	b.f.t.Helper()
 	if p := b.useLink(b.f.link(email)); p.status != http.StatusSeeOther {
 		b.f.t.Fatalf("signing in as %s: %d %s", email, p.status, p.body)
@@ -192,7 +192,7 @@ func (b *browser) signIn(email string) string {
 }
 
 // cookie is the value of the browser's cookie name for the server.
-func (b *browser) cookie(name string) *http.Cookie {
+func (b *visitor) cookie(name string) *http.Cookie {
 	u, _ := url.Parse(b.f.srv.URL)
 	for _, c := range b.c.Jar.Cookies(u) {
 		if c.Name == name {

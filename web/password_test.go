@@ -9,7 +9,7 @@ import (
 )
 
 // tryPassword posts the password form from a fresh browser.
-func (f *fixture) tryPassword(email, password string) (*browser, page) {
+func (f *fixture) tryPassword(email, password string) (*visitor, answer) {
 	f.t.Helper()
 	b := f.browser()
 	form := b.get("/login")
@@ -27,7 +27,7 @@ func TestPasswordSignIn(t *testing.T) {
 	if p.status != http.StatusSeeOther || b.get("/p/acme/").status != http.StatusOK {
 		t.Fatalf("right password: %d, then no inbox", p.status)
 	}
-	norm := func(p page, email string) string {
+	norm := func(p answer, email string) string {
 		return strings.ReplaceAll(strings.ReplaceAll(p.body, p.csrf(), "TOKEN"), email, "EMAIL")
 	}
 	_, want := f.tryPassword("alice@acme.test", "wrong horse battery")

@@ -71,7 +71,7 @@ func TestLinkWorksOnceAndExpires(t *testing.T) {
 // and still alike past the member's limit of links per hour, which holds.
 func TestLinkFormTellsNoOne(t *testing.T) {
 	f := newFixture(t, "", 0)
-	ask := func(email string) page {
+	ask := func(email string) answer {
 		b := f.browser()
 		form := b.get("/login")
 		p := b.post("/login", url.Values{"csrf": {form.csrf()}, "email": {email}})
