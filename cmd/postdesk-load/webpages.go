@@ -85,7 +85,9 @@ func webPagesRun(ctx context.Context, args []string, out io.Writer) error {
 var defaultWebPages = []string{
 	"/p/{prop}/", "/p/{prop}/?view=mine", "/p/{prop}/?folder=closed", "/p/{prop}/?overdue=1", "/p/{prop}/?q=xícara",
 	"/p/{prop}/tickets/{ticket}", "/p/{prop}/contacts/{contact}", "/p/{prop}/compose",
-	"/p/{prop}/admin/", "/p/{prop}/admin/members", "/p/{prop}/admin/sla", "/account",
+	"/p/{prop}/admin/", "/p/{prop}/admin/members", "/p/{prop}/admin/departments", "/p/{prop}/admin/sla",
+	"/p/{prop}/admin/topics", "/p/{prop}/admin/webhooks", "/p/{prop}/admin/held", "/p/{prop}/admin/suppressions",
+	"/p/{prop}/admin/mailboxes", "/account",
 }
 
 // timePage fetches a page runs times after a warm-up and returns the
