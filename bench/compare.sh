@@ -21,6 +21,7 @@ run() { # binary → msg/s
   local bin=$1 d extra=()
   d=$(mktemp -d -p "$work")
   "$bin" serve -h 2>&1 | grep -q ack-ceiling && extra=(--ack-ceiling 100000000)
+  "$bin" serve -h 2>&1 | grep -q http-addr && extra+=(--http-addr 127.0.0.1:0) # never the port of a gateway running here
   "$bin" property add --data "$d" --slug acme --name Acme --address support@acme.test >/dev/null
   "$bin" member add --data "$d" --email alice@acme.test --name Alice --role agent >/dev/null
   "$bin" serve --data "$d" --smtp-addr "$addr" --log-level error --new-ticket-limit 100000000 "${extra[@]}" &
