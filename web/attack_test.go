@@ -2,11 +2,14 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
 )
 
 // browserResolve is where a browser goes for a Location header sent by
@@ -75,4 +78,120 @@ func TestSignInNextStaysOnSite(t *testing.T) {
 			t.Errorf("next=%q: Location %q takes a browser to %s", next, loc, u)
 		}
 	}
+}
+
+// boxBreakers are mail HTML meant to leave the box the ticket page shows
+// it in: to close the page's elements and write beside them (a forged
+// note in the timeline), or to leave one of its own open around the rest
+// of the page (a link over every later message, a table that takes the
+// page's forms apart).
+var boxBreakers = []struct{ name, html string }{
+	{"closing tags", `hi</div></li></ol></section><p>ESCAPED forged note</p>`},
+	{"stray end of body", `hi</body></html><p>ESCAPED after the end</p>`},
+	{"open link", `<a href="https://evil.example/">click ESCAPED`},
+	{"open table", `<table><tr><td>ESCAPED`},
+	{"open list and quote", `<ul><li><blockquote><b><i>ESCAPED`},
+	{"close then open", `</div><div>ESCAPED`},
+	{"orphan li", `<div><li>ESCAPED forged entry</li></div>`},
+	{"orphan dt dd", `<dt>ESCAPED<dd>ESCAPED`},
+}
+
+// TestSanitizedHTMLStaysInItsBox: whatever a mail's HTML, once sanitised
+// and put in the ticket page's box as the template does, a browser's
+// parser keeps all of it inside the box and none of the page around it:
+// the element after the box stays its sibling, outside any link of the
+// mail, and the page's form keeps its field.
+func TestSanitizedHTMLStaysInItsBox(t *testing.T) {
+	for _, c := range boxBreakers {
+		out, _ := sanitizeHTML(c.html, bodyOptions{})
+		if err := staysInBox(string(out)); err != nil {
+			t.Errorf("%s: %v; sanitised: %s", c.name, err, out)
+		}
+	}
+}
+
+// FuzzSanitizedHTMLStaysInItsBox: whatever the HTML, sanitised it stays
+// in its box.
+func FuzzSanitizedHTMLStaysInItsBox(f *testing.F) {
+	for _, c := range append(boxBreakers, hostileHTML...) {
+		f.Add(c.html)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out, _ := sanitizeHTML(in, bodyOptions{})
+		if err := staysInBox(string(out)); err != nil {
+			t.Fatalf("sanitizeHTML(%q) = %s: %v", in, out, err)
+		}
+	})
+}
+
+// staysInBox puts sanitised HTML in a page as the ticket page does and
+// parses it as a browser does: the element after the box must stay its
+// sibling, outside any link of the mail, the page's form must keep its
+// place and field, and the mail's text must all be inside the box.
+func staysInBox(out string) error {
+	const mark = "ESCAPED"
+	page := `<!doctype html><html><body><section><ol><li><div class="mailbody">` + out +
+		`</div><p id="after">after</p></li></ol></section><form id="f"><input name="csrf"></form></body></html>`
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		return err
+	}
+	box, after, form := findNode(doc, "class", "mailbody"), findNode(doc, "id", "after"), findNode(doc, "id", "f")
+	if box == nil || after == nil || form == nil {
+		return fmt.Errorf("the page's elements are gone (box %v, after %v, form %v)", box != nil, after != nil, form != nil)
+	}
+	if after.Parent != box.Parent || box.Parent.Data != "li" {
+		return fmt.Errorf("the element after the box moved (parent %s, box's %s)", after.Parent.Data, box.Parent.Data)
+	}
+	for n := after; n != nil; n = n.Parent {
+		if n.Type == html.ElementNode && n.Data == "a" {
+			return fmt.Errorf("the page after the box is inside the mail's link")
+		}
+	}
+	if form.Parent == nil || form.Parent.Data != "body" || form.FirstChild == nil {
+		return fmt.Errorf("the page's form lost its place or its field")
+	}
+	for _, txt := range textNodes(doc, mark) {
+		if !inside(txt, box) {
+			return fmt.Errorf("mail text is outside its box")
+		}
+	}
+	return nil
+}
+
+// findNode is the first element whose attribute key has the value.
+func findNode(n *html.Node, key, val string) *html.Node {
+	if n.Type == html.ElementNode {
+		for _, a := range n.Attr {
+			if a.Key == key && a.Val == val {
+				return n
+			}
+		}
+	}
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if f := findNode(ch, key, val); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+func textNodes(n *html.Node, sub string) []*html.Node {
+	var out []*html.Node
+	if n.Type == html.TextNode && strings.Contains(n.Data, sub) {
+		out = append(out, n)
+	}
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		out = append(out, textNodes(ch, sub)...)
+	}
+	return out
+}
+
+func inside(n, box *html.Node) bool {
+	for ; n != nil; n = n.Parent {
+		if n == box {
+			return true
+		}
+	}
+	return false
 }
