@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postdesk/postdesk/ingest"
+	"github.com/postdesk/postdesk/threading"
 	"golang.org/x/net/html"
 )
 
@@ -194,4 +196,66 @@ func inside(n, box *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// TestTicketPageBoundsMailHTML: a customer who sends many long HTML mails
+// to one ticket does not make its page cost seconds to every agent: the
+// page sanitises at most maxPageHTML of HTML (the newest first), a mail
+// over maxMessageHTML is shown as text with a link, and that link shows
+// its HTML.
+func TestTicketPageBoundsMailHTML(t *testing.T) {
+	f := newPageFixture(t)
+	keys, err := threading.NewKeys(1, map[uint8][]byte{1: []byte("test key of 16+ bytes")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe := ingest.New(ingest.Options{Store: f.st, Keys: keys, InstanceID: "web-test"})
+	dense := func(n int) string { return strings.Repeat("<b>x</b>", n/8) } // some 0.4 s a MiB
+	mail := func(i int, html string) []byte {
+		return []byte("From: Carol <carol@customer.test>\r\nTo: support@acme.test\r\nSubject: Re: Invoice\r\n" +
+			"Message-ID: <big" + itoa(int64(i)) + "@customer.test>\r\nIn-Reply-To: <inv@customer.test>\r\n" +
+			"MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n" +
+			"--b\r\nContent-Type: text/plain\r\n\r\nTEXT-" + itoa(int64(i)) + "\r\n" +
+			"--b\r\nContent-Type: text/html\r\n\r\n<p>HTML-" + itoa(int64(i)) + "</p>" + html + "\r\n--b--\r\n")
+	}
+	const small, over = 8, 3 // 8 of 200 KiB (1.6 MiB), then 3 of 900 KiB
+	for i := range small + over {
+		size := 200 << 10
+		if i >= small {
+			size = 900 << 10
+		}
+		if err := pipe.Deliver(context.Background(), "carol@customer.test", []string{"support@acme.test"}, mail(i, dense(size))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	got := f.do(f.agent, "GET", "/p/acme/tickets/1", nil, false)
+	took := time.Since(start)
+	if got.status != http.StatusOK {
+		t.Fatalf("ticket page = %d", got.status)
+	}
+	t.Logf("ticket page with %d MiB of mail HTML: %v", (small*200+over*900)>>10, took)
+	asHTML := strings.Count(got.body, `<div class="mailbody">`)
+	if want := maxPageHTML / ((200 << 10) + 20); asHTML > want || asHTML == 0 {
+		t.Errorf("the page shows %d mails as HTML, want 1 to %d (within %d bytes)", asHTML, want, maxPageHTML)
+	}
+	for i := small; i < small+over; i++ {
+		if strings.Contains(got.body, "HTML-"+itoa(int64(i))) || !strings.Contains(got.body, "TEXT-"+itoa(int64(i))) {
+			t.Errorf("mail %d of 900 KiB: not shown as its text", i)
+		}
+	}
+	if !strings.Contains(got.body, "HTML-"+itoa(small-1)) {
+		t.Errorf("the newest small mail is not shown as HTML")
+	}
+	// The link of the newest long mail (the page's last) shows its HTML.
+	i := strings.LastIndex(got.body, `class="show-html" href="`)
+	if i < 0 {
+		t.Fatalf("no link to a long mail's HTML")
+	}
+	href := got.body[i+len(`class="show-html" href="`):]
+	href = strings.ReplaceAll(href[:strings.Index(href, `"`)], "&amp;", "&")
+	one := f.do(f.agent, "GET", href, nil, false)
+	if one.status != http.StatusOK || !strings.Contains(one.body, "<p>HTML-"+itoa(small+over-1)+"</p>") {
+		t.Errorf("GET %s = %d, want the long mail's HTML shown", href, one.status)
+	}
 }
