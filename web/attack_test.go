@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -257,5 +258,62 @@ func TestTicketPageBoundsMailHTML(t *testing.T) {
 	one := f.do(f.agent, "GET", href, nil, false)
 	if one.status != http.StatusOK || !strings.Contains(one.body, "<p>HTML-"+itoa(small+over-1)+"</p>") {
 		t.Errorf("GET %s = %d, want the long mail's HTML shown", href, one.status)
+	}
+}
+
+// endless is a multipart body that goes on (one file part of up to n
+// bytes), counting what was read of it.
+type endless struct {
+	head, tail string
+	n, read    int64
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.read >= e.n+int64(len(e.head)+len(e.tail)) {
+		return 0, io.EOF
+	}
+	for i := range p {
+		switch at := e.read; {
+		case at < int64(len(e.head)):
+			p[i] = e.head[at]
+		case at < int64(len(e.head))+e.n:
+			p[i] = 'x'
+		case at < e.n+int64(len(e.head)+len(e.tail)):
+			p[i] = e.tail[at-int64(len(e.head))-e.n]
+		default:
+			return i, nil
+		}
+		e.read++
+	}
+	return len(p), nil
+}
+
+// TestFormBodiesBounded: a form the inbox does not take files on reads a
+// bounded body, whoever posts it: before, anyone could post sign-in (no
+// session needed) or an admin form a multipart body of any size, which
+// net/http wrote to temporary files on the gateway's disk while reading.
+func TestFormBodiesBounded(t *testing.T) {
+	f := newPageFixture(t)
+	const size = 256 << 20
+	for _, path := range []string{"/login", "/login/secret", "/login/password", "/account/password", "/p/acme/admin/topics", "/p/acme/contacts/carol@customer.test/note", "/logout"} {
+		body := &endless{head: "--b\r\nContent-Disposition: form-data; name=\"csrf\"; filename=\"a\"\r\n\r\n", tail: "\r\n--b--\r\n", n: size}
+		req, err := http.NewRequest("POST", f.srv.URL+path, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.ContentLength = -1
+		req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: f.admin.secret})
+		req.AddCookie(&http.Cookie{Name: loginCookie, Value: "tok"})
+		req.Header.Set("X-CSRF-Token", f.admin.csrf)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		t.Logf("POST %s: read %d KiB, err %v", path, body.read>>10, err)
+		if body.read > 16<<20 {
+			t.Errorf("POST %s: the server read %d MiB of a form's body", path, body.read>>20)
+		}
 	}
 }
