@@ -72,10 +72,17 @@ func (s *Server) page(fn func(*call) error) http.HandlerFunc {
 }
 
 // handle registers a page of a property (its path holds {prop}): a member
-// of another property finds nothing there.
+// of another property finds nothing there. A form posted to it is read up
+// to maxFormBody (the routes that take files bound their bodies
+// themselves, with maxBody).
 func (s *Server) handle(pattern string, fn func(*call) error) {
-	s.mux.HandleFunc(pattern, s.propPage(fn))
+	s.mux.Handle(pattern, maxBody(maxFormBody, s.propPage(fn)))
 }
+
+// maxFormBody bounds a form without files: the desk's longest text and
+// room for the other fields. Without a bound, net/http reads a multipart
+// body of any size, its files to temporary files on the gateway's disk.
+const maxFormBody = desk.MaxText + 64<<10
 
 // propPage is the handler of a property's page, for handle and for the
 // routes that wrap it (a bound on the body).

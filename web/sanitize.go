@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // The HTML of a mail is the sender's: it is shown inside the ticket page
@@ -25,6 +27,10 @@ import (
 // and mailto only and open in a new tab with rel="nofollow noreferrer
 // noopener". Relative URLs are dropped: in a mail they can only point at
 // the inbox itself.
+//
+// What is left is then parsed and written out again (balance), so that the
+// mail's markup is one tree that stays inside its box on the page: no end
+// tag closes the page's elements, no open one takes in the page after it.
 
 // remoteImage is where a remote image points while it is blocked.
 const remoteImage = "/static/remote-image.svg"
@@ -77,7 +83,60 @@ func (z *sanitizer) rewriteSrc(u *url.URL) {
 // was blocked.
 func (z *sanitizer) sanitize(html string, o bodyOptions) (template.HTML, bool) {
 	z.o, z.blocked = o, false
-	return template.HTML(z.p.Sanitize(html)), z.blocked
+	return balance(z.p.Sanitize(html)), z.blocked
+}
+
+// balance gives sanitised markup a tree of its own: bluemonday passes the
+// allowed elements' tags through as they come, so a mail's "</div></li>"
+// closed the page's box around it (and wrote beside it, in the timeline)
+// and an open "<table>" took in the rest of the page, its forms included.
+// Parsed as the content of a div, as a browser parses it in the page
+// (HTML Living Standard §13.4, parsing fragments), and written out again,
+// every element the mail opens is closed in it and no end tag is left
+// over.
+func balance(s string) template.HTML {
+	box := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	nodes, err := html.ParseFragment(strings.NewReader(s), box)
+	if err != nil { // only a reader's error, which a string's has not
+		return template.HTML(template.HTMLEscapeString(s))
+	}
+	var b strings.Builder
+	for _, n := range nodes {
+		unorphan(n, false, false)
+		if err := html.Render(&b, n); err != nil {
+			return template.HTML(template.HTMLEscapeString(s))
+		}
+	}
+	return template.HTML(b.String())
+}
+
+// unorphan makes a div of each li outside a list of the mail's own, and of
+// each dd or dt outside its own dl: a browser closes the nearest open li
+// (dd, dt) when another starts, looking through divs (HTML Living
+// Standard §13.2.6.4.7, "in body", an li start tag), so an orphan <li>
+// closed the page's timeline entry around the mail and wrote a new one.
+func unorphan(n *html.Node, inList, inDL bool) {
+	if n.Type == html.ElementNode {
+		switch n.DataAtom {
+		case atom.Ul, atom.Ol, atom.Menu:
+			inList = true
+		case atom.Dl:
+			inDL = true
+		case atom.Li:
+			if !inList {
+				n.Data, n.DataAtom = "div", atom.Div
+			}
+			inList = false // a list inside starts anew
+		case atom.Dd, atom.Dt:
+			if !inDL {
+				n.Data, n.DataAtom = "div", atom.Div
+			}
+			inDL = false
+		}
+	}
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		unorphan(ch, inList, inDL)
+	}
 }
 
 // sanitizeHTML sanitises one message's HTML with a sanitizer of its own.

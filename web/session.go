@@ -32,13 +32,13 @@ const (
 
 func (s *Server) signInRoutes() {
 	s.mux.HandleFunc("GET /login", s.loginForm)
-	s.mux.HandleFunc("POST /login", s.loginRequest)
+	s.mux.Handle("POST /login", maxBody(maxFormBody, http.HandlerFunc(s.loginRequest)))
 	s.mux.HandleFunc("GET /login/{secret}", s.loginConfirm)
-	s.mux.HandleFunc("POST /login/{secret}", s.loginUse)
-	s.mux.HandleFunc("POST /login/password", s.loginPassword)
-	s.mux.HandleFunc("POST /logout", s.page(s.logout))
+	s.mux.Handle("POST /login/{secret}", maxBody(maxFormBody, http.HandlerFunc(s.loginUse)))
+	s.mux.Handle("POST /login/password", maxBody(maxFormBody, http.HandlerFunc(s.loginPassword)))
+	s.mux.Handle("POST /logout", maxBody(maxFormBody, s.page(s.logout)))
 	s.mux.HandleFunc("GET /account", s.page(s.account))
-	s.mux.HandleFunc("POST /account/password", s.page(s.setPassword))
+	s.mux.Handle("POST /account/password", maxBody(maxFormBody, s.page(s.setPassword)))
 }
 
 // loginPage is the data of the sign-in pages.

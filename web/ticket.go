@@ -86,6 +86,7 @@ type messageView struct {
 	RemoteShown   bool          // remote images are shown on request
 	Files         []fileView
 	ShowImagesURL string
+	HTMLURL       string // the page showing its HTML, when shown as text here
 }
 
 // fileView is an attachment with the URL it downloads from.
@@ -187,8 +188,9 @@ func (s *Server) timeline(ctx context.Context, c *call, t ticket.Ticket, newestF
 	}
 	items := make([]timelineItem, 0, len(msgs)+len(events)+1)
 	z := newSanitizer()
+	asHTML := htmlShown(msgs, q.Get("html"))
 	for i := range msgs {
-		items = append(items, timelineItem{At: msgs[i].CreatedAt, Msg: s.messageView(c, z, t, msgs[i], showImages == msgs[i].ID)})
+		items = append(items, timelineItem{At: msgs[i].CreatedAt, Msg: s.messageView(c, z, t, msgs[i], showImages == msgs[i].ID, asHTML[i])})
 	}
 	for i := range events {
 		items = append(items, timelineItem{At: events[i].CreatedAt, Event: &events[i]})
@@ -208,7 +210,7 @@ func (s *Server) timeline(ctx context.Context, c *call, t ticket.Ticket, newestF
 // messageView prepares one message: its attachments' download links (the
 // API's route, which serves them as downloads that never run in this
 // origin) and its HTML made inert, its cid: images pointing at its parts.
-func (s *Server) messageView(c *call, z *sanitizer, t ticket.Ticket, m ticket.Message, remote bool) *messageView {
+func (s *Server) messageView(c *call, z *sanitizer, t ticket.Ticket, m ticket.Message, remote, asHTML bool) *messageView {
 	v := &messageView{Message: m, RemoteShown: remote}
 	base := "/api/properties/" + c.prop.Slug + "/tickets/" + itoa(t.Number) + "/messages/" + itoa(m.ID) + "/attachments/"
 	cids := map[string]string{}
@@ -219,7 +221,10 @@ func (s *Server) messageView(c *call, z *sanitizer, t ticket.Ticket, m ticket.Me
 			cids[contentID(a.ContentID)] = u
 		}
 	}
-	if strings.TrimSpace(m.HTML) != "" {
+	if strings.TrimSpace(m.HTML) != "" && !asHTML {
+		v.HTMLURL = "/p/" + c.prop.Slug + "/tickets/" + itoa(t.Number) + "?" + url.Values{"html": {itoa(m.ID)}, "all": {"1"}}.Encode() + "#m" + itoa(m.ID)
+	}
+	if strings.TrimSpace(m.HTML) != "" && asHTML {
 		v.Body, v.Blocked = z.sanitize(m.HTML, bodyOptions{Remote: remote, CIDs: cids})
 		q := url.Values{"images": {itoa(m.ID)}}
 		if c.r.URL.Query().Get("order") == "newest" {
@@ -228,6 +233,35 @@ func (s *Server) messageView(c *call, z *sanitizer, t ticket.Ticket, m ticket.Me
 		v.ShowImagesURL = "/p/" + c.prop.Slug + "/tickets/" + itoa(t.Number) + "?" + q.Encode() + "#m" + itoa(m.ID)
 	}
 	return v
+}
+
+// A page's cost grows with the mail HTML it sanitises (some 0.2 to 0.5 s
+// a MiB of dense markup), and a sender decides how much there is: up to
+// ingest.MaxBodyBytes a message, on as many messages as she sends. So a
+// message's HTML is shown inline up to maxMessageHTML, and a page shows
+// at most maxPageHTML of it, newest first; the rest are shown as their
+// text, each with a link to the page showing its HTML (?html=ID).
+const (
+	maxMessageHTML = 256 << 10
+	maxPageHTML    = 1 << 20
+)
+
+// htmlShown says which of msgs (oldest first) show their HTML: the one
+// asked for by ID, and the newest that fit the page's budget.
+func htmlShown(msgs []ticket.Message, asked string) []bool {
+	want, _ := strconv.ParseInt(asked, 10, 64)
+	shown := make([]bool, len(msgs))
+	left := maxPageHTML
+	for i := len(msgs) - 1; i >= 0; i-- {
+		n := len(msgs[i].HTML)
+		switch {
+		case msgs[i].ID == want:
+			shown[i] = true
+		case n <= maxMessageHTML && n <= left:
+			shown[i], left = true, left-n
+		}
+	}
+	return shown
 }
 
 // choices fills what the page's forms offer: members, departments, topics
