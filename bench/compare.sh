@@ -20,11 +20,13 @@ go build -o "$work/load" ./cmd/postdesk-load
 run() { # binary → msg/s
   local bin=$1 d extra=()
   d=$(mktemp -d -p "$work")
-  "$bin" serve -h 2>&1 | grep -q ack-ceiling && extra=(--ack-ceiling 100000000)
-  "$bin" serve -h 2>&1 | grep -q http-addr && extra+=(--http-addr 127.0.0.1:0) # never the port of a gateway running here
+  local help
+  help=$("$bin" serve -h 2>&1 || true) # -h exits 2: read it whole (pipefail)
+  [[ $help == *ack-ceiling* ]] && extra+=(--ack-ceiling 100000000)
+  [[ $help == *http-addr* ]] && extra+=(--http-addr 127.0.0.1:0) # never the port of a gateway running here
   "$bin" property add --data "$d" --slug acme --name Acme --address support@acme.test >/dev/null
   "$bin" member add --data "$d" --email alice@acme.test --name Alice --role agent >/dev/null
-  "$bin" serve --data "$d" --smtp-addr "$addr" --log-level error --new-ticket-limit 100000000 "${extra[@]}" &
+  "$bin" serve --data "$d" --smtp-addr "$addr" --log-level error --new-ticket-limit 100000000 "${extra[@]}" >/dev/null &
   local pid=$!
   for _ in $(seq 100); do (echo >/dev/tcp/${addr%:*}/${addr#*:}) 2>/dev/null && break; sleep 0.1; done
   "$work/load" -addr "$addr" -sessions 8 -messages "$n" -size 2048 -per-conn 100 -json |
