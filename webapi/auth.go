@@ -103,3 +103,9 @@ func errUnauthorized(detail string) error {
 func badRequest(format string, args ...any) error {
 	return &apiError{status: http.StatusBadRequest, title: "Bad Request", detail: fmt.Sprintf(format, args...)}
 }
+
+// invalidInput is a 422 about a request that reads but does not make
+// sense or asks for nothing, as the desk's own refusals are.
+func invalidInput(format string, args ...any) error {
+	return &apiError{status: http.StatusUnprocessableEntity, title: "Unprocessable Content", detail: fmt.Sprintf(format, args...)}
+}

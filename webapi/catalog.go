@@ -114,13 +114,13 @@ func (s *Server) addField(c *call) error {
 	f := ticket.Field{Name: strings.TrimSpace(in.Name), Choices: in.Choices}
 	var err error
 	if f.For, err = ticket.ParseFieldTarget(in.For); err != nil {
-		return unprocessable("for: %v", err)
+		return invalidInput("for: %v", err)
 	}
 	if in.Type == "" {
 		in.Type = "text"
 	}
 	if f.Type, err = ticket.ParseFieldType(in.Type); err != nil {
-		return unprocessable("type: %v", err)
+		return invalidInput("type: %v", err)
 	}
 	if f, err = s.desk.AddField(c.r.Context(), c.prop, c.actor(), f); err != nil {
 		return err

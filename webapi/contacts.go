@@ -73,7 +73,7 @@ func (s *Server) patchContact(c *call) error {
 		return err
 	}
 	if in.Name == nil && in.Phone == nil {
-		return unprocessable("nothing to change: give name or phone (an empty value clears it)")
+		return invalidInput("nothing to change: give name or phone (an empty value clears it)")
 	}
 	ct, err := s.desk.EditContact(c.r.Context(), c.prop, c.actor(), c.r.PathValue("email"), desk.ContactEdit{Name: in.Name, Phone: in.Phone})
 	if err != nil {
@@ -114,7 +114,7 @@ func (s *Server) mergeContact(c *call) error {
 		return err
 	}
 	if strings.TrimSpace(in.Into) == "" {
-		return unprocessable("give into: the address of the contact to merge into")
+		return invalidInput("give into: the address of the contact to merge into")
 	}
 	ct, err := s.desk.MergeContacts(c.r.Context(), c.prop, c.actor(), c.r.PathValue("email"), in.Into)
 	if err != nil {

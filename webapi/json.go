@@ -39,27 +39,42 @@ func (c *call) writeJSON(status int, v any) error {
 // ok answers v as JSON with 200.
 func (c *call) ok(v any) error { return c.writeJSON(http.StatusOK, v) }
 
-// readJSON decodes the request's JSON body into v, refusing unknown
-// fields (a typo would otherwise change nothing, silently).
+// readJSON checks that the request's body is JSON and decodes it into v
+// with decodeStrict, in the API's words.
 func (c *call) readJSON(v any) error {
 	if mt, _, _ := mime.ParseMediaType(c.r.Header.Get("Content-Type")); mt != "" && mt != "application/json" {
 		return &apiError{status: http.StatusUnsupportedMediaType, title: "Unsupported Media Type",
 			detail: "the body must be application/json"}
 	}
-	dec := json.NewDecoder(c.r.Body)
+	err := decodeStrict(c.r.Body, v)
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &mbe):
+		return err
+	case errors.Is(err, io.EOF):
+		return badRequest("the request has no JSON body")
+	case errors.Is(err, errMoreJSON):
+		return badRequest("the body holds more than one JSON value")
+	}
+	return badRequest("the JSON body does not read: %s", jsonError(err))
+}
+
+// errMoreJSON is decodeStrict's error for a body of more than one value.
+var errMoreJSON = errors.New("more than one JSON value")
+
+// decodeStrict decodes the one JSON value of r into v, refusing unknown
+// fields (a typo would otherwise change nothing, silently) and anything
+// after the value (errMoreJSON).
+func decodeStrict(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		if errors.Is(err, io.EOF) {
-			return badRequest("the request has no JSON body")
-		}
-		return badRequest("the JSON body does not read: %s", jsonError(err))
+		return err
 	}
 	if dec.More() {
-		return badRequest("the body holds more than one JSON value")
+		return errMoreJSON
 	}
 	return nil
 }

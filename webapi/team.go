@@ -1,7 +1,6 @@
 package webapi
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/postdesk/postdesk/desk"
@@ -52,7 +51,7 @@ func (s *Server) patchProperty(c *call) error {
 		return err
 	}
 	if in.AssignOnAnswer == nil {
-		return unprocessable("nothing to change: give assign_on_answer")
+		return invalidInput("nothing to change: give assign_on_answer")
 	}
 	if err := s.desk.SetAssignOnAnswer(c.r.Context(), c.prop, c.actor(), *in.AssignOnAnswer); err != nil {
 		return err
@@ -109,7 +108,7 @@ func (s *Server) patchMember(c *call) error {
 	}
 	ch := desk.MemberChange{Available: in.Available, Capacity: in.Capacity, Role: in.Role}
 	if ch == (desk.MemberChange{}) {
-		return unprocessable("nothing to change: give available, capacity or role")
+		return invalidInput("nothing to change: give available, capacity or role")
 	}
 	m, err := s.desk.SetMember(c.r.Context(), c.prop, c.actor(), c.r.PathValue("email"), ch)
 	if err != nil {
@@ -162,7 +161,7 @@ func (s *Server) putSLA(c *call) error {
 		return err
 	}
 	if len(p.Targets) == 0 {
-		return unprocessable("give targets: {\"targets\": {\"high\": {\"first_response\": \"1h\", \"resolution\": \"8h\"}}}")
+		return invalidInput("give targets: {\"targets\": {\"high\": {\"first_response\": \"1h\", \"resolution\": \"8h\"}}}")
 	}
 	if err := s.desk.SetSLAPolicy(c.r.Context(), c.prop, c.actor(), p); err != nil {
 		return err
@@ -184,10 +183,4 @@ func (s *Server) listAudit(c *call) error {
 		return err
 	}
 	return c.ok(nonNil(log))
-}
-
-// unprocessable is a 422 about a request that reads but asks for nothing
-// sensible.
-func unprocessable(format string, args ...any) error {
-	return &apiError{status: http.StatusUnprocessableEntity, title: "Unprocessable Content", detail: fmt.Sprintf(format, args...)}
 }

@@ -3,7 +3,6 @@ package webapi
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -38,12 +37,6 @@ type ticketPatch struct {
 	RemoveTags []string `json:"remove_tags,omitempty"`
 	// Fields sets custom fields: name → value, "" clears one.
 	Fields map[string]string `json:"fields,omitempty"`
-}
-
-// invalidInput is a 422 about a request that reads but does not make
-// sense, as the desk's own refusals are.
-func invalidInput(format string, args ...any) error {
-	return &apiError{status: http.StatusUnprocessableEntity, title: "Unprocessable Content", detail: fmt.Sprintf(format, args...)}
 }
 
 // patchTicket applies every change of the patch in one desk transaction:

@@ -2,7 +2,6 @@ package webapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -216,8 +215,8 @@ func (c *call) readBody(jsonPart string, v any) ([]desk.File, error) {
 				return nil, badRequest("the part %q is given twice", jsonPart)
 			}
 			sawJSON = true
-			if err := decodeStrict(data, v); err != nil {
-				return nil, badRequest("the part %q: %v", jsonPart, err)
+			if err := decodeStrict(bytes.NewReader(data), v); err != nil {
+				return nil, badRequest("the part %q: %s", jsonPart, jsonError(err))
 			}
 		default:
 			form[name] = append(form[name], string(data))
@@ -242,19 +241,6 @@ func partError(err error) error {
 		return err
 	}
 	return badRequest("the multipart body does not read: %v", err)
-}
-
-// decodeStrict decodes one JSON value into v, refusing unknown fields.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return errors.New(jsonError(err))
-	}
-	if dec.More() {
-		return errors.New("more than one JSON value")
-	}
-	return nil
 }
 
 // formInto sets the fields of struct *v from form fields named by their

@@ -41,10 +41,7 @@ func (s *Server) listWebhooks(c *call) error {
 	if err != nil {
 		return err
 	}
-	if hooks == nil {
-		hooks = []store.Webhook{}
-	}
-	return c.ok(hooks)
+	return c.ok(nonNil(hooks))
 }
 
 func (s *Server) addWebhook(c *call) error {
@@ -136,8 +133,6 @@ func (s *Server) webhookDeliveries(c *call) error {
 		page.Items = log[:limit]
 		page.Next = strconv.FormatInt(log[limit-1].ID, 10)
 	}
-	if page.Items == nil {
-		page.Items = []store.WebhookAttempt{}
-	}
+	page.Items = nonNil(page.Items)
 	return c.ok(page)
 }
