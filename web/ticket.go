@@ -117,29 +117,15 @@ func (s *Server) showTicket(c *call, status int, errMsg string, d draft) error {
 	ctx := c.r.Context()
 	p := ticketPage{Admin: c.isAdmin(), Error: errMsg, Draft: d, Now: s.now(), Loc: s.zone(ctx, c.prop.ID),
 		CSRF: c.sess.CSRF, Priorities: ticket.Priorities()}
-	var err error
-	if p.T, err = s.st.Ticket(ctx, c.prop.Slug, n); err != nil {
-		return err
-	}
-	if p.T.Fields, err = s.st.FieldValues(ctx, c.prop.ID, ticket.FieldForTicket, p.T.ID); err != nil {
-		return err
-	}
-	if p.Participants, err = s.st.TicketParticipants(ctx, p.T.ID); err != nil {
-		return err
-	}
-	marks, err := s.st.TicketMarks(ctx, p.T.ID)
+	v, err := desk.ReadTicket(ctx, s.st, c.prop, n)
 	if err != nil {
 		return err
 	}
-	if p.ETag, err = desk.ETag(p.T, p.Participants, marks); err != nil {
-		return err
-	}
+	p.T, p.Participants, p.ETag = v.Ticket, v.Participants, v.ETag
 	p.Prop = c.prop.Slug
 	p.URL = "/p/" + c.prop.Slug + "/tickets/" + itoa(p.T.Number)
 	p.NewestFirst = c.r.URL.Query().Get("order") == "newest"
-	if p.Items, err = s.timeline(ctx, c, p.T, p.NewestFirst); err != nil {
-		return err
-	}
+	p.Items = s.timeline(c, p.T, v.Messages, v.Events, p.NewestFirst)
 	if err := s.choices(ctx, c, &p); err != nil {
 		return err
 	}
@@ -156,19 +142,12 @@ func (s *Server) showTicket(c *call, status int, errMsg string, d draft) error {
 // so that the page stays fast on a ticket of hundreds of mails.
 const shownMessages = 40
 
-// timeline merges the ticket's messages and events, oldest first or
+// timeline merges the ticket's messages and events (as desk.ReadTicket
+// read them), oldest first or
 // newest first. Remote images are shown for the message named by the
 // query's images parameter only. A long ticket's middle is folded into a
 // gap, unless the query says all.
-func (s *Server) timeline(ctx context.Context, c *call, t ticket.Ticket, newestFirst bool) ([]timelineItem, error) {
-	msgs, err := s.st.Messages(ctx, t.ID)
-	if err != nil {
-		return nil, err
-	}
-	events, err := s.st.Events(ctx, t.ID)
-	if err != nil {
-		return nil, err
-	}
+func (s *Server) timeline(c *call, t ticket.Ticket, msgs []ticket.Message, events []ticket.Event, newestFirst bool) []timelineItem {
 	q := c.r.URL.Query()
 	showImages, _ := strconv.ParseInt(q.Get("images"), 10, 64)
 	var gap *timelineItem
@@ -204,7 +183,7 @@ func (s *Server) timeline(ctx context.Context, c *call, t ticket.Ticket, newestF
 		}
 		return a.At.Compare(b.At)
 	})
-	return items, nil
+	return items
 }
 
 // messageView prepares one message: its attachments' download links (the

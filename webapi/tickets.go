@@ -166,17 +166,7 @@ func boolParam(q map[string][]string, name string) (bool, error) {
 }
 
 // ticketView is one ticket as GET shows it: what `ticket show` shows.
-type ticketView struct {
-	Ticket ticket.Ticket `json:"ticket"`
-	// Participants are the requester and the Cc'd contacts: everyone an
-	// agent's answer goes to.
-	Participants []ticket.Contact `json:"participants"`
-	Messages     []ticket.Message `json:"messages"`
-	Events       []ticket.Event   `json:"events"`
-	Bounces      []ticket.Bounce  `json:"bounces"`
-	// MergedInto is the ticket this one was merged into, if it was.
-	MergedInto *ticket.Ticket `json:"merged_into,omitempty"`
-}
+type ticketView = desk.TicketView
 
 // showTicket answers a ticket with all it holds, and its ETag; a matching
 // If-None-Match gets 304 Not Modified (RFC 9110 §13.1.2).
@@ -186,43 +176,16 @@ func (s *Server) showTicket(c *call) error {
 		return err
 	}
 	ctx := c.r.Context()
-	var v ticketView
-	if v.Ticket, err = s.st.Ticket(ctx, c.prop.Slug, n); err != nil {
-		return err
-	}
-	if v.Ticket.Fields, err = s.st.FieldValues(ctx, c.prop.ID, ticket.FieldForTicket, v.Ticket.ID); err != nil {
-		return err
-	}
-	if v.Participants, err = s.st.TicketParticipants(ctx, v.Ticket.ID); err != nil {
-		return err
-	}
-	marks, err := s.st.TicketMarks(ctx, v.Ticket.ID)
+	v, err := desk.ReadTicketHead(ctx, s.st, c.prop, n)
 	if err != nil {
 		return err
 	}
-	tag, err := desk.ETag(v.Ticket, v.Participants, marks)
-	if err != nil {
-		return err
-	}
-	c.w.Header().Set("ETag", tag)
-	if noneMatch(c.r.Header.Get("If-None-Match"), tag) {
+	c.w.Header().Set("ETag", v.ETag)
+	if noneMatch(c.r.Header.Get("If-None-Match"), v.ETag) {
 		c.w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	if v.Ticket.MergedInto != 0 {
-		into, err := s.st.TicketByID(ctx, v.Ticket.MergedInto)
-		if err != nil {
-			return err
-		}
-		v.MergedInto = &into
-	}
-	if v.Messages, err = s.st.Messages(ctx, v.Ticket.ID); err != nil {
-		return err
-	}
-	if v.Events, err = s.st.Events(ctx, v.Ticket.ID); err != nil {
-		return err
-	}
-	if v.Bounces, err = s.st.Bounces(ctx, v.Ticket.ID); err != nil {
+	if err := v.ReadRest(ctx, s.st); err != nil {
 		return err
 	}
 	v.Participants, v.Messages, v.Events, v.Bounces = nonNil(v.Participants), nonNil(v.Messages), nonNil(v.Events), nonNil(v.Bounces)

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
@@ -150,15 +151,7 @@ func formatTime(t time.Time) string {
 }
 
 // ticketView is what `ticket show --json` prints.
-type ticketView struct {
-	Ticket       ticket.Ticket    `json:"ticket"`
-	Participants []ticket.Contact `json:"participants"` // everyone an agent's answer goes to
-	Messages     []ticket.Message `json:"messages"`
-	Events       []ticket.Event   `json:"events"`
-	Bounces      []ticket.Bounce  `json:"bounces"`
-	// MergedInto is the ticket this one was merged into, if it was.
-	MergedInto *ticket.Ticket `json:"merged_into,omitempty"`
-}
+type ticketView = desk.TicketView
 
 func ticketShow(ctx context.Context, e env) error {
 	a, p, err := openForProperty(ctx, e, "ticket show", nil)
@@ -173,30 +166,8 @@ func ticketShow(ctx context.Context, e env) error {
 	if err != nil {
 		return fmt.Errorf("ticket number: %q is not a number", a.pos[0])
 	}
-	var v ticketView
-	if v.Ticket, err = a.st.Ticket(ctx, p.Slug, n); err != nil {
-		return err
-	}
-	if v.Ticket.Fields, err = a.st.FieldValues(ctx, p.ID, ticket.FieldForTicket, v.Ticket.ID); err != nil {
-		return err
-	}
-	if v.Ticket.MergedInto != 0 {
-		into, err := a.st.TicketByID(ctx, v.Ticket.MergedInto)
-		if err != nil {
-			return err
-		}
-		v.MergedInto = &into
-	}
-	if v.Participants, err = a.st.TicketParticipants(ctx, v.Ticket.ID); err != nil {
-		return err
-	}
-	if v.Messages, err = a.st.Messages(ctx, v.Ticket.ID); err != nil {
-		return err
-	}
-	if v.Events, err = a.st.Events(ctx, v.Ticket.ID); err != nil {
-		return err
-	}
-	if v.Bounces, err = a.st.Bounces(ctx, v.Ticket.ID); err != nil {
+	v, err := desk.ReadTicket(ctx, a.st, p, n)
+	if err != nil {
 		return err
 	}
 	if a.json {
