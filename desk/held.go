@@ -29,6 +29,13 @@ import (
 // it returns the number of the ticket the mail reached, or 0.
 type ReleaseFunc func(ctx context.Context, h ticket.HeldMail, by string, withCommands bool) (int64, error)
 
+// HeldReleaser gives the ReleaseFunc of a property's held mail: the one
+// way the API, the web inbox and the CLI release it. *ingest.Pipeline is
+// one.
+type HeldReleaser interface {
+	ReleaseFunc(prop ticket.Property) ReleaseFunc
+}
+
 // ReleaseHeld releases prop's held mail id as admin a, by running it
 // through release. Mail already released or
 // discarded is refused.

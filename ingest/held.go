@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/threading"
 	"github.com/postdesk/postdesk/ticket"
@@ -152,6 +153,14 @@ type ReleaseOptions struct {
 	// mail held for not authenticating may be forged, and its commands
 	// were never the member's to vouch for.
 	WithCommands bool
+}
+
+// ReleaseFunc is the desk's ReleaseFunc of prop's held mail (it makes p a
+// desk.HeldReleaser): Release runs it again.
+func (p *Pipeline) ReleaseFunc(prop ticket.Property) desk.ReleaseFunc {
+	return func(ctx context.Context, h ticket.HeldMail, by string, withCommands bool) (int64, error) {
+		return p.Release(ctx, prop, h, ReleaseOptions{By: by, WithCommands: withCommands})
+	}
 }
 
 // Release runs held mail through the pipeline as if it had just arrived,

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -16,12 +15,6 @@ import (
 // `webhook` and the API's routes), the IMAP mailboxes fetched (as
 // `mailbox list|status`), held mail (as `held`) and suppressed addresses
 // (as `suppression`).
-
-// HeldReleaser runs held mail through the pipeline again
-// (*ingest.Pipeline).
-type HeldReleaser interface {
-	Release(ctx context.Context, prop ticket.Property, h ticket.HeldMail, opts ingest.ReleaseOptions) (ticketNumber int64, err error)
-}
 
 func (s *Server) adminMailRoutes() {
 	const p = "/p/{prop}/admin"
@@ -224,14 +217,11 @@ func (s *Server) adminRelease(c *call) error {
 	if err != nil {
 		return err
 	}
-	release := func(ctx context.Context, h ticket.HeldMail, by string, withCommands bool) (int64, error) {
-		if s.held == nil {
-			return 0, errors.New("no pipeline to release held mail through")
-		}
-		return s.held.Release(ctx, c.prop, h, ingest.ReleaseOptions{By: by, WithCommands: withCommands})
+	if s.held == nil {
+		return errors.New("no pipeline to release held mail through")
 	}
 	withCommands := c.r.PostFormValue("with_commands") != ""
-	_, err = s.desk.ReleaseHeld(c.r.Context(), c.prop, c.actor(), id, withCommands, desk.ReleaseFunc(release))
+	_, err = s.desk.ReleaseHeld(c.r.Context(), c.prop, c.actor(), id, withCommands, s.held.ReleaseFunc(c.prop))
 	if errors.Is(err, ingest.ErrHeldAgain) {
 		return &pageError{http.StatusConflict, err.Error()}
 	}

@@ -38,7 +38,7 @@ type Options struct {
 	Desk  *desk.Desk
 	// Held runs held mail through the pipeline again when an admin
 	// releases it (*ingest.Pipeline); nil: releasing fails.
-	Held HeldReleaser
+	Held desk.HeldReleaser
 	// Webhooks sends an endpoint's test event (*hook.Sender); nil: the
 	// admin page offers no test.
 	Webhooks *hook.Sender
@@ -58,7 +58,7 @@ type Options struct {
 type Server struct {
 	st      *store.Store
 	desk    *desk.Desk
-	held    HeldReleaser
+	held    desk.HeldReleaser
 	hooks   *hook.Sender
 	baseURL string
 	ttl     time.Duration

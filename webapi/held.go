@@ -1,12 +1,10 @@
 package webapi
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
 
-	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/ingest"
 	"github.com/postdesk/postdesk/ticket"
 )
@@ -124,10 +122,7 @@ func (s *Server) releaseHeld(c *call) error {
 	if s.held == nil {
 		return errInternal
 	}
-	release := func(ctx context.Context, h ticket.HeldMail, by string, withCommands bool) (int64, error) {
-		return s.held.Release(ctx, c.prop, h, ingest.ReleaseOptions{By: by, WithCommands: withCommands})
-	}
-	n, err := s.desk.ReleaseHeld(c.r.Context(), c.prop, c.actor(), id, in.WithCommands, desk.ReleaseFunc(release))
+	n, err := s.desk.ReleaseHeld(c.r.Context(), c.prop, c.actor(), id, in.WithCommands, s.held.ReleaseFunc(c.prop))
 	if errors.Is(err, ingest.ErrHeldAgain) {
 		return &apiError{status: http.StatusConflict, title: "Conflict", detail: err.Error()}
 	}

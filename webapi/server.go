@@ -25,9 +25,7 @@ import (
 
 	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/hook"
-	"github.com/postdesk/postdesk/ingest"
 	"github.com/postdesk/postdesk/store"
-	"github.com/postdesk/postdesk/ticket"
 )
 
 // Options configures a Server.
@@ -35,7 +33,7 @@ type Options struct {
 	Store *store.Store
 	Desk  *desk.Desk
 	// Held runs held mail through the pipeline again (ingest.Pipeline).
-	Held HeldReleaser
+	Held desk.HeldReleaser
 	// Metrics serves /metrics; nil: not served.
 	Metrics http.Handler
 	// Ready reports whether the gateway takes mail (/readyz); nil: the
@@ -57,17 +55,11 @@ type Options struct {
 	AnswerRecipients int
 }
 
-// HeldReleaser runs held mail through the pipeline again
-// (*ingest.Pipeline).
-type HeldReleaser interface {
-	Release(ctx context.Context, prop ticket.Property, h ticket.HeldMail, opts ingest.ReleaseOptions) (ticketNumber int64, err error)
-}
-
 // Server is the HTTP API.
 type Server struct {
 	st      *store.Store
 	desk    *desk.Desk
-	held    HeldReleaser
+	held    desk.HeldReleaser
 	metrics http.Handler
 	ready   func(context.Context) error
 	session func(*http.Request) (string, bool)

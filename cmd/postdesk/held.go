@@ -82,7 +82,7 @@ func heldRelease(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	number, err := desk.New(desk.Options{Store: a.st, Now: e.now}).ReleaseHeld(ctx, p, actor, id, *withCommands, releaseWith(pipeline, p))
+	number, err := desk.New(desk.Options{Store: a.st, Now: e.now}).ReleaseHeld(ctx, p, actor, id, *withCommands, pipeline.ReleaseFunc(p))
 	if err != nil {
 		return err
 	}
@@ -92,14 +92,6 @@ func heldRelease(ctx context.Context, e env) error {
 	}
 	fmt.Fprintf(terminal(e.stdout), "released held mail %d into ticket #%d\n", id, number)
 	return nil
-}
-
-// releaseWith is the desk's ReleaseFunc of prop's held mail: the
-// pipeline runs it again.
-func releaseWith(pipeline *ingest.Pipeline, prop ticket.Property) desk.ReleaseFunc {
-	return func(ctx context.Context, h ticket.HeldMail, by string, withCommands bool) (int64, error) {
-		return pipeline.Release(ctx, prop, h, ingest.ReleaseOptions{By: by, WithCommands: withCommands})
-	}
 }
 
 // heldDiscard marks held mail discarded; its bytes stay for the record.
