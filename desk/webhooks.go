@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
@@ -27,6 +28,73 @@ type WebhookSpec struct {
 	Description string   `json:"description,omitempty"`
 }
 
+// WebhookCreated is a new endpoint with its signing secret, shown this
+// once: what adding one answers (the API, `postdesk webhook add --json`).
+type WebhookCreated struct {
+	store.Webhook
+	Secret string `json:"secret"`
+}
+
+// WebhookTestFunc sends a signed test event to endpoint w of prop and
+// answers what came of it: (*hook.Sender).Test, which the desk cannot
+// import (hook's tests use the desk).
+type WebhookTestFunc func(ctx context.Context, w store.Webhook, prop ticket.Property) (store.WebhookAttempt, error)
+
+// AddWebhook adds an endpoint to prop as actor a (Op.AddWebhook, in a
+// transaction of its own).
+func (d *Desk) AddWebhook(ctx context.Context, prop ticket.Property, a Actor, spec WebhookSpec) (WebhookCreated, error) {
+	var w store.Webhook
+	err := d.Run(ctx, prop, a, func(o *Op) (err error) {
+		w, err = o.AddWebhook(spec)
+		return err
+	})
+	return WebhookCreated{Webhook: w, Secret: w.Secret}, err
+}
+
+// RemoveWebhook removes prop's endpoint id as actor a (Op.RemoveWebhook).
+func (d *Desk) RemoveWebhook(ctx context.Context, prop ticket.Property, a Actor, id int64) error {
+	return d.Run(ctx, prop, a, func(o *Op) error { return o.RemoveWebhook(id) })
+}
+
+// EnableWebhook turns prop's endpoint id on as actor a (Op.EnableWebhook).
+func (d *Desk) EnableWebhook(ctx context.Context, prop ticket.Property, a Actor, id int64) (w store.Webhook, err error) {
+	err = d.Run(ctx, prop, a, func(o *Op) (err error) {
+		w, err = o.EnableWebhook(id)
+		return err
+	})
+	return w, err
+}
+
+// DisableWebhook turns prop's endpoint id off as actor a
+// (Op.DisableWebhook).
+func (d *Desk) DisableWebhook(ctx context.Context, prop ticket.Property, a Actor, id int64) (w store.Webhook, err error) {
+	err = d.Run(ctx, prop, a, func(o *Op) (err error) {
+		w, err = o.DisableWebhook(id)
+		return err
+	})
+	return w, err
+}
+
+// TestWebhook sends a signed test event to prop's endpoint id through
+// send and answers what came of it. Only admins may: it makes the gateway
+// call out. A nil send (a server without a webhook sender) is refused.
+func (d *Desk) TestWebhook(ctx context.Context, prop ticket.Property, a Actor, id int64, send WebhookTestFunc) (store.WebhookAttempt, error) {
+	if err := a.check(prop); err != nil {
+		return store.WebhookAttempt{}, err
+	}
+	if err := a.admin("test a webhook"); err != nil {
+		return store.WebhookAttempt{}, err
+	}
+	if send == nil {
+		return store.WebhookAttempt{}, invalid("this server sends no webhooks")
+	}
+	w, err := d.st.Webhook(ctx, prop.ID, id)
+	if err != nil {
+		return store.WebhookAttempt{}, err
+	}
+	return send(ctx, w, prop)
+}
+
 // AddWebhook adds an endpoint to the property, with a new signing secret
 // ("whsec_" and base64 of 32 random bytes: the Standard Webhooks form),
 // returned in the Webhook this once. Only admins may.
@@ -48,11 +116,11 @@ func (o *Op) AddWebhook(spec WebhookSpec) (store.Webhook, error) {
 	}
 	key := make([]byte, webhookSecretBytes)
 	rand.Read(key) // never fails (crypto/rand)
-	w.Secret = "whsec_" + base64.StdEncoding.EncodeToString(key)
+	w.Secret = ticket.WebhookSecretPrefix + base64.StdEncoding.EncodeToString(key)
 	if err := o.Tx.AddWebhook(&w); err != nil {
 		return w, err
 	}
-	return w, o.audit("webhook added", fmt.Sprintf("%d %s (%s)", w.ID, w.URL, eventsText(w.Events)))
+	return w, o.audit("webhook added", fmt.Sprintf("%d %s (%s)", w.ID, w.URL, EventsText(w.Events)))
 }
 
 // RemoveWebhook deletes an endpoint, what is queued for it and its
@@ -148,8 +216,9 @@ func webhookEvents(in []string) ([]string, error) {
 	return out, nil
 }
 
-// eventsText shows an event filter.
-func eventsText(events []string) string {
+// EventsText shows an endpoint's event filter: its types, or "every
+// event".
+func EventsText(events []string) string {
 	if len(events) == 0 {
 		return "every event"
 	}

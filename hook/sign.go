@@ -23,11 +23,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/postdesk/postdesk/ticket"
 )
 
 // SecretPrefix starts every signing secret (Standard Webhooks, "Signature
 // scheme": the secret is base64 after the prefix).
-const SecretPrefix = "whsec_"
+const SecretPrefix = ticket.WebhookSecretPrefix
 
 // Headers of a webhook request (Standard Webhooks, "Webhook headers").
 const (

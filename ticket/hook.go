@@ -21,6 +21,11 @@ const (
 	HookTicketOverdue   HookType = "ticket.overdue"
 )
 
+// WebhookSecretPrefix starts every webhook signing secret (Standard
+// Webhooks, "Signature scheme": the secret is base64 after the prefix).
+// The desk makes secrets with it, package hook reads them.
+const WebhookSecretPrefix = "whsec_"
+
 // HookTypes lists every event type, in the order the documentation gives.
 func HookTypes() []HookType {
 	return []HookType{HookTicketCreated, HookMessageCreated, HookTicketAssigned, HookPriorityChanged,

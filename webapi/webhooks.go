@@ -1,11 +1,13 @@
 package webapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
 	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/store"
+	"github.com/postdesk/postdesk/ticket"
 )
 
 // webhookRoutes manage a property's webhook endpoints (admins): the
@@ -17,23 +19,19 @@ func (s *Server) webhookRoutes() []route {
 		{Route: Route{Method: "GET", Path: base, Summary: "The property's webhook endpoints, without their secrets",
 			Response: []store.Webhook{}}, access: admin, h: s.listWebhooks},
 		{Route: Route{Method: "POST", Path: base, Summary: "Add a webhook endpoint; the answer carries its signing secret, this once",
-			Request: desk.WebhookSpec{}, Response: webhookCreated{}}, access: admin, h: s.addWebhook},
+			Request: desk.WebhookSpec{}, Response: desk.WebhookCreated{}}, access: admin, h: s.addWebhook},
 		{Route: Route{Method: "DELETE", Path: base + "/{id}", Summary: "Remove a webhook endpoint, its queue and its delivery log"},
 			access: admin, h: s.removeWebhook},
 		{Route: Route{Method: "POST", Path: base + "/{id}/enable", Summary: "Turn a disabled webhook endpoint on again",
 			Response: store.Webhook{}}, access: admin, h: s.enableWebhook},
+		{Route: Route{Method: "POST", Path: base + "/{id}/disable", Summary: "Turn a webhook endpoint off by hand: nothing more is sent or queued for it until it is enabled again",
+			Response: store.Webhook{}}, access: admin, h: s.disableWebhook},
 		{Route: Route{Method: "POST", Path: base + "/{id}/test", Summary: "Send a signed test event to the endpoint and answer what came of it",
 			Response: store.WebhookAttempt{}}, access: admin, h: s.testWebhook},
 		{Route: Route{Method: "GET", Path: base + "/{id}/deliveries", Summary: "The endpoint's delivery log, newest first: one line per attempt",
 			Query:    []Param{{"limit", "integer", "attempts per page, 1 to 500 (50)"}, {"cursor", "string", "the next of the page before"}},
 			Response: Page[store.WebhookAttempt]{}}, access: admin, h: s.webhookDeliveries},
 	}
-}
-
-// webhookCreated is a new endpoint with its secret, shown this once.
-type webhookCreated struct {
-	store.Webhook
-	Secret string `json:"secret"`
 }
 
 func (s *Server) listWebhooks(c *call) error {
@@ -49,17 +47,12 @@ func (s *Server) addWebhook(c *call) error {
 	if err := c.readJSON(&spec); err != nil {
 		return err
 	}
-	var w store.Webhook
-	err := s.desk.Run(c.r.Context(), c.prop, c.actor(), func(o *desk.Op) error {
-		var err error
-		w, err = o.AddWebhook(spec)
-		return err
-	})
+	w, err := s.desk.AddWebhook(c.r.Context(), c.prop, c.actor(), spec)
 	if err != nil {
 		return err
 	}
 	c.w.Header().Set("Location", "/api/properties/"+c.prop.Slug+"/webhooks/"+strconv.FormatInt(w.ID, 10))
-	return c.writeJSON(http.StatusCreated, webhookCreated{Webhook: w, Secret: w.Secret})
+	return c.writeJSON(http.StatusCreated, w)
 }
 
 func (s *Server) removeWebhook(c *call) error {
@@ -67,39 +60,36 @@ func (s *Server) removeWebhook(c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := s.desk.Run(c.r.Context(), c.prop, c.actor(), func(o *desk.Op) error { return o.RemoveWebhook(id) }); err != nil {
+	if err := s.desk.RemoveWebhook(c.r.Context(), c.prop, c.actor(), id); err != nil {
 		return err
 	}
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (s *Server) enableWebhook(c *call) error {
+// webhookOp answers the path's endpoint after a desk operation on it.
+func (s *Server) webhookOp(c *call, op func(context.Context, ticket.Property, desk.Actor, int64) (store.Webhook, error)) error {
 	id, err := c.pathInt("id")
 	if err != nil {
 		return err
 	}
-	var w store.Webhook
-	err = s.desk.Run(c.r.Context(), c.prop, c.actor(), func(o *desk.Op) error {
-		w, err = o.EnableWebhook(id)
-		return err
-	})
+	w, err := op(c.r.Context(), c.prop, c.actor(), id)
 	if err != nil {
 		return err
 	}
 	return c.ok(w)
 }
 
+func (s *Server) enableWebhook(c *call) error { return s.webhookOp(c, s.desk.EnableWebhook) }
+
+func (s *Server) disableWebhook(c *call) error { return s.webhookOp(c, s.desk.DisableWebhook) }
+
 func (s *Server) testWebhook(c *call) error {
 	id, err := c.pathInt("id")
 	if err != nil {
 		return err
 	}
-	w, err := s.st.Webhook(c.r.Context(), c.prop.ID, id)
-	if err != nil {
-		return err
-	}
-	a, err := s.hooks.Test(c.r.Context(), w, c.prop)
+	a, err := s.desk.TestWebhook(c.r.Context(), c.prop, c.actor(), id, s.hooks.Test)
 	if err != nil {
 		return err
 	}

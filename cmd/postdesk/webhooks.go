@@ -11,7 +11,6 @@ import (
 
 	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/hook"
-	"github.com/postdesk/postdesk/store"
 )
 
 // webhookAdd adds a webhook endpoint to a property and prints its signing
@@ -31,34 +30,17 @@ func webhookAdd(ctx context.Context, e env) error {
 	if events != "" {
 		spec.Events = strings.Split(events, ",")
 	}
-	var w store.Webhook
-	err = c.desk.Run(ctx, c.prop, c.actor, func(o *desk.Op) error {
-		w, err = o.AddWebhook(spec)
-		return err
-	})
+	w, err := c.desk.AddWebhook(ctx, c.prop, c.actor, spec)
 	if err != nil {
 		return err
 	}
 	if c.json {
-		return c.print(e.stdout, webhookCreated{Webhook: w, Secret: w.Secret}, nil)
+		return c.print(e.stdout, w, nil)
 	}
 	fmt.Fprintln(e.stdout, w.Secret)
 	fmt.Fprintf(terminal(e.stderr), "webhook %d of %s: %s (%s)\nthe line above is its signing secret, shown once: keep it now\n",
-		w.ID, c.prop.Slug, w.URL, eventsOrAll(w.Events))
+		w.ID, c.prop.Slug, w.URL, desk.EventsText(w.Events))
 	return nil
-}
-
-// webhookCreated is a new endpoint with its secret, shown this once.
-type webhookCreated struct {
-	store.Webhook
-	Secret string `json:"secret"`
-}
-
-func eventsOrAll(events []string) string {
-	if len(events) == 0 {
-		return "every event"
-	}
-	return strings.Join(events, ",")
 }
 
 // webhookList prints a property's endpoints, without their secrets.
@@ -79,7 +61,7 @@ func webhookList(ctx context.Context, e env) error {
 			if h.DisabledReason != "" {
 				enabled += " (" + h.DisabledReason + ")"
 			}
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, cell(h.URL), eventsOrAll(h.Events), cell(enabled),
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, cell(h.URL), desk.EventsText(h.Events), cell(enabled),
 				timeOrDash(h.FailingSince), cell(orDash(h.Description)))
 		}
 	})
@@ -106,7 +88,7 @@ func webhookRemove(ctx context.Context, e env) error {
 		return err
 	}
 	defer c.st.Close()
-	if err := c.desk.Run(ctx, c.prop, c.actor, func(o *desk.Op) error { return o.RemoveWebhook(id) }); err != nil {
+	if err := c.desk.RemoveWebhook(ctx, c.prop, c.actor, id); err != nil {
 		return err
 	}
 	fmt.Fprintf(terminal(e.stdout), "webhook %d of %s removed\n", id, c.prop.Slug)
@@ -120,11 +102,7 @@ func webhookEnable(ctx context.Context, e env) error {
 		return err
 	}
 	defer c.st.Close()
-	var w store.Webhook
-	err = c.desk.Run(ctx, c.prop, c.actor, func(o *desk.Op) error {
-		w, err = o.EnableWebhook(id)
-		return err
-	})
+	w, err := c.desk.EnableWebhook(ctx, c.prop, c.actor, id)
 	if err != nil {
 		return err
 	}
@@ -142,14 +120,7 @@ func webhookTest(ctx context.Context, e env) error {
 		return err
 	}
 	defer c.st.Close()
-	if !c.actor.IsAdmin() {
-		return fmt.Errorf("%s: only admins may test a webhook", c.actor)
-	}
-	w, err := c.st.Webhook(ctx, c.prop.ID, id)
-	if err != nil {
-		return err
-	}
-	a, err := hook.New(hook.Options{Store: c.st, Now: e.now}).Test(ctx, w, c.prop)
+	a, err := c.desk.TestWebhook(ctx, c.prop, c.actor, id, hook.New(hook.Options{Store: c.st, Now: e.now}).Test)
 	if err != nil {
 		return err
 	}
@@ -159,7 +130,7 @@ func webhookTest(ctx context.Context, e env) error {
 		return err
 	}
 	if a.Outcome != hook.OutcomeDelivered {
-		return &exitError{code: 1, err: fmt.Errorf("webhook %d: the test was not delivered: %s", w.ID, a.Error)}
+		return &exitError{code: 1, err: fmt.Errorf("webhook %d: the test was not delivered: %s", id, a.Error)}
 	}
 	return nil
 }
