@@ -74,6 +74,17 @@ func (s *Store) HeldByID(ctx context.Context, propertyID, id int64) (ticket.Held
 	return h, nil
 }
 
+// HeldRaw returns one held mail of a property with its raw bytes, as it
+// arrived: what the API, the web inbox and `postdesk held show` show.
+func (s *Store) HeldRaw(ctx context.Context, propertyID, id int64) (ticket.HeldMail, []byte, error) {
+	h, err := s.HeldByID(ctx, propertyID, id)
+	if err != nil {
+		return h, nil, err
+	}
+	raw, err := s.Blob(ctx, h.RawSHA256)
+	return h, raw, err
+}
+
 // DiscardHeld marks held mail discarded by someone; its bytes stay for the
 // record.
 func (s *Store) DiscardHeld(ctx context.Context, propertyID, id int64, by string) error {

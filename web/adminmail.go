@@ -182,11 +182,8 @@ func (s *Server) adminHeldMail(c *call) error {
 		return err
 	}
 	var d heldData
-	if d.Mail, err = s.st.HeldByID(c.r.Context(), c.prop.ID, id); err != nil {
-		return err
-	}
-	raw, err := s.st.Blob(c.r.Context(), d.Mail.RawSHA256)
-	if err != nil {
+	var raw []byte
+	if d.Mail, raw, err = s.st.HeldRaw(c.r.Context(), c.prop.ID, id); err != nil {
 		return err
 	}
 	if d.Commands, err = ingest.HeldCommands(raw); err != nil {

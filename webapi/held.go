@@ -57,21 +57,18 @@ type heldView struct {
 	Commands []string `json:"commands"`
 }
 
-// heldMail is the held mail of the path's {id} in the path's property.
-func (s *Server) heldMail(c *call) (ticket.HeldMail, error) {
+// heldMail is the held mail of the path's {id} in the path's property,
+// with its raw bytes.
+func (s *Server) heldMail(c *call) (ticket.HeldMail, []byte, error) {
 	id, err := c.pathInt("id")
 	if err != nil {
-		return ticket.HeldMail{}, err
+		return ticket.HeldMail{}, nil, err
 	}
-	return s.st.HeldByID(c.r.Context(), c.prop.ID, id)
+	return s.st.HeldRaw(c.r.Context(), c.prop.ID, id)
 }
 
 func (s *Server) getHeld(c *call) error {
-	h, err := s.heldMail(c)
-	if err != nil {
-		return err
-	}
-	raw, err := s.st.Blob(c.r.Context(), h.RawSHA256)
+	h, raw, err := s.heldMail(c)
 	if err != nil {
 		return err
 	}
@@ -83,11 +80,7 @@ func (s *Server) getHeld(c *call) error {
 }
 
 func (s *Server) heldRaw(c *call) error {
-	h, err := s.heldMail(c)
-	if err != nil {
-		return err
-	}
-	raw, err := s.st.Blob(c.r.Context(), h.RawSHA256)
+	h, raw, err := s.heldMail(c)
 	if err != nil {
 		return err
 	}

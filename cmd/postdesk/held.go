@@ -28,11 +28,7 @@ func heldShow(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	h, err := a.st.HeldByID(ctx, p.ID, id)
-	if err != nil {
-		return err
-	}
-	raw, err := a.st.Blob(ctx, h.RawSHA256)
+	h, raw, err := a.st.HeldRaw(ctx, p.ID, id)
 	if err != nil {
 		return err
 	}
