@@ -241,12 +241,8 @@ func (s *Server) inboxChoices(c *call, p *inboxPage) error {
 	for _, d := range deps {
 		p.Departments = append(p.Departments, d.Name)
 	}
-	topics, err := s.st.PropertyTopics(ctx, c.prop.ID)
-	if err != nil {
+	if p.Topics, err = s.topicNames(ctx, c.prop.ID); err != nil {
 		return err
-	}
-	for _, t := range topics {
-		p.Topics = append(p.Topics, t.Name)
 	}
 	p.Tags, err = s.st.PropertyTags(ctx, c.prop.ID, 200)
 	return err

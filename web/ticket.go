@@ -253,12 +253,8 @@ func (s *Server) choices(ctx context.Context, c *call, p *ticketPage) error {
 	if p.Departments, err = s.st.Departments(ctx, c.prop.Slug); err != nil {
 		return err
 	}
-	topics, err := s.st.PropertyTopics(ctx, c.prop.ID)
-	if err != nil {
+	if p.Topics, err = s.topicNames(ctx, c.prop.ID); err != nil {
 		return err
-	}
-	for _, t := range topics {
-		p.Topics = append(p.Topics, t.Name)
 	}
 	fields, err := s.st.Fields(ctx, c.prop.ID)
 	if err != nil {
@@ -270,6 +266,17 @@ func (s *Server) choices(ctx context.Context, c *call, p *ticketPage) error {
 		}
 	}
 	return nil
+}
+
+// topicNames are the names of the property's topics, which the inbox's
+// filter and the ticket page's topic form offer.
+func (s *Server) topicNames(ctx context.Context, propertyID int64) ([]string, error) {
+	topics, err := s.st.PropertyTopics(ctx, propertyID)
+	var names []string
+	for _, t := range topics {
+		names = append(names, t.Name)
+	}
+	return names, err
 }
 
 // zone is the property's time zone: its SLA policy's business hours', else
