@@ -65,9 +65,7 @@ func (s *Server) adminWebhooks(c *call) error {
 // the browser could reload it from.
 func (s *Server) adminAddWebhook(c *call) error {
 	spec := desk.WebhookSpec{URL: strings.TrimSpace(c.r.PostFormValue("url")), Description: c.r.PostFormValue("description")}
-	for _, e := range strings.FieldsFunc(c.r.PostFormValue("events"), func(r rune) bool { return r == ',' || r == ' ' }) {
-		spec.Events = append(spec.Events, e)
-	}
+	spec.Events = splitWords(c.r.PostFormValue("events"))
 	w, err := s.desk.AddWebhook(c.r.Context(), c.prop, c.actor(), spec)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -53,7 +54,7 @@ func (s *Server) page(fn func(*call) error) http.HandlerFunc {
 			if r.Method != http.MethodGet {
 				next = "/"
 			}
-			http.Redirect(w, r, "/login?next="+urlQueryEscape(next), http.StatusSeeOther)
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
 			return
 		}
 		c.sess = sess

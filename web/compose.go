@@ -98,9 +98,7 @@ func composeTicket(r *http.Request) (desk.NewTicket, error) {
 	if n.Assignee == "-" {
 		n.Assignee, n.Unassigned = "", true
 	}
-	for _, tag := range strings.FieldsFunc(f.Get("tags"), func(r rune) bool { return r == ',' || r == ' ' }) {
-		n.Tags = append(n.Tags, tag)
-	}
+	n.Tags = splitWords(f.Get("tags"))
 	if v := f.Get("priority"); v != "" {
 		p, err := ticket.ParsePriority(v)
 		if err != nil {

@@ -163,7 +163,7 @@ func (b *visitor) post(path string, form url.Values) answer {
 // link makes a sign-in link's secret for email, as the CLI does.
 func (f *fixture) link(email string) string {
 	f.t.Helper()
-	secret, ok, err := f.st.CreateLoginLink(context.Background(), email, LinkTTL, 1000)
+	secret, ok, err := f.st.CreateLoginLink(context.Background(), email, desk.SignInLinkTTL, 1000)
 	if err != nil || !ok {
 		f.t.Fatalf("login link for %s: %v %v", email, ok, err)
 	}

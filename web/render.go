@@ -97,5 +97,3 @@ func pageTitle(name string, body any) string {
 
 // PageTitle names a message page.
 func (m messagePage) PageTitle() string { return m.Title }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/store"
 )
 
@@ -23,7 +24,6 @@ import (
 const (
 	sessionCookie = "postdesk_session"
 	loginCookie   = "postdesk_login"
-	linkTTL       = 15 * time.Minute
 	linksPerHour  = 5 // per address, so that the form cannot mail-bomb a member
 	// extendAfter: a session's end moves on with use, written at most
 	// this often.
@@ -105,7 +105,7 @@ func (s *Server) mailLink(ctx context.Context, email, next string) error {
 	if err != nil || len(members) == 0 {
 		return err
 	}
-	secret, ok, err := s.st.CreateLoginLink(ctx, email, linkTTL, linksPerHour)
+	secret, ok, err := s.st.CreateLoginLink(ctx, email, desk.SignInLinkTTL, linksPerHour)
 	if err != nil || !ok {
 		if !ok {
 			s.log.Warn("sign-in links limited", "email", email, "per_hour", linksPerHour)
@@ -115,9 +115,6 @@ func (s *Server) mailLink(ctx context.Context, email, next string) error {
 	m := members[0]
 	return s.desk.SendSignInLink(ctx, m.Property, m.Member, LoginURL(s.baseURL, secret, next))
 }
-
-// LinkTTL is how long a sign-in link works.
-const LinkTTL = linkTTL
 
 // LoginURL is the address of a sign-in link of the inbox at base.
 func LoginURL(base, secret, next string) string {

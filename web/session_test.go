@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postdesk/postdesk/desk"
 	"github.com/postdesk/postdesk/store"
 )
 
@@ -61,9 +62,9 @@ func TestLinkWorksOnceAndExpires(t *testing.T) {
 		t.Errorf("second use: %d, want 410", p.status)
 	}
 	late := f.link("alice@acme.test")
-	f.advance(LinkTTL + time.Second)
+	f.advance(desk.SignInLinkTTL + time.Second)
 	if p := f.browser().useLink(late); p.status != http.StatusGone {
-		t.Errorf("use after %s: %d, want 410", LinkTTL, p.status)
+		t.Errorf("use after %s: %d, want 410", desk.SignInLinkTTL, p.status)
 	}
 }
 

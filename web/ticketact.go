@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -41,7 +40,7 @@ var actions = map[string]action{
 	"close": func(_ *Server, c *call) (func(*desk.Op, *ticket.Ticket) error, error) {
 		r, err := ticket.ParseCloseReason(c.r.PostFormValue("reason"))
 		if err != nil {
-			return nil, invalidForm("reason: %v", err)
+			return nil, badForm("reason: %v", err)
 		}
 		return func(o *desk.Op, t *ticket.Ticket) error { return o.Close(t, r) }, nil
 	},
@@ -83,7 +82,7 @@ func writeAction(answer bool) action {
 func priorityAction(_ *Server, c *call) (func(*desk.Op, *ticket.Ticket) error, error) {
 	p, err := ticket.ParsePriority(c.r.PostFormValue("priority"))
 	if err != nil {
-		return nil, invalidForm("priority: %v", err)
+		return nil, badForm("priority: %v", err)
 	}
 	return func(o *desk.Op, t *ticket.Ticket) error { return o.SetPriority(t, p) }, nil
 }
@@ -91,10 +90,10 @@ func priorityAction(_ *Server, c *call) (func(*desk.Op, *ticket.Ticket) error, e
 // tagsAction adds the tags typed ("a, b") or removes the one whose button
 // was pressed.
 func tagsAction(_ *Server, c *call) (func(*desk.Op, *ticket.Ticket) error, error) {
-	add := splitTags(c.r.PostFormValue("add"))
+	add := splitWords(c.r.PostFormValue("add"))
 	remove := c.r.PostFormValue("remove")
 	if len(add) == 0 && remove == "" {
-		return nil, invalidForm("give a tag to add")
+		return nil, badForm("give a tag to add")
 	}
 	return func(o *desk.Op, t *ticket.Ticket) error {
 		for _, tag := range add {
@@ -119,7 +118,7 @@ func fieldsAction(_ *Server, c *call) (func(*desk.Op, *ticket.Ticket) error, err
 		}
 	}
 	if len(values) == 0 {
-		return nil, invalidForm("the form sets no field")
+		return nil, badForm("the form sets no field")
 	}
 	return func(o *desk.Op, t *ticket.Ticket) error {
 		for _, name := range slices.Sorted(maps.Keys(values)) {
@@ -208,11 +207,6 @@ func draftOf(c *call) draft {
 	return draft{}
 }
 
-// invalidForm is a form that does not make sense, refused in its words.
-func invalidForm(format string, args ...any) error {
-	return &pageError{http.StatusUnprocessableEntity, fmt.Sprintf(format, args...)}
-}
-
 // assignStep reads the assign form's target: "member:ADDRESS",
 // "department:NAME" or "none", as `ticket assign` takes them.
 func assignStep(to, note string) (func(*desk.Op, *ticket.Ticket) error, error) {
@@ -225,11 +219,11 @@ func assignStep(to, note string) (func(*desk.Op, *ticket.Ticket) error, error) {
 	case kind == "department" && name != "":
 		return func(o *desk.Op, t *ticket.Ticket) error { return o.AssignDepartment(t, name, note) }, nil
 	}
-	return nil, invalidForm("choose a member or a department to assign the ticket to")
+	return nil, badForm("choose a member or a department to assign the ticket to")
 }
 
-// splitTags reads tags given as "a, b c".
-func splitTags(s string) []string {
+// splitWords reads a form's list given as "a, b c" (tags, event types).
+func splitWords(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
 }
 
@@ -264,11 +258,11 @@ func snoozeUntil(now time.Time, loc *time.Location, preset, until string) (time.
 		return nine(days), nil
 	case "", "until":
 	default:
-		return time.Time{}, invalidForm("snooze preset %q: 1h, tomorrow or monday", preset)
+		return time.Time{}, badForm("snooze preset %q: 1h, tomorrow or monday", preset)
 	}
 	t, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(until), loc)
 	if err != nil {
-		return time.Time{}, invalidForm("snooze until %q: give a date and time such as 2026-12-01T09:00", until)
+		return time.Time{}, badForm("snooze until %q: give a date and time such as 2026-12-01T09:00", until)
 	}
 	return t, nil
 }

@@ -1,23 +1,11 @@
 package webapi
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/postdesk/postdesk/desk"
-	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
-
-// ifMatch checks an If-Match header (RFC 9110 §13.1.1) against ticket t as
-// the transaction read it (desk.IfMatch): a stale one gets 412.
-func ifMatch(tx *store.Tx, header string, t ticket.Ticket) error {
-	err := desk.IfMatch(tx, header, t)
-	if errors.Is(err, desk.ErrStale) {
-		return errPrecondition
-	}
-	return err
-}
 
 // noneMatch reports whether an If-None-Match header (RFC 9110 §13.1.2)
 // matches tag, compared weakly: "W/" is ignored.
@@ -45,7 +33,7 @@ func (c *call) onTicket(fn func(*desk.Op, *ticket.Ticket) error) error {
 	}
 	cond := c.r.Header.Get("If-Match")
 	_, err = c.s.desk.Do(c.r.Context(), c.prop, c.actor(), n, func(o *desk.Op, t *ticket.Ticket) error {
-		if err := ifMatch(o.Tx, cond, *t); err != nil {
+		if err := desk.IfMatch(o.Tx, cond, *t); err != nil {
 			return err
 		}
 		return fn(o, t)

@@ -1,7 +1,6 @@
 package webapi
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -116,9 +115,6 @@ func (s *Server) releaseHeld(c *call) error {
 		return errInternal
 	}
 	n, err := s.desk.ReleaseHeld(c.r.Context(), c.prop, c.actor(), id, in.WithCommands, s.held.ReleaseFunc(c.prop))
-	if errors.Is(err, ingest.ErrHeldAgain) {
-		return &apiError{status: http.StatusConflict, title: "Conflict", detail: err.Error()}
-	}
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/postdesk/postdesk/desk"
+	"github.com/postdesk/postdesk/ingest"
 	"github.com/postdesk/postdesk/store"
 )
 
@@ -34,10 +35,6 @@ func (e *apiError) Error() string { return e.detail }
 var errInternal = &apiError{status: http.StatusInternalServerError, title: "Internal Server Error",
 	detail: "the gateway failed to answer; its log says why"}
 
-// errPrecondition is the answer to a change whose If-Match is stale.
-var errPrecondition = &apiError{status: http.StatusPreconditionFailed, title: "Precondition Failed",
-	detail: "the ticket changed since the ETag given in If-Match was read; read it again"}
-
 // problemOf maps an error to its problem: the one place errors become
 // statuses. The desk's and the API's own errors carry words meant for the
 // caller; anything else is internal and said no more about.
@@ -56,7 +53,10 @@ func problemOf(err error) Problem {
 		return Problem{Title: "Bad Request", Status: http.StatusBadRequest, Detail: err.Error()}
 	case errors.Is(err, desk.ErrInvalid):
 		return Problem{Title: "Unprocessable Content", Status: http.StatusUnprocessableEntity, Detail: err.Error()}
-	case errors.Is(err, desk.ErrExists):
+	case errors.Is(err, desk.ErrStale): // If-Match (RFC 9110 §13.1.1)
+		return Problem{Title: "Precondition Failed", Status: http.StatusPreconditionFailed,
+			Detail: "the ticket changed since the ETag given in If-Match was read; read it again"}
+	case errors.Is(err, desk.ErrExists), errors.Is(err, ingest.ErrHeldAgain):
 		return Problem{Title: "Conflict", Status: http.StatusConflict, Detail: err.Error()}
 	case errors.Is(err, store.ErrNotFound):
 		return Problem{Title: "Not Found", Status: http.StatusNotFound, Detail: err.Error()}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"os"
 	"strings"
 
@@ -35,19 +34,12 @@ func memberLoginLink(ctx context.Context, e env) error {
 	if len(members) == 0 {
 		return fmt.Errorf("%s is not a member of any property (postdesk member add)", email)
 	}
-	secret, _, err := a.st.CreateLoginLink(ctx, email, web.LinkTTL, math.MaxInt)
+	secret, _, err := a.st.CreateLoginLink(ctx, email, desk.SignInLinkTTL, math.MaxInt)
 	if err != nil {
 		return err
 	}
-	base := a.cfg.PublicURL
-	if base == "" {
-		base = "http://" + a.cfg.HTTPAddr
-		if host, port, err := net.SplitHostPort(a.cfg.HTTPAddr); err == nil && (host == "" || host == "0.0.0.0" || host == "::") {
-			base = "http://" + net.JoinHostPort("127.0.0.1", port)
-		}
-	}
-	fmt.Fprintln(e.stdout, web.LoginURL(base, secret, ""))
-	fmt.Fprintf(terminal(e.stderr), "a link for %s: it works once, within %s, while serve runs\n", email, web.LinkTTL)
+	fmt.Fprintln(e.stdout, web.LoginURL(publicURL(a.cfg, a.cfg.HTTPAddr), secret, ""))
+	fmt.Fprintf(terminal(e.stderr), "a link for %s: it works once, within %s, while serve runs\n", email, desk.SignInLinkTTL)
 	return nil
 }
 

@@ -27,7 +27,7 @@ func serveWeb(cfg config.Config, st *store.Store, dk *desk.Desk, pipeline *inges
 	if err != nil {
 		return nil, nil, fmt.Errorf("http listen: %w", err)
 	}
-	base := publicURL(cfg, ln.Addr())
+	base := publicURL(cfg, ln.Addr().String())
 	inbox, err := web.New(web.Options{Store: st, Desk: dk, Held: pipeline, Webhooks: hooks, BaseURL: base, Now: e.now,
 		AnswerRecipients: cfg.AnswerRcptsMax, Logger: log.With("component", "web")})
 	if err != nil {
@@ -57,11 +57,17 @@ func either(api *webapi.Server, inbox http.Handler) http.Handler {
 	})
 }
 
-// publicURL is the inbox's address for links mailed to members: the
-// configured public-url, else http:// and the address listened on.
-func publicURL(cfg config.Config, addr net.Addr) string {
+// publicURL is the inbox's address for links given to members: the
+// configured public-url, else http:// and the address listened on
+// (hostport), on loopback when that is a wildcard (0.0.0.0, ::).
+func publicURL(cfg config.Config, hostport string) string {
 	if cfg.PublicURL != "" {
 		return strings.TrimRight(cfg.PublicURL, "/")
 	}
-	return "http://" + addr.String()
+	if host, port, err := net.SplitHostPort(hostport); err == nil {
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			hostport = net.JoinHostPort("127.0.0.1", port)
+		}
+	}
+	return "http://" + hostport
 }
