@@ -24,6 +24,7 @@ import (
 // Config is postdesk's whole configuration.
 type Config struct {
 	DataDir  string // holds the database and the local mail spool
+	Database string // a PostgreSQL URL shared by several gateways; empty: SQLite under DataDir
 	LogLevel string
 	LogJSON  bool
 
@@ -91,6 +92,7 @@ type setting struct {
 func settings() []setting {
 	return []setting{
 		{"data", "postdesk-data", "directory for the database and the local mail spool", str(func(c *Config) *string { return &c.DataDir })},
+		{"database", "", "PostgreSQL URL (postgres://user:password@host/db) that several gateways share; default: the SQLite file postdesk.db under --data", database},
 		{"log-level", "info", "debug, info, warn or error", oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
 		{"log-json", "false", "log JSON lines instead of text", boolean(func(c *Config) *bool { return &c.LogJSON })},
 		{"smtp-addr", "127.0.0.1:2525", "SMTP listen address", str(func(c *Config) *string { return &c.SMTPAddr })},
@@ -248,6 +250,15 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// database accepts a postgres:// or postgresql:// URL, or nothing.
+func database(c *Config, v string) error {
+	if v != "" && !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
+		return fmt.Errorf("want a postgres:// URL (the SQLite default needs no --database)")
+	}
+	c.Database = v
+	return nil
 }
 
 func str(field func(*Config) *string) func(*Config, string) error {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/postdesk/postdesk/ticket"
@@ -13,7 +12,7 @@ var openWork = []ticket.Status{ticket.StatusOpen, ticket.StatusAnswered, ticket.
 // rotationFixture is a property whose Support department has members
 // a, b, c and d (in id order).
 type rotationFixture struct {
-	path    string
+	opts    Options
 	st      *Store
 	prop    ticket.Property
 	dept    int64
@@ -23,7 +22,7 @@ type rotationFixture struct {
 func newRotation(t *testing.T) *rotationFixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &rotationFixture{path: filepath.Join(t.TempDir(), "t.db"), members: map[string]ticket.Member{}}
+	f := &rotationFixture{opts: testOptions(t), members: map[string]ticket.Member{}}
 	f.reopen(t)
 	p, err := f.st.AddProperty(ctx, ticket.Property{Slug: "p", Name: "P", Addresses: []string{"p@x.test"}})
 	if err != nil {
@@ -51,7 +50,7 @@ func (f *rotationFixture) reopen(t *testing.T) {
 	if f.st != nil {
 		f.st.Close()
 	}
-	st, err := Open(context.Background(), Options{Path: f.path})
+	st, err := Open(context.Background(), f.opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func (s *Store) Check(ctx context.Context) (CheckReport, error) {
 		{&r.MergeLoops, checkMergeLoops},
 		{&r.StaleTagIndex, checkTagIndex},
 	} {
-		if err := s.r.QueryRowContext(ctx, c.query).Scan(c.dst); err != nil {
+		if err := s.queryRow(ctx, c.query).Scan(c.dst); err != nil {
 			return r, fmt.Errorf("check: %w", err)
 		}
 	}

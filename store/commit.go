@@ -121,8 +121,24 @@ func (s *Store) runTogether(batch []*job) (errs []error, ok bool) {
 	return s.commit(tx, errs, emitted), true
 }
 
-// runAlone runs one job in its own transaction.
+// maxRetries bounds how often a job that met another gateway's transaction
+// (a deadlock, a serialization failure) runs again.
+const maxRetries = 5
+
+// runAlone runs one job in its own transaction, again if it failed only
+// because it met another gateway's.
 func (s *Store) runAlone(j *job) error {
+	var err error
+	for try := 1; ; try++ {
+		if err = s.runOnce(j); err == nil || !retryable(err) || try == maxRetries {
+			return err
+		}
+		s.log.Warn("transaction met another gateway's; running it again", "try", try, "err", err)
+	}
+}
+
+// runOnce runs one job in its own transaction.
+func (s *Store) runOnce(j *job) error {
 	ctx := context.Background()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -13,7 +12,7 @@ import (
 
 func openTest(t *testing.T) *Store {
 	t.Helper()
-	st, err := Open(context.Background(), Options{Path: filepath.Join(t.TempDir(), "t.db")})
+	st, err := Open(context.Background(), testOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}

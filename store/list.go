@@ -136,7 +136,7 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (TicketPage, er
 	if err != nil {
 		return TicketPage{}, err
 	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.queryOnce(ctx, q, args...)
 	if err != nil {
 		return TicketPage{}, fmt.Errorf("list tickets: %w", err)
 	}

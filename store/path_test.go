@@ -12,6 +12,7 @@ import (
 // characters that mean something in an SQLite URI ("#", "?", "%") opens the
 // file it names, not a truncated path.
 func TestOpenPathWithURICharacters(t *testing.T) {
+	sqliteOnly(t)
 	for _, name := range []string{"in #1", "what?", "100%25 sure", "a%b"} {
 		dir := filepath.Join(t.TempDir(), name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {

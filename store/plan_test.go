@@ -11,6 +11,7 @@ import (
 // query of the delivery path searches an index and scans no table, so that
 // deciding a thread costs the same with a million messages as with ten.
 func TestThreadLookupsUseIndexes(t *testing.T) {
+	sqliteOnly(t)
 	st, err := Open(context.Background(), Options{Path: filepath.Join(t.TempDir(), "plan.db")})
 	if err != nil {
 		t.Fatal(err)

@@ -13,13 +13,14 @@ import (
 // connection; for readers, as *sql.Stmt, which database/sql prepares once
 // per pooled connection.
 type stmtCache struct {
-	mu    sync.Mutex
-	db    *sql.DB
-	stmts map[string]*sql.Stmt
+	mu      sync.Mutex
+	db      *sql.DB
+	dialect dialect
+	stmts   map[string]*sql.Stmt
 }
 
-func newStmtCache(db *sql.DB) *stmtCache {
-	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}}
+func newStmtCache(db *sql.DB, d dialect) *stmtCache {
+	return &stmtCache{db: db, dialect: d, stmts: map[string]*sql.Stmt{}}
 }
 
 func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -28,7 +29,7 @@ func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := c.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := c.db.PrepareContext(ctx, query)
+	st, err := c.db.PrepareContext(ctx, c.dialect.rebind(query))
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +60,7 @@ func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return st.ExecContext(tx.ctx, args...)
+	return st.ExecContext(tx.ctx, tx.s.dialect.args(args)...)
 }
 
 func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
@@ -67,7 +68,7 @@ func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
 	if err != nil {
 		return nil, err
 	}
-	return st.QueryContext(tx.ctx, args...)
+	return st.QueryContext(tx.ctx, tx.s.dialect.args(args)...)
 }
 
 // row is a *sql.Row, or the error of preparing it.
@@ -88,7 +89,7 @@ func (tx *Tx) queryRow(query string, args ...any) row {
 	if err != nil {
 		return row{err: err}
 	}
-	return row{r: st.QueryRowContext(tx.ctx, args...)}
+	return row{r: st.QueryRowContext(tx.ctx, tx.s.dialect.args(args)...)}
 }
 
 // scanner is what *sql.Row and *sql.Rows share.
@@ -120,7 +121,7 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 	if err != nil {
 		return nil, err
 	}
-	return st.QueryContext(ctx, args...)
+	return st.QueryContext(ctx, s.dialect.args(args)...)
 }
 
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) row {
@@ -128,5 +129,11 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) row {
 	if err != nil {
 		return row{err: err}
 	}
-	return row{r: st.QueryRowContext(ctx, args...)}
+	return row{r: st.QueryRowContext(ctx, s.dialect.args(args)...)}
+}
+
+// queryOnce runs a read that is built per call (a list's filters), so not
+// worth keeping prepared.
+func (s *Store) queryOnce(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.r.QueryContext(ctx, s.dialect.rebind(query), s.dialect.args(args)...)
 }

@@ -240,5 +240,5 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, now fun
 
 // storeOptions are the store's options from the configuration.
 func storeOptions(cfg config.Config, log *slog.Logger, now func() time.Time) store.Options {
-	return store.Options{Path: cfg.DatabasePath(), Logger: log, BusyTimeout: cfg.BusyTimeout, Now: now}
+	return store.Options{Path: cfg.DatabasePath(), Database: cfg.Database, Logger: log, BusyTimeout: cfg.BusyTimeout, Now: now}
 }

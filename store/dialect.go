@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+)
+
+// dialect is the SQL a database speaks. Most statements are written once,
+// in SQL both accept (placeholders as ?, or ?N to repeat an argument, which
+// rebind turns into PostgreSQL's $N); the few that must differ ask the
+// Store's dialect.
+type dialect int
+
+const (
+	sqlite dialect = iota
+	postgres
+)
+
+// String is the dialect's name, also its migrations directory.
+func (d dialect) String() string {
+	if d == postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// rebind rewrites the placeholders of query for d: on PostgreSQL, ? becomes
+// $1, $2, … in order and ?N becomes $N. Question marks inside quoted
+// strings and identifiers are left alone.
+func (d dialect) rebind(query string) string {
+	if d != postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			j := i + 1
+			for j < len(query) && query[j] >= '0' && query[j] <= '9' {
+				j++
+			}
+			b.WriteByte('$')
+			if j > i+1 {
+				b.WriteString(query[i+1 : j])
+				i = j - 1
+			} else {
+				n++
+				b.WriteString(strconv.Itoa(n))
+			}
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// args converts arguments to what d stores: PostgreSQL keeps flags in
+// integer columns, as SQLite does, and refuses a Go bool for one.
+func (d dialect) args(args []any) []any {
+	if d != postgres {
+		return args
+	}
+	for i, a := range args {
+		if v, ok := a.(bool); ok {
+			if v {
+				args[i] = int64(1)
+			} else {
+				args[i] = int64(0)
+			}
+		}
+	}
+	return args
+}
+
+// migrationsTable creates the table of applied migrations.
+func (d dialect) migrationsTable() string {
+	if d == postgres {
+		return `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`
+	}
+	return `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`
+}
+
+// migrationLock is the key of the PostgreSQL advisory lock held while
+// migrations run ("pdmg").
+const migrationLock = 0x70646d67
+
+// lockMigrations makes migrations run one gateway at a time: on
+// PostgreSQL, a session advisory lock on conn, which waits for a gateway
+// migrating already. SQLite's writer needs none.
+func (d dialect) lockMigrations(ctx context.Context, conn *sql.Conn) (unlock func(), err error) {
+	if d != postgres {
+		return func() {}, nil
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		return nil, err
+	}
+	return func() {
+		conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, migrationLock)
+	}, nil
+}
