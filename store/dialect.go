@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // dialect is the SQL a database speaks. Most statements are written once,
@@ -67,21 +68,37 @@ func (d dialect) rebind(query string) string {
 }
 
 // args converts arguments to what d stores: PostgreSQL keeps flags in
-// integer columns, as SQLite does, and refuses a Go bool for one.
+// integer columns, as SQLite does, and refuses a Go bool for one; and its
+// text holds only valid UTF-8 without NUL, where SQLite keeps any bytes,
+// so a string of mail (a header decoded as sent) is stored with each NUL
+// and invalid byte sequence replaced by U+FFFD (textOf). The raw message
+// keeps the bytes as received (BYTEA).
 func (d dialect) args(args []any) []any {
 	if d != postgres {
 		return args
 	}
 	for i, a := range args {
-		if v, ok := a.(bool); ok {
+		switch v := a.(type) {
+		case bool:
 			if v {
 				args[i] = int64(1)
 			} else {
 				args[i] = int64(0)
 			}
+		case string:
+			args[i] = textOf(v)
 		}
 	}
 	return args
+}
+
+// textOf is s as PostgreSQL's text can hold it: valid UTF-8 without NUL,
+// U+FFFD in place of each NUL and invalid byte sequence.
+func textOf(s string) string {
+	if utf8.ValidString(s) && !strings.Contains(s, "\x00") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // migrationsTable creates the table of applied migrations.

@@ -57,7 +57,7 @@ func scanHeld(r scanner) (ticket.HeldMail, error) {
 // Held lists a property's held mail, newest first: only what is still
 // held, unless all.
 func (s *Store) Held(ctx context.Context, propertyID int64, all bool) ([]ticket.HeldMail, error) {
-	rows, err := s.query(ctx, `SELECT `+heldColumns+` FROM held WHERE property_id = ? AND (? OR status = ?)
+	rows, err := s.query(ctx, `SELECT `+heldColumns+` FROM held WHERE property_id = ? AND (? = 1 OR status = ?)
 		ORDER BY id DESC`, propertyID, all, ticket.HeldWaiting)
 	return collect("list held", rows, err, scanHeld)
 }

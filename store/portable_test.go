@@ -127,4 +127,57 @@ func TestPortableQueries(t *testing.T) {
 			t.Errorf("timeline pages %v, %v; want [message#1 ticket#1]", kinds, err)
 		}
 	})
+
+	t.Run("text with NUL and invalid UTF-8", func(t *testing.T) {
+		subject := "bad\x00subject \xff"
+		want := subject
+		if onPostgres() {
+			want = "bad\uFFFDsubject \uFFFD" // PostgreSQL's text holds neither
+		}
+		var got ticket.Message
+		update(t, func(tx *Tx) error {
+			c, err := tx.Contact(f.prop.ID, "bob@c.test", "")
+			if err != nil {
+				return err
+			}
+			m := &ticket.Message{PropertyID: f.prop.ID, TicketID: tk.ID, Direction: ticket.Inbound, Kind: ticket.KindEmail,
+				AuthorID: c.ID, AuthorEmail: c.Email, MessageID: "nul@c.test", Subject: subject, Text: subject}
+			if err := tx.InsertMessage(m, []byte("Subject: "+subject+"\r\n\r\n")); err != nil {
+				return err
+			}
+			got, _, err = tx.MessageOf(tk.ID, m.ID)
+			return err
+		})
+		if got.Subject != want || got.Text != want {
+			t.Errorf("stored subject %q, text %q; want %q", got.Subject, got.Text, want)
+		}
+	})
+
+	t.Run("held mail, waiting or all", func(t *testing.T) {
+		var first ticket.HeldMail
+		update(t, func(tx *Tx) error {
+			first = ticket.HeldMail{PropertyID: f.prop.ID, Reason: "loop", Sender: "a@c.test", Subject: "one", RawSHA256: "x"}
+			if err := tx.HoldMail(&first); err != nil {
+				return err
+			}
+			if err := tx.Hold(f.prop.ID, "loop", "b@c.test", "two", "y"); err != nil {
+				return err
+			}
+			return tx.ResolveHeld(f.prop.ID, first.ID, ticket.HeldDiscarded, "admin@p.test")
+		})
+		for _, all := range []bool{false, true} {
+			held, err := f.st.Held(ctx, f.prop.ID, all)
+			var subjects []string
+			for _, h := range held {
+				subjects = append(subjects, h.Subject)
+			}
+			want := []string{"two"}
+			if all {
+				want = []string{"two", "one"}
+			}
+			if err != nil || !slices.Equal(subjects, want) {
+				t.Errorf("Held(all=%v) = %v, %v; want %v", all, subjects, err, want)
+			}
+		}
+	})
 }
