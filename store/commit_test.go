@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -62,8 +63,11 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 	}
 	for _, bad := range []string{"c7@x.test", "c13@x.test"} {
 		var one int
-		if err := st.r.QueryRow(`SELECT 1 FROM contacts WHERE email = ?`, bad).Scan(&one); err == nil {
+		err := st.r.QueryRow(st.dialect.rebind(`SELECT 1 FROM contacts WHERE email = ?`), bad).Scan(&one)
+		if err == nil {
 			t.Errorf("%s was stored by a failed job", bad)
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			t.Errorf("look for %s: %v", bad, err)
 		}
 	}
 }

@@ -159,9 +159,10 @@ func (d dialect) strpos() string {
 
 // rowOrder is the expression ordering a table's rows as they were inserted,
 // for tables without an id of their own: SQLite's rowid; on PostgreSQL the
-// row's physical place (ctid), which follows insertion for rows written in
-// one statement and not updated since (a row updated later moves after
-// them).
+// row's physical place (ctid), which follows insertion only while the
+// table has no room freed by deletes or updates (a row updated, or
+// inserted into freed room, may sort elsewhere). An exact order there
+// needs an id column, a migration.
 func (d dialect) rowOrder(alias string) string {
 	if d == postgres {
 		return alias + ".ctid"

@@ -181,3 +181,23 @@ func TestPortableQueries(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckFindsInvalidIndex: on PostgreSQL, Check's integrity count is
+// the indexes left invalid, as a failed concurrent build leaves one.
+// (SQLite's count is its quick_check.)
+func TestCheckFindsInvalidIndex(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL's integrity check; on SQLite it is quick_check")
+	}
+	f := newDeskFixture(t)
+	f.open("bob@c.test", "b1@c.test")
+	f.open("ann@c.test", "a1@c.test")
+	// Both tickets' requesters are participants: a unique index on the role fails.
+	if _, err := f.st.w.Exec(`CREATE UNIQUE INDEX CONCURRENTLY broken ON ticket_participants(role)`); err == nil {
+		t.Fatal("a unique index over duplicate roles was built")
+	}
+	r, err := f.st.Check(context.Background())
+	if err != nil || r.IntegrityErrors != 1 {
+		t.Errorf("Check = %+v, %v; want IntegrityErrors 1 (the invalid index)", r, err)
+	}
+}
