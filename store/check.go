@@ -32,10 +32,10 @@ func (s *Store) Check(ctx context.Context) (CheckReport, error) {
 		{&r.OrphanMessages, `SELECT COUNT(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = m.ticket_id)`},
 		{&r.OrphanOutbox, `SELECT COUNT(*) FROM outbox o WHERE o.ticket_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = o.ticket_id)`},
 		{&r.MissingBlobs, `SELECT COUNT(*) FROM attachments a WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = a.sha256)`},
-		{&r.IntegrityErrors, `SELECT COUNT(*) FROM pragma_quick_check WHERE quick_check != 'ok'`},
+		{&r.IntegrityErrors, s.dialect.integrityCheck()},
 		{&r.CrossProperty, checkCrossProperty},
 		{&r.MergeLoops, checkMergeLoops},
-		{&r.StaleTagIndex, checkTagIndex},
+		{&r.StaleTagIndex, s.dialect.checkTagIndex()},
 	} {
 		if err := s.queryRow(ctx, c.query).Scan(c.dst); err != nil {
 			return r, fmt.Errorf("check: %w", err)
@@ -66,15 +66,37 @@ const checkMergeLoops = `WITH RECURSIVE walk(start, cur, n) AS (
 )
 SELECT COUNT(DISTINCT start) FROM walk WHERE cur = start`
 
+// integrityCheck counts what the database finds wrong with its own
+// files: SQLite's PRAGMA quick_check rows other than "ok". PostgreSQL
+// checks its pages as it reads them (and checksums them when the cluster
+// has them on) and has no such query: none.
+func (d dialect) integrityCheck() string {
+	if d == postgres {
+		return `SELECT 0`
+	}
+	return `SELECT COUNT(*) FROM pragma_quick_check WHERE quick_check != 'ok'`
+}
+
 // checkTagIndex counts the differences between ticket_tags, which the tag
 // filter reads, and the tags the tickets hold (newline-separated, split as
-// migration 0022's backfill does).
-const checkTagIndex = `WITH RECURSIVE split(ticket_id, property_id, tag, rest) AS (
+// migration 0022's backfill does in each dialect).
+func (d dialect) checkTagIndex() string {
+	held := sqliteTicketTags
+	if d == postgres {
+		held = `held(property_id, tag, ticket_id) AS (
+	SELECT t.property_id, tag, t.id FROM tickets t, unnest(string_to_array(t.tags, chr(10))) AS tag
+	WHERE t.tags != '' AND tag != '')`
+	}
+	return `WITH RECURSIVE ` + held + `
+SELECT
+	(SELECT COUNT(*) FROM (SELECT * FROM held EXCEPT SELECT property_id, tag, ticket_id FROM ticket_tags) AS stale) +
+	(SELECT COUNT(*) FROM (SELECT property_id, tag, ticket_id FROM ticket_tags EXCEPT SELECT * FROM held) AS missing)`
+}
+
+// sqliteTicketTags is the tags the tickets hold, split on SQLite.
+const sqliteTicketTags = `split(ticket_id, property_id, tag, rest) AS (
 	SELECT id, property_id, '', tags || char(10) FROM tickets WHERE tags != ''
 	UNION ALL
 	SELECT ticket_id, property_id, substr(rest, 1, instr(rest, char(10)) - 1), substr(rest, instr(rest, char(10)) + 1)
 	FROM split WHERE rest != ''
-), held(property_id, tag, ticket_id) AS (SELECT property_id, tag, ticket_id FROM split WHERE tag != '')
-SELECT
-	(SELECT COUNT(*) FROM (SELECT * FROM held EXCEPT SELECT property_id, tag, ticket_id FROM ticket_tags)) +
-	(SELECT COUNT(*) FROM (SELECT property_id, tag, ticket_id FROM ticket_tags EXCEPT SELECT * FROM held))`
+), held(property_id, tag, ticket_id) AS (SELECT property_id, tag, ticket_id FROM split WHERE tag != '')`
