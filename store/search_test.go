@@ -32,7 +32,15 @@ func TestSearch(t *testing.T) {
 		{search: "cy@x.test", want: []int64{7}},    // requester's address
 		{search: "ana", want: []int64{2, 1}},       // author and requester
 		{search: "consi*", want: []int64{1}},
-		{search: "consi", want: []int64{}}, // a word, not a prefix
+		{search: "consi", want: []int64{}},                  // a word, not a prefix
+		{search: "CAFÉ*", want: []int64{2}},                 // a prefix without its accent
+		{search: "alv* jose", want: []int64{3}},             // a prefix before a word
+		{search: "con* entr*", want: []int64{1}},            // two prefixes, both must match
+		{search: "jose@customer.test*", want: []int64{}},    // every token must match
+		{search: "x.test", want: []int64{7, 4, 3, 2, 1, 8}}, // every address, cut at the dot (5, 6: deleted, spam)
+		{search: "a & !b | c:*", want: []int64{}},           // PostgreSQL's tsquery operators are text too
+		{search: "quote please", want: []int64{3}},          // in any order:
+		{search: "please quote", want: []int64{3}},
 		{search: "nao consigo", want: []int64{1}},
 		{search: "nao cafe", want: []int64{}}, // every word must match
 		{search: `"nao`, want: []int64{1}},
