@@ -351,9 +351,11 @@ func (s *Store) filterTerms(ctx context.Context, f TicketFilter) ([]string, []an
 }
 
 // leader chooses the narrow filter whose index finds the list's tickets
-// (-1: none) and tells whether they are then sorted (see sortLimit).
+// (-1: none) and tells whether they are then sorted (see sortLimit). Its
+// choice only places SQLite's hints: PostgreSQL, which takes none, is
+// spared the counts.
 func (s *Store) leader(ctx context.Context, f TicketFilter, narrows []narrow) (int, bool, error) {
-	if f.Search != "" || len(narrows) == 0 {
+	if f.Search != "" || len(narrows) == 0 || s.dialect == postgres {
 		return -1, f.Search != "", nil
 	}
 	if f.Sort == SortActivity {
