@@ -16,7 +16,7 @@ type FolderCounts map[string]int64
 // counts to one member's tickets (her address); unassigned to the tickets
 // of nobody; neither counts them all.
 func (s *Store) CountFolders(ctx context.Context, propertyID int64, assignee string, unassigned bool) (FolderCounts, error) {
-	q := `SELECT status, SUM(n) FROM ticket_counts WHERE property_id = ? GROUP BY status`
+	q := `SELECT status, CAST(SUM(n) AS BIGINT) FROM ticket_counts WHERE property_id = ? GROUP BY status`
 	args := []any{propertyID}
 	switch {
 	case assignee != "":

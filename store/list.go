@@ -220,7 +220,7 @@ func (s *Store) listQuery(ctx context.Context, f TicketFilter) (string, []any, e
 		by = by[1:] // one rank: SQLite does not see that its expression is constant, and would sort
 	}
 	if sorted {
-		by[0] = "+" + by[0] // a unary + keeps SQLite from walking the order's index
+		by[0] = s.dialect.unindexed(by[0]) // keeps SQLite from walking the order's index
 	}
 	// The page is chosen on the tickets table alone, then joined: a list
 	// that sorts its filter's tickets sorts ids and keys, not whole rows
@@ -251,12 +251,33 @@ func (s *Store) listQuery(ctx context.Context, f TicketFilter) (string, []any, e
 //     come early.
 //
 // The filters that must not lead are written with a unary + (+t.col),
-// which keeps SQLite from using their index.
+// which keeps SQLite from using their index (dialect.unindexed).
+// PostgreSQL keeps statistics and chooses by itself: there the terms are
+// the same without the +, and the same tickets come in the same order.
 const sortLimit = 2000
+
+// unindexed writes a term's column or expression so that SQLite does not
+// use its index: a unary +. PostgreSQL needs no hint (and has no unary +
+// for text).
+func (d dialect) unindexed(col string) string {
+	if d == postgres {
+		return col
+	}
+	return "+" + col
+}
+
+// indexedBy names the index SQLite must read a table by; PostgreSQL
+// chooses by itself.
+func (d dialect) indexedBy(index string) string {
+	if d == postgres {
+		return ""
+	}
+	return " INDEXED BY " + index
+}
 
 // narrow is one narrow filter.
 type narrow struct {
-	term       string // the term, with %s where a + may go
+	term       string // the term, with %s where a + may go (dialect.unindexed)
 	args       []any
 	count      string // counts its tickets, up to sortLimit
 	countArgs  []any
@@ -264,11 +285,11 @@ type narrow struct {
 	byProperty bool // its index begins with the property
 }
 
-func (n narrow) where(lead bool) string {
+func (n narrow) where(d dialect, lead bool) string {
 	if lead {
 		return fmt.Sprintf(n.term, "")
 	}
-	return fmt.Sprintf(n.term, "+")
+	return fmt.Sprintf(n.term, d.unindexed(""))
 }
 
 // filterTerms turns f's filters into WHERE terms, and tells whether the
@@ -291,15 +312,15 @@ func (s *Store) filterTerms(ctx context.Context, f TicketFilter) ([]string, []an
 		if err != nil {
 			return nil, nil, false, fmt.Errorf("folder: %w: %w", err, ErrBadFilter)
 		}
-		add("+t.status = ?", string(st))
+		add(s.dialect.unindexed("t.status")+" = ?", string(st))
 	}
 	if f.Unassigned {
-		add("+t.assignee_id IS NULL")
+		add(s.dialect.unindexed("t.assignee_id") + " IS NULL")
 	}
 	if f.Priority != "" && f.Sort == SortPriority {
 		add(rankKey+" = ?", f.Priority.Rank())
 	} else if f.Priority != "" {
-		add("+t.priority = ?", string(f.Priority))
+		add(s.dialect.unindexed("t.priority")+" = ?", string(f.Priority))
 	}
 	narrows, err := s.narrowFilters(ctx, f)
 	if err != nil {
@@ -311,27 +332,30 @@ func (s *Store) filterTerms(ctx context.Context, f TicketFilter) ([]string, []an
 	}
 	prop := "t.property_id = ?"
 	if lead >= 0 && !(narrows[lead].byProperty && !sorted) || f.Search != "" {
-		prop = "+t.property_id = ?"
+		prop = s.dialect.unindexed("t.property_id") + " = ?"
 	}
 	where, args = append([]string{prop}, where...), append([]any{f.PropertyID}, args...)
 	for i, n := range narrows {
-		add(n.where(i == lead), n.args...)
+		add(n.where(s.dialect, i == lead), n.args...)
 	}
 	if f.Search != "" {
-		match, err := SearchQuery(f.Search)
+		q, err := parseSearch(f.Search)
 		if err != nil {
 			return nil, nil, false, err
 		}
-		add(searchTerm(), match, f.PropertyID, match, f.PropertyID)
+		term, a := s.dialect.searchTerm(q, f.PropertyID)
+		add(term, a...)
 		sorted = true
 	}
 	return where, args, sorted, nil
 }
 
 // leader chooses the narrow filter whose index finds the list's tickets
-// (-1: none) and tells whether they are then sorted (see sortLimit).
+// (-1: none) and tells whether they are then sorted (see sortLimit). Its
+// choice only places SQLite's hints: PostgreSQL, which takes none, is
+// spared the counts.
 func (s *Store) leader(ctx context.Context, f TicketFilter, narrows []narrow) (int, bool, error) {
-	if f.Search != "" || len(narrows) == 0 {
+	if f.Search != "" || len(narrows) == 0 || s.dialect == postgres {
 		return -1, f.Search != "", nil
 	}
 	if f.Sort == SortActivity {
@@ -378,17 +402,17 @@ func (s *Store) narrowFilters(ctx context.Context, f TicketFilter) ([]narrow, er
 			return nil, fmt.Errorf("list tickets: %s: %w", l.name, err)
 		}
 		out = append(out, narrow{term: "%st." + l.col + " = ?", args: []any{id}, countArgs: []any{id},
-			count: fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE %s = ? LIMIT %d)`, l.col, sortLimit)})
+			count: fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE %s = ? LIMIT %d) AS n`, l.col, sortLimit)})
 	}
 	if f.Tag != "" {
 		out = append(out, narrow{term: "%st.id IN (SELECT ticket_id FROM ticket_tags WHERE property_id = ? AND tag = ?)",
 			args: []any{f.PropertyID, normTag(f.Tag)}, countArgs: []any{f.PropertyID, normTag(f.Tag)},
-			count: fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM ticket_tags WHERE property_id = ? AND tag = ? LIMIT %d)`, sortLimit)})
+			count: fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM ticket_tags WHERE property_id = ? AND tag = ? LIMIT %d) AS n`, sortLimit)})
 	}
 	if f.Overdue { // its partial index, tickets_overdue, is the property's overdue tickets in activity order
 		out = append(out, narrow{term: "%st.overdue_at > 0 AND t.status != 'closed'", ordered: true, byProperty: true,
-			countArgs: []any{f.PropertyID}, count: fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM tickets INDEXED BY tickets_overdue
-				WHERE property_id = ? AND overdue_at > 0 AND status != 'closed' LIMIT %d)`, sortLimit)})
+			countArgs: []any{f.PropertyID}, count: fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM tickets%s
+				WHERE property_id = ? AND overdue_at > 0 AND status != 'closed' LIMIT %d) AS n`, s.dialect.indexedBy("tickets_overdue"), sortLimit)})
 	}
 	return out, nil
 }

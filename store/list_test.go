@@ -234,6 +234,7 @@ func TestListTicketBadFilters(t *testing.T) {
 // through an index: no scan of tickets, and a filter that keeps few
 // tickets never walks a whole property's order index testing each one.
 func TestListTicketPlans(t *testing.T) {
+	sqliteOnly(t) // PostgreSQL plans from statistics; TestListTicketFilters and TestListLargeFilters check its pages
 	st, p := openListFixture(t)
 	ctx := context.Background()
 	filters := map[string]TicketFilter{
@@ -339,9 +340,11 @@ func TestListLargeFilters(t *testing.T) {
 		{"tag and assignee by priority", TicketFilter{Tag: "mass", Assignee: "alice@p.test", Sort: SortPriority}, ids(byRank)},
 	} {
 		tt.f.PropertyID, tt.f.Limit = p.ID, 500
-		plan := strings.Join(explainList(t, st, ctx, tt.f), "\n")
-		if !strings.Contains(plan, "USING INDEX tickets_due") && !strings.Contains(plan, "USING INDEX tickets_rank") {
-			t.Errorf("%s does not walk its order's index:\n%s", tt.name, plan)
+		if !onPostgres() { // PostgreSQL plans from statistics; its pages are checked below
+			plan := strings.Join(explainList(t, st, ctx, tt.f), "\n")
+			if !strings.Contains(plan, "USING INDEX tickets_due") && !strings.Contains(plan, "USING INDEX tickets_rank") {
+				t.Errorf("%s does not walk its order's index:\n%s", tt.name, plan)
+			}
 		}
 		var got []int64
 		for {

@@ -4,10 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // column is what TestSchemasAgree compares of a column in both dialects.
@@ -147,5 +150,49 @@ func TestSchemasAgree(t *testing.T) {
 	defer pg.Close()
 	if diff := schemaDiff(liteCols, postgresColumns(t, pg.r)); len(diff) > 0 {
 		t.Errorf("the dialects' schemas differ:\n%s", strings.Join(diff, "\n"))
+	}
+}
+
+// TestMigrationsAsDatabaseOwner: on PostgreSQL, a database owner who is
+// not a superuser can apply every step (unaccent is a trusted extension),
+// on a database created from template0, so that the extension is not
+// there before.
+func TestMigrationsAsDatabaseOwner(t *testing.T) {
+	if !onPostgres() {
+		t.Skipf("PostgreSQL only: runs in the suite's PostgreSQL pass (set %s)", postgresEnv)
+	}
+	b := testBackend
+	name := fmt.Sprintf("pdtest_%d_owner", os.Getpid())
+	for _, q := range []string{
+		`CREATE ROLE ` + name + ` LOGIN NOSUPERUSER PASSWORD 'owner'`,
+		`CREATE DATABASE ` + name + ` OWNER ` + name + ` TEMPLATE template0`,
+	} {
+		if _, err := b.admin.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	t.Cleanup(func() {
+		for _, q := range []string{`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`, `DROP ROLE IF EXISTS ` + name} {
+			if _, err := b.admin.Exec(q); err != nil {
+				t.Errorf("%s: %v", q, err)
+			}
+		}
+	})
+	cfg, err := pgx.ParseConfig(b.pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("postgres://%s:owner@%s:%d/%s?sslmode=disable", name, cfg.Host, cfg.Port, name)
+	st, err := Open(context.Background(), Options{Database: url})
+	if err != nil {
+		t.Fatalf("migrate as the database's owner: %v", err)
+	}
+	defer st.Close()
+	var super bool
+	if err := st.r.QueryRow(`SELECT rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&super); err != nil || super {
+		t.Fatalf("the owner is a superuser (%v, %v)", super, err)
+	}
+	if n, _ := indexedMatches(t, st, "nothing"); n != 0 {
+		t.Errorf("an empty database finds %d contacts", n)
 	}
 }

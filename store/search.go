@@ -8,14 +8,19 @@ import (
 	"unicode"
 )
 
-// Full-text search runs on SQLite FTS5 (https://sqlite.org/fts5.html) with
-// the unicode61 tokenizer and remove_diacritics 2, so that words match
-// whatever their case and accents: "nao" finds "não", "CAFE" finds "Café".
-// The indexes (message_fts, contact_fts) are external-content tables kept
-// in the transaction that writes the row: an insert queues the row in
-// fts_pending and flushSearch indexes the queue right before the commit
-// (migration 0024: one FTS5 flush a transaction, not one a statement);
-// updates and deletes of indexed rows change the index by trigger.
+// Full-text search is accent- and case-insensitive in both dialects:
+// "nao" finds "não", "CAFE" finds "Café"; every word must match, in any
+// order. On SQLite it runs on FTS5 (https://sqlite.org/fts5.html) with the
+// unicode61 tokenizer and remove_diacritics 2; the indexes (message_fts,
+// contact_fts) are external-content tables kept in the transaction that
+// writes the row: an insert queues the row in fts_pending and flushSearch
+// indexes the queue right before the commit (migration 0024: one FTS5
+// flush a transaction, not one a statement); updates and deletes of
+// indexed rows change the index by trigger. On PostgreSQL each message and
+// contact keeps a tsvector in a stored generated column with a GIN index
+// (migration 0022: the 'simple' configuration over search_text, the text
+// without accents and with its punctuation made spaces, cut as unicode61
+// cuts it), which follows the row as it is written: nothing to flush.
 
 // Search limits: a query is a few words typed by a person.
 const (
@@ -38,31 +43,104 @@ const (
 	SearchContacts = 500
 )
 
-// searchTerm is the WHERE term of a search: a ticket with one of the
-// property's newest SearchWindow matching messages, or whose requester's
-// name or address is one of the property's newest SearchContacts matches.
-// Its arguments are the FTS5 query and the property's id, twice. CROSS
-// JOIN keeps the index first, read in its rowid order (no sort), so LIMIT
-// stops the walk.
-func searchTerm() string {
+// searchTerm is the WHERE term of a search of a property's tickets, and
+// its arguments: a ticket with one of the property's newest SearchWindow
+// matching messages, or whose requester's name or address is one of the
+// property's newest SearchContacts matches. It is the one place where the
+// dialects' searches differ. On SQLite, CROSS JOIN keeps the FTS5 index
+// first, read in its rowid order (no sort), so LIMIT stops the walk; on
+// PostgreSQL the GIN index finds the matches and the newest are kept.
+func (d dialect) searchTerm(q searchQuery, propertyID int64) (string, []any) {
+	if d == postgres {
+		match, args := q.tsquery()
+		term := `(t.id IN (SELECT m.ticket_id FROM messages m
+		WHERE m.search_vector @@ ` + match + ` AND m.property_id = ? ORDER BY m.id DESC LIMIT ` + strconv.Itoa(SearchWindow) + `)
+	OR t.requester_id IN (SELECT c.id FROM contacts c
+		WHERE c.search_vector @@ ` + match + ` AND c.property_id = ? ORDER BY c.id DESC LIMIT ` + strconv.Itoa(SearchContacts) + `))`
+		all := append(append([]any{}, args...), propertyID)
+		return term, append(append(all, args...), propertyID)
+	}
+	match := q.fts5()
 	return `(t.id IN (SELECT m.ticket_id FROM message_fts f CROSS JOIN messages m ON m.id = f.rowid
 		WHERE message_fts MATCH ? AND m.property_id = ? ORDER BY f.rowid DESC LIMIT ` + strconv.Itoa(SearchWindow) + `)
 	OR t.requester_id IN (SELECT c.id FROM contact_fts g CROSS JOIN contacts c ON c.id = g.rowid
-		WHERE contact_fts MATCH ? AND c.property_id = ? ORDER BY g.rowid DESC LIMIT ` + strconv.Itoa(SearchContacts) + `))`
+		WHERE contact_fts MATCH ? AND c.property_id = ? ORDER BY g.rowid DESC LIMIT ` + strconv.Itoa(SearchContacts) + `))`,
+		[]any{match, propertyID, match, propertyID}
+}
+
+// searchQuery is what a person typed, cut into tokens (parseSearch).
+type searchQuery []searchToken
+
+// searchToken is one token of a search: a run of letters, digits and
+// marks; a prefix matches the start of a word.
+type searchToken struct {
+	text   string
+	prefix bool
 }
 
 // SearchQuery turns what a person typed into an FTS5 query that cannot be
-// a syntax error. Each whitespace-separated word is cut into tokens as the
-// unicode61 tokenizer cuts text (runs of letters, digits and marks), and
-// each token becomes a quoted string (FTS5 §3.1), so operators such as
-// AND, NEAR, ( or : are only text; every token must match (in any order:
-// "jose@customer.test" is jose, customer and test). A word ending in *
-// makes its last token a prefix (FTS5 §3.3: "foo"*). Control characters
-// and invalid UTF-8 are spaces; a query with no token is an error
-// (ErrBadFilter), as is one of more than 16 words, 32 tokens or 512 bytes.
+// a syntax error (see parseSearch): each token becomes a quoted string
+// (FTS5 §3.1), so operators such as AND, NEAR, ( or : are only text, and
+// a prefix token is followed by * (FTS5 §3.3: "foo"*).
 func SearchQuery(s string) (string, error) {
+	q, err := parseSearch(s)
+	if err != nil {
+		return "", err
+	}
+	return q.fts5(), nil
+}
+
+// fts5 is q as an FTS5 query.
+func (q searchQuery) fts5() string {
+	terms := make([]string, len(q))
+	for i, tok := range q {
+		terms[i] = `"` + tok.text + `"`
+		if tok.prefix {
+			terms[i] += "*"
+		}
+	}
+	return strings.Join(terms, " ")
+}
+
+// tsquery is q as a PostgreSQL tsquery expression, and its arguments: the
+// whole-word tokens, space-separated, through plainto_tsquery (which reads
+// no operators: every lexeme must match), and the prefix tokens the same
+// way, each of their lexemes then marked :* (a lexeme of search_text holds
+// no quote, so its text form is 'lexeme', and :* follows the closing
+// quote). Nothing typed is ever part of the SQL.
+func (q searchQuery) tsquery() (string, []any) {
+	var words, prefixes []string
+	for _, tok := range q {
+		if tok.prefix {
+			prefixes = append(prefixes, tok.text)
+		} else {
+			words = append(words, tok.text)
+		}
+	}
+	var parts []string
+	var args []any
+	if len(words) > 0 {
+		parts = append(parts, `plainto_tsquery('simple', search_text(?))`)
+		args = append(args, strings.Join(words, " "))
+	}
+	if len(prefixes) > 0 {
+		parts = append(parts, `replace(plainto_tsquery('simple', search_text(?))::text || ' ', ''' ', ''':* ')::tsquery`)
+		args = append(args, strings.Join(prefixes, " "))
+	}
+	return "(" + strings.Join(parts, " && ") + ")", args
+}
+
+// parseSearch cuts what a person typed into tokens. Each
+// whitespace-separated word is cut as the unicode61 tokenizer (and
+// PostgreSQL's search_text) cut text, into runs of letters, digits and
+// marks; every token must match, in any order ("jose@customer.test" is
+// jose, customer and test). A word ending in * makes its last token a
+// prefix. Control characters and invalid UTF-8 are spaces; a query with no
+// token is an error (ErrBadFilter), as is one of more than 16 words, 32
+// tokens or 512 bytes.
+func parseSearch(s string) (searchQuery, error) {
 	if len(s) > maxSearchBytes {
-		return "", fmt.Errorf("search: at most %d bytes: %w", maxSearchBytes, ErrBadFilter)
+		return nil, fmt.Errorf("search: at most %d bytes: %w", maxSearchBytes, ErrBadFilter)
 	}
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == unicode.ReplacementChar {
@@ -72,26 +150,22 @@ func SearchQuery(s string) (string, error) {
 	}, strings.ToValidUTF8(s, " "))
 	words := strings.Fields(s)
 	if len(words) > maxSearchWords {
-		return "", fmt.Errorf("search: at most %d words: %w", maxSearchWords, ErrBadFilter)
+		return nil, fmt.Errorf("search: at most %d words: %w", maxSearchWords, ErrBadFilter)
 	}
-	var terms []string
+	var q searchQuery
 	for _, w := range words {
 		tokens := strings.FieldsFunc(w, func(r rune) bool { return !tokenRune(r) })
 		for i, tok := range tokens {
-			term := `"` + tok + `"`
-			if i == len(tokens)-1 && strings.HasSuffix(w, "*") {
-				term += "*"
-			}
-			terms = append(terms, term)
+			q = append(q, searchToken{text: tok, prefix: i == len(tokens)-1 && strings.HasSuffix(w, "*")})
 		}
 	}
 	switch {
-	case len(terms) == 0:
-		return "", fmt.Errorf("search %q: no word to look for (letters or digits): %w", s, ErrBadFilter)
-	case len(terms) > 2*maxSearchWords:
-		return "", fmt.Errorf("search: at most %d words and %d tokens: %w", maxSearchWords, 2*maxSearchWords, ErrBadFilter)
+	case len(q) == 0:
+		return nil, fmt.Errorf("search %q: no word to look for (letters or digits): %w", s, ErrBadFilter)
+	case len(q) > 2*maxSearchWords:
+		return nil, fmt.Errorf("search: at most %d words and %d tokens: %w", maxSearchWords, 2*maxSearchWords, ErrBadFilter)
 	}
-	return strings.Join(terms, " "), nil
+	return q, nil
 }
 
 // tokenRune tells whether r is part of a token for the unicode61
@@ -103,8 +177,12 @@ func tokenRune(r rune) bool {
 
 // flushSearch indexes the messages and contacts inserted in this
 // transaction (queued in fts_pending by their insert triggers), then
-// empties the queue. The store calls it right before each commit.
-func flushSearch(tx *sql.Tx) error {
+// empties the queue. The store calls it right before each commit. On
+// PostgreSQL the index follows the rows: there is no queue.
+func (s *Store) flushSearch(tx *sql.Tx) error {
+	if s.dialect == postgres {
+		return nil
+	}
 	for _, q := range []string{
 		`INSERT INTO message_fts(rowid, subject, text_body, author_name, author_email)
 			SELECT m.id, m.subject, m.text_body, m.author_name, m.author_email

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -33,7 +32,15 @@ func TestSearch(t *testing.T) {
 		{search: "cy@x.test", want: []int64{7}},    // requester's address
 		{search: "ana", want: []int64{2, 1}},       // author and requester
 		{search: "consi*", want: []int64{1}},
-		{search: "consi", want: []int64{}}, // a word, not a prefix
+		{search: "consi", want: []int64{}},                  // a word, not a prefix
+		{search: "CAFÉ*", want: []int64{2}},                 // a prefix without its accent
+		{search: "alv* jose", want: []int64{3}},             // a prefix before a word
+		{search: "con* entr*", want: []int64{1}},            // two prefixes, both must match
+		{search: "jose@customer.test*", want: []int64{}},    // every token must match
+		{search: "x.test", want: []int64{7, 4, 3, 2, 1, 8}}, // every address, cut at the dot (5, 6: deleted, spam)
+		{search: "a & !b | c:*", want: []int64{}},           // PostgreSQL's tsquery operators are text too
+		{search: "quote please", want: []int64{3}},          // in any order:
+		{search: "please quote", want: []int64{3}},
 		{search: "nao consigo", want: []int64{1}},
 		{search: "nao cafe", want: []int64{}}, // every word must match
 		{search: `"nao`, want: []int64{1}},
@@ -99,10 +106,11 @@ func TestSearchIndexedInTheTransaction(t *testing.T) {
 }
 
 // TestSearchQueuedRowsChangedBeforeCommit: rows inserted and then changed
-// or deleted in one transaction are indexed as they are at its end (the
-// index is written at commit, migration 0024), and the index stays
-// consistent with its content tables (FTS5's integrity-check), also after
-// a transaction that failed.
+// or deleted in one transaction are indexed as they are at its end (on
+// SQLite the index is written at commit, migration 0024; on PostgreSQL it
+// is a generated column), nothing of a transaction that failed is, and on
+// SQLite the index stays consistent with its content tables (FTS5's
+// integrity-check) and its queue is empty.
 func TestSearchQueuedRowsChangedBeforeCommit(t *testing.T) {
 	st, p := openListFixture(t)
 	ctx := context.Background()
@@ -135,17 +143,13 @@ func TestSearchQueuedRowsChangedBeforeCommit(t *testing.T) {
 		t.Fatalf("failing transaction: %v", err)
 	}
 	for _, q := range []string{"later", "early", "ephemeral", "rolled"} {
-		var n int
-		if err := st.r.QueryRow(`SELECT COUNT(*) FROM contact_fts WHERE contact_fts MATCH ?`, q).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		var m int
-		if err := st.r.QueryRow(`SELECT COUNT(*) FROM message_fts WHERE message_fts MATCH ?`, q).Scan(&m); err != nil {
-			t.Fatal(err)
-		}
+		n, m := indexedMatches(t, st, q)
 		if want := map[string]int{"later": 1}[q]; n+m != want {
 			t.Errorf("%q: %d contacts and %d messages in the index, want %d", q, n, m, want)
 		}
+	}
+	if onPostgres() {
+		return
 	}
 	for _, table := range []string{"message_fts", "contact_fts"} {
 		if _, err := st.w.Exec(`INSERT INTO ` + table + `(` + table + `) VALUES ('integrity-check')`); err != nil {
@@ -158,12 +162,38 @@ func TestSearchQueuedRowsChangedBeforeCommit(t *testing.T) {
 	}
 }
 
+// indexedMatches counts the contacts and messages the search index finds
+// for one word, in the store's dialect.
+func indexedMatches(t *testing.T, st *Store, word string) (contacts, messages int) {
+	t.Helper()
+	q := `SELECT (SELECT COUNT(*) FROM contact_fts WHERE contact_fts MATCH ?1),
+		(SELECT COUNT(*) FROM message_fts WHERE message_fts MATCH ?1)`
+	if onPostgres() {
+		q = `SELECT (SELECT COUNT(*) FROM contacts WHERE search_vector @@ plainto_tsquery('simple', search_text(?1))),
+			(SELECT COUNT(*) FROM messages WHERE search_vector @@ plainto_tsquery('simple', search_text(?1)))`
+	}
+	if err := st.r.QueryRow(st.dialect.rebind(q), word).Scan(&contacts, &messages); err != nil {
+		t.Fatal(err)
+	}
+	return contacts, messages
+}
+
+// undoSearchStep undoes migration 0022 in each dialect, keeping the rows,
+// as if they had been written before it.
+var undoSearchStep = map[dialect][]string{
+	sqlite: {`DROP TABLE message_fts`, `DROP TABLE contact_fts`, `DROP TABLE ticket_tags`,
+		`DROP TRIGGER message_fts_insert`, `DROP TRIGGER message_fts_delete`, `DROP TRIGGER message_fts_update`,
+		`DROP TRIGGER contact_fts_insert`, `DROP TRIGGER contact_fts_delete`, `DROP TRIGGER contact_fts_update`},
+	postgres: {`ALTER TABLE messages DROP COLUMN search_vector`, `ALTER TABLE contacts DROP COLUMN search_vector`,
+		`DROP FUNCTION search_text(text)`, `DROP FUNCTION search_unaccent(text)`, `DROP EXTENSION unaccent`, `DROP TABLE ticket_tags`},
+}
+
 // TestSearchBackfill: a database that had mail and tags before migration
 // 0022 finds them after it.
 func TestSearchBackfill(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "t.db")
+	opts := testOptions(t)
 	ctx := context.Background()
-	st, err := Open(ctx, Options{Path: path})
+	st, err := Open(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,9 +201,7 @@ func TestSearchBackfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.w.Exec(`INSERT INTO topics (property_id, name, created_at) VALUES (?, 'billing', 0)`, p.ID); err != nil {
-		t.Fatal(err)
-	}
+	st.testExec(t, `INSERT INTO topics (property_id, name, created_at) VALUES (?, 'billing', 0)`, p.ID)
 	if _, err := st.AddDepartment(ctx, "p", ticket.Department{Name: "Sales"}, "test"); err != nil {
 		t.Fatal(err)
 	}
@@ -189,21 +217,14 @@ func TestSearchBackfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Undo migration 0022, keeping the rows, as if they had been written
-	// before it.
-	for _, q := range []string{
-		`DROP TABLE message_fts`, `DROP TABLE contact_fts`, `DROP TABLE ticket_tags`,
-		`DROP TRIGGER message_fts_insert`, `DROP TRIGGER message_fts_delete`, `DROP TRIGGER message_fts_update`,
-		`DROP TRIGGER contact_fts_insert`, `DROP TRIGGER contact_fts_delete`, `DROP TRIGGER contact_fts_update`,
+	for _, q := range append(undoSearchStep[st.dialect],
 		`DROP INDEX tickets_activity`, `DROP INDEX tickets_due`, `DROP INDEX tickets_rank`, `DROP INDEX tickets_assignee`, `DROP INDEX tickets_department`, `DROP INDEX tickets_topic`, `DROP INDEX tickets_requester`, `DROP INDEX tickets_overdue`,
 		`DELETE FROM schema_migrations WHERE version = 22`,
-	} {
-		if _, err := st.w.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
+	) {
+		st.testExec(t, q)
 	}
 	st.Close()
-	if st, err = Open(ctx, Options{Path: path}); err != nil {
+	if st, err = Open(ctx, opts); err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
@@ -226,36 +247,31 @@ func TestSearchBackfill(t *testing.T) {
 }
 
 // FuzzSearchQuery: whatever a person types, SearchQuery refuses it with
-// ErrBadFilter or gives a query that FTS5 runs without error.
+// ErrBadFilter or gives a search term that the dialect (FTS5, or
+// PostgreSQL's text search) runs without error.
 func FuzzSearchQuery(f *testing.F) {
 	for _, s := range []string{`"`, `AND(`, `*`, "\x00", `nao*`, `NEAR(a b)`, `a:b`, `^x`, `-x`, `"""`, `é*`,
-		`foo"*`, `a OR b`, `{a b}:c`, `x* *y`, "\xff\xfe", `"a" + "b"`, `col:"x"`} {
+		`foo"*`, `a OR b`, `{a b}:c`, `x* *y`, "\xff\xfe", `"a" + "b"`, `col:"x"`, `a & !b | c:*`, `'x' <-> y`,
+		`ŉ*`, `ʹ*`, `ǅ ﬁ*`, `\x*`, `a:* b*`} {
 		f.Add(s)
 	}
-	st, err := Open(context.Background(), Options{Path: filepath.Join(f.TempDir(), "fuzz.db")})
+	st, err := Open(context.Background(), testOptions(f))
 	if err != nil {
 		f.Fatal(err)
 	}
 	defer st.Close()
 	f.Fuzz(func(t *testing.T, s string) {
-		q, err := SearchQuery(s)
+		if _, err := SearchQuery(s); err != nil && !errors.Is(err, ErrBadFilter) {
+			t.Fatalf("SearchQuery(%q): %v, not ErrBadFilter", s, err)
+		}
+		q, err := parseSearch(s)
 		if err != nil {
-			if !errors.Is(err, ErrBadFilter) {
-				t.Fatalf("SearchQuery(%q): %v, not ErrBadFilter", s, err)
-			}
 			return
 		}
-		for _, table := range []string{"message_fts", "contact_fts"} {
-			rows, err := st.r.Query(`SELECT rowid FROM `+table+` WHERE `+table+` MATCH ?`, q)
-			if err == nil {
-				for rows.Next() {
-				}
-				err = rows.Err()
-				rows.Close()
-			}
-			if err != nil {
-				t.Fatalf("SearchQuery(%q) = %q: %s: %v", s, q, table, err)
-			}
+		term, args := st.dialect.searchTerm(q, 1)
+		var n int
+		if err := st.r.QueryRow(st.dialect.rebind(`SELECT COUNT(*) FROM tickets t WHERE `+term), args...).Scan(&n); err != nil {
+			t.Fatalf("search %q: %v", s, err)
 		}
 	})
 }
@@ -342,11 +358,13 @@ func TestSearchWindowPerProperty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan := strings.Join(explainList(t, st, ctx, TicketFilter{PropertyID: p.ID, Search: "nao", Sort: SortActivity}), "\n")
-	for _, walk := range []string{"SCAN f VIRTUAL TABLE INDEX 192:M4\nSEARCH m USING INTEGER PRIMARY KEY (rowid=?)",
-		"SCAN g VIRTUAL TABLE INDEX 192:M2\nSEARCH c USING INTEGER PRIMARY KEY (rowid=?)"} {
-		if !strings.Contains(plan, walk) { // the index first, newest first (192: no sort), each row by its key
-			t.Errorf("search plan lacks\n%s\nin\n%s", walk, plan)
+	if !onPostgres() { // SQLite's plan; PostgreSQL's window is checked by the searches below
+		plan := strings.Join(explainList(t, st, ctx, TicketFilter{PropertyID: p.ID, Search: "nao", Sort: SortActivity}), "\n")
+		for _, walk := range []string{"SCAN f VIRTUAL TABLE INDEX 192:M4\nSEARCH m USING INTEGER PRIMARY KEY (rowid=?)",
+			"SCAN g VIRTUAL TABLE INDEX 192:M2\nSEARCH c USING INTEGER PRIMARY KEY (rowid=?)"} {
+			if !strings.Contains(plan, walk) { // the index first, newest first (192: no sort), each row by its key
+				t.Errorf("search plan lacks\n%s\nin\n%s", walk, plan)
+			}
 		}
 	}
 	for _, tt := range []struct {
