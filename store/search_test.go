@@ -385,3 +385,26 @@ func TestSearchWindowPerProperty(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchPlannedPerCall: on PostgreSQL a search is planned for its
+// words at every call, never kept as a prepared statement, whose generic
+// plan (after five runs) would be that of an unknown word.
+func TestSearchPlannedPerCall(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL's plan cache; SQLite plans every statement for its arguments alone")
+	}
+	st, p := openListFixture(t)
+	st.r.SetMaxOpenConns(1) // one session, whose prepared statements are listed below
+	for range 7 {
+		if _, err := st.ListTickets(context.Background(), TicketFilter{PropertyID: p.ID, Search: "nao"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := st.r.QueryRow(`SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE '%search_vector%' AND statement NOT LIKE '%pg_prepared_statements%'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d prepared statements of searches; want none", n)
+	}
+}

@@ -133,7 +133,8 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) row {
 }
 
 // queryOnce runs a read that is built per call (a list's filters), so not
-// worth keeping prepared.
+// worth keeping prepared: on PostgreSQL it is planned for its arguments at
+// every call (dialect.plannedPerCall).
 func (s *Store) queryOnce(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return s.r.QueryContext(ctx, s.dialect.rebind(query), s.dialect.args(args)...)
+	return s.r.QueryContext(ctx, s.dialect.rebind(query), s.dialect.plannedPerCall(s.dialect.args(args))...)
 }
