@@ -112,3 +112,27 @@ func (d dialect) lockMigrations(ctx context.Context, conn *sql.Conn) (unlock fun
 		conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, migrationLock)
 	}, nil
 }
+
+// skipLocked ends a SELECT that picks rows for one gateway to work on: on
+// PostgreSQL the rows are locked until the transaction ends and rows
+// another gateway's transaction holds are passed over, so that two
+// gateways never wait on or take the same rows. SQLite's one writer needs
+// neither.
+func (d dialect) skipLocked() string {
+	if d == postgres {
+		return ` FOR UPDATE SKIP LOCKED`
+	}
+	return ``
+}
+
+// forUpdate ends a SELECT whose rows the transaction goes on to decide
+// about: on PostgreSQL it locks them, waiting for another gateway's
+// transaction that holds them, and reads their latest committed version,
+// so that "read it again in the transaction" is a claim under READ
+// COMMITTED too. SQLite's one writer needs none.
+func (d dialect) forUpdate() string {
+	if d == postgres {
+		return ` FOR UPDATE`
+	}
+	return ``
+}
