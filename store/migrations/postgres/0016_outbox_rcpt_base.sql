@@ -6,10 +6,12 @@
 ALTER TABLE outbox ADD COLUMN rcpt_base TEXT NOT NULL DEFAULT '';
 -- Rows written before: the lower-cased address without its +detail (what
 -- outbox.BaseAddress computes, but for a trailing dot, which intake no
--- longer lets through).
+-- longer lets through). SQLite's step cuts with instr/substr; here the
+-- local part is split_part(…, '@', 1) and the part before the first + is
+-- split_part(…, '+', 1), guarded as SQLite's is for an address without @.
 UPDATE outbox SET rcpt_base = CASE
-    WHEN instr(substr(lower(rcpt), 1, instr(lower(rcpt), '@') - 1), '+') > 0
-    THEN substr(lower(rcpt), 1, instr(lower(rcpt), '+') - 1) || substr(lower(rcpt), instr(lower(rcpt), '@'))
+    WHEN strpos(lower(rcpt), '@') > 0 AND strpos(split_part(lower(rcpt), '@', 1), '+') > 0
+    THEN split_part(lower(rcpt), '+', 1) || substr(lower(rcpt), strpos(lower(rcpt), '@'))
     ELSE lower(rcpt) END;
 CREATE INDEX outbox_base_time ON outbox(property_id, kind, rcpt_base, created_at);
 -- The hourly ceiling of acknowledgements per property counts in a fixed

@@ -33,55 +33,60 @@ CREATE TABLE ticket_tags (
     PRIMARY KEY (property_id, tag, ticket_id)
 );
 CREATE INDEX ticket_tags_ticket ON ticket_tags(ticket_id);
-WITH RECURSIVE split(ticket_id, property_id, tag, rest) AS (
-    SELECT id, property_id, '', tags || char(10) FROM tickets WHERE tags != ''
-    UNION ALL
-    SELECT ticket_id, property_id, substr(rest, 1, instr(rest, char(10)) - 1), substr(rest, instr(rest, char(10)) + 1)
-    FROM split WHERE rest != ''
-)
-INSERT OR IGNORE INTO ticket_tags (property_id, tag, ticket_id)
-SELECT property_id, tag, ticket_id FROM split WHERE tag != '';
+-- Tickets written before: their tags, one a line (SQLite's step splits
+-- them with a recursive CTE; string_to_array does the same here).
+INSERT INTO ticket_tags (property_id, tag, ticket_id)
+SELECT t.property_id, tag, t.id FROM tickets t, unnest(string_to_array(t.tags, chr(10))) AS tag
+WHERE t.tags != '' AND tag != ''
+ON CONFLICT DO NOTHING;
 
--- Full-text search (SQLite FTS5), Unicode-aware and accent-insensitive:
--- "nao" finds "não", "cafe" finds "Café". Two external-content indexes (the
--- text is stored once, in its own table): messages (subject, text body,
--- author's name and address; the rowid is the message's id, so a message
--- moved to another ticket is found in its new ticket) and contacts (name
--- and address, for the requester). Triggers write them in the transaction
--- that writes the row, so a search right after a 250 finds the mail.
--- columnsize=0: no per-row sizes (only bm25 ranking reads them, and
--- results are ordered as lists are), one write fewer per message.
-CREATE VIRTUAL TABLE message_fts USING fts5(subject, text_body, author_name, author_email,
-    content='messages', content_rowid='id', columnsize=0, tokenize='unicode61 remove_diacritics 2');
-CREATE TRIGGER message_fts_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO message_fts(rowid, subject, text_body, author_name, author_email)
-    VALUES (new.id, new.subject, new.text_body, new.author_name, new.author_email);
-END;
-CREATE TRIGGER message_fts_delete AFTER DELETE ON messages BEGIN
-    INSERT INTO message_fts(message_fts, rowid, subject, text_body, author_name, author_email)
-    VALUES ('delete', old.id, old.subject, old.text_body, old.author_name, old.author_email);
-END;
-CREATE TRIGGER message_fts_update AFTER UPDATE OF subject, text_body, author_name, author_email ON messages BEGIN
-    INSERT INTO message_fts(message_fts, rowid, subject, text_body, author_name, author_email)
-    VALUES ('delete', old.id, old.subject, old.text_body, old.author_name, old.author_email);
-    INSERT INTO message_fts(rowid, subject, text_body, author_name, author_email)
-    VALUES (new.id, new.subject, new.text_body, new.author_name, new.author_email);
-END;
-INSERT INTO message_fts(message_fts) VALUES ('rebuild');
+-- Full-text search (PostgreSQL text search), Unicode-aware and
+-- accent-insensitive as SQLite's FTS5 step is (unicode61, remove_diacritics
+-- 2): "nao" finds "não", "cafe" finds "Café". Each message (subject, text
+-- body, author's name and address) and each contact (name and address)
+-- keeps a tsvector in a stored generated column, so the index follows the
+-- row in the transaction that writes it (a search right after a 250 finds
+-- the mail) and a message moved to another ticket is found in its new
+-- ticket. The configuration is 'simple' (no stemming, no stop words:
+-- unicode61 has neither).
+--
+-- unaccent is a trusted extension (PostgreSQL 13 and later): a database
+-- owner who is not a superuser may create it. Its function is only STABLE
+-- (it reads the dictionary by name through search_path), so
+-- search_unaccent wraps it, naming the schema the extension lives in and
+-- its dictionary explicitly, as the IMMUTABLE function a generated column
+-- needs.
+CREATE EXTENSION IF NOT EXISTS unaccent;
+DO $do$
+DECLARE
+    ns text;
+BEGIN
+    SELECT n.nspname INTO STRICT ns FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+    WHERE e.extname = 'unaccent';
+    EXECUTE format($f$CREATE FUNCTION search_unaccent(text) RETURNS text
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+        AS $b$ SELECT %1$I.unaccent(%2$L::regdictionary, $1) $b$$f$, ns, quote_ident(ns) || '.unaccent');
+END
+$do$;
 
-CREATE VIRTUAL TABLE contact_fts USING fts5(name, email,
-    content='contacts', content_rowid='id', columnsize=0, tokenize='unicode61 remove_diacritics 2');
-CREATE TRIGGER contact_fts_insert AFTER INSERT ON contacts BEGIN
-    INSERT INTO contact_fts(rowid, name, email) VALUES (new.id, new.name, new.email);
-END;
-CREATE TRIGGER contact_fts_delete AFTER DELETE ON contacts BEGIN
-    INSERT INTO contact_fts(contact_fts, rowid, name, email) VALUES ('delete', old.id, old.name, old.email);
-END;
--- Delivery upserts the sender's contact on every mail; only a real change
--- of name or address rewrites its index entry.
-CREATE TRIGGER contact_fts_update AFTER UPDATE OF name, email ON contacts
-    WHEN old.name IS NOT new.name OR old.email IS NOT new.email BEGIN
-    INSERT INTO contact_fts(contact_fts, rowid, name, email) VALUES ('delete', old.id, old.name, old.email);
-    INSERT INTO contact_fts(rowid, name, email) VALUES (new.id, new.name, new.email);
-END;
-INSERT INTO contact_fts(contact_fts) VALUES ('rebuild');
+-- search_text is what is indexed and searched: the text without accents,
+-- its ASCII punctuation made spaces, so that words are cut as unicode61
+-- cuts them (runs of letters and digits): "jose@customer.test" is jose,
+-- customer and test, not one email token as PostgreSQL's parser would
+-- make it. store/search.go cuts a query the same way.
+CREATE FUNCTION search_text(text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+    AS $$ SELECT translate(search_unaccent($1), '!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~', repeat(' ', 32)) $$;
+
+-- A tsvector holds at most 1 MB of distinct words, more is an error that
+-- would refuse the mail: a message's text is indexed up to its first
+-- 262,143 characters (at most 4 bytes each), the short fields first.
+ALTER TABLE messages ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+    to_tsvector('simple'::regconfig, left(search_text(subject || ' ' || author_name || ' ' || author_email || ' ' || text_body), 262143))
+) STORED;
+CREATE INDEX messages_search ON messages USING gin (search_vector);
+
+ALTER TABLE contacts ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+    to_tsvector('simple'::regconfig, left(search_text(name || ' ' || email), 262143))
+) STORED;
+CREATE INDEX contacts_search ON contacts USING gin (search_vector);

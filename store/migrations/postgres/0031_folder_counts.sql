@@ -16,22 +16,46 @@ INSERT INTO ticket_counts (property_id, assignee_id, status, n)
 SELECT property_id, COALESCE(assignee_id, 0), status, COUNT(*) FROM tickets
 GROUP BY property_id, COALESCE(assignee_id, 0), status;
 
-CREATE TRIGGER ticket_counts_insert AFTER INSERT ON tickets BEGIN
+-- The triggers are SQLite's, as PL/pgSQL trigger functions: a row per
+-- ticket changed, in the same transaction; an update counts only when the
+-- status, assignee or property really changed (IS DISTINCT FROM is
+-- SQLite's IS NOT).
+CREATE FUNCTION ticket_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
     INSERT INTO ticket_counts (property_id, assignee_id, status, n)
-    VALUES (new.property_id, COALESCE(new.assignee_id, 0), new.status, 1)
-    ON CONFLICT (property_id, assignee_id, status) DO UPDATE SET n = n + 1;
-END;
+    VALUES (NEW.property_id, COALESCE(NEW.assignee_id, 0), NEW.status, 1)
+    ON CONFLICT (property_id, assignee_id, status) DO UPDATE SET n = ticket_counts.n + 1;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION ticket_counts_move() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE ticket_counts SET n = n - 1
+    WHERE property_id = OLD.property_id AND assignee_id = COALESCE(OLD.assignee_id, 0) AND status = OLD.status;
+    INSERT INTO ticket_counts (property_id, assignee_id, status, n)
+    VALUES (NEW.property_id, COALESCE(NEW.assignee_id, 0), NEW.status, 1)
+    ON CONFLICT (property_id, assignee_id, status) DO UPDATE SET n = ticket_counts.n + 1;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION ticket_counts_remove() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE ticket_counts SET n = n - 1
+    WHERE property_id = OLD.property_id AND assignee_id = COALESCE(OLD.assignee_id, 0) AND status = OLD.status;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER ticket_counts_insert AFTER INSERT ON tickets
+    FOR EACH ROW EXECUTE FUNCTION ticket_counts_add();
 
 CREATE TRIGGER ticket_counts_update AFTER UPDATE OF status, assignee_id, property_id ON tickets
-WHEN old.status IS NOT new.status OR old.assignee_id IS NOT new.assignee_id OR old.property_id IS NOT new.property_id BEGIN
-    UPDATE ticket_counts SET n = n - 1
-    WHERE property_id = old.property_id AND assignee_id = COALESCE(old.assignee_id, 0) AND status = old.status;
-    INSERT INTO ticket_counts (property_id, assignee_id, status, n)
-    VALUES (new.property_id, COALESCE(new.assignee_id, 0), new.status, 1)
-    ON CONFLICT (property_id, assignee_id, status) DO UPDATE SET n = n + 1;
-END;
+    FOR EACH ROW
+    WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.assignee_id IS DISTINCT FROM NEW.assignee_id
+          OR OLD.property_id IS DISTINCT FROM NEW.property_id)
+    EXECUTE FUNCTION ticket_counts_move();
 
-CREATE TRIGGER ticket_counts_delete AFTER DELETE ON tickets BEGIN
-    UPDATE ticket_counts SET n = n - 1
-    WHERE property_id = old.property_id AND assignee_id = COALESCE(old.assignee_id, 0) AND status = old.status;
-END;
+CREATE TRIGGER ticket_counts_delete AFTER DELETE ON tickets
+    FOR EACH ROW EXECUTE FUNCTION ticket_counts_remove();
