@@ -165,7 +165,7 @@ func (s *Store) rollback(tx *sql.Tx) {
 // emitted is the number of desk events the transaction wrote: once they
 // are committed, live streams and the webhook sender are woken.
 func (s *Store) commit(tx *sql.Tx, errs []error, emitted int) []error {
-	if err := flushSearch(tx); err != nil {
+	if err := s.dialect.flushSearch(tx); err != nil {
 		s.rollback(tx)
 		s.log.Error("search index failed", "jobs", len(errs), "err", err)
 		return fill(errs, err)
