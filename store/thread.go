@@ -28,6 +28,21 @@ func (tx *Tx) TicketByNumber(propertyID, number int64) (ticket.Ticket, bool, err
 	return tx.ticketWhere(`t.property_id = ? AND t.number = ?`, propertyID, number)
 }
 
+// LockTicket makes this transaction the only one deciding about a ticket
+// until it ends: on PostgreSQL it locks the ticket's row, waiting for
+// another gateway's transaction that holds it, so that what the caller
+// reads next (TicketByID) is the latest committed state and what it does
+// is done once (the scheduler's work on several gateways). On SQLite the
+// one writer already runs transactions one at a time. A ticket that does
+// not exist is not an error: the read that follows finds it gone.
+func (tx *Tx) LockTicket(propertyID, ticketID int64) error {
+	rows, err := tx.query(`SELECT id FROM tickets WHERE property_id = ? AND id = ?`+tx.s.dialect.forUpdate(), propertyID, ticketID)
+	if err != nil {
+		return fmt.Errorf("lock ticket: %w", err)
+	}
+	return rows.Close()
+}
+
 func (tx *Tx) ticketWhere(where string, args ...any) (ticket.Ticket, bool, error) {
 	t, err := scanTicket(tx.queryRow(`SELECT `+ticketColumns+ticketJoins+` WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
