@@ -136,3 +136,29 @@ func (d dialect) forUpdate() string {
 	}
 	return ``
 }
+
+// lockKeys takes a transaction-scoped advisory lock on each key, in the
+// order given, in one statement: on PostgreSQL it waits for another
+// gateway's transaction holding one of them (and a deadlock between two
+// gateways' batches is detected by the server and run again alone by
+// commit.go). SQLite's one writer serializes transactions already.
+func (d dialect) lockKeys(tx *Tx, keys []int64) error {
+	if d != postgres || len(keys) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	args := make([]any, len(keys))
+	b.WriteString(`SELECT `)
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(`, `)
+		}
+		b.WriteString(`pg_advisory_xact_lock(?)`)
+		args[i] = k
+	}
+	rows, err := tx.query(b.String(), args...)
+	if err != nil {
+		return err
+	}
+	return rows.Close()
+}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"slices"
 	"strings"
 
 	"github.com/postdesk/postdesk/ticket"
@@ -26,6 +28,32 @@ func (tx *Tx) TicketByID(propertyID, ticketID int64) (ticket.Ticket, bool, error
 // TicketByNumber returns a ticket of the property by number.
 func (tx *Tx) TicketByNumber(propertyID, number int64) (ticket.Ticket, bool, error) {
 	return tx.ticketWhere(`t.property_id = ? AND t.number = ?`, propertyID, number)
+}
+
+// LockThread makes this transaction the only one, among gateways sharing
+// the database, deciding about mail of the property that carries any of
+// ids (its Message-ID, In-Reply-To and References) until it ends: two
+// replies to one parent arriving at two gateways at once, or one message
+// arriving at both, are then threaded one after the other, the second
+// seeing the first's ticket and message. The identifiers are locked in
+// one order (sorted, without duplicates), so that two such transactions
+// wait rather than deadlock, unless group commits mix them. On SQLite it
+// does nothing: the one writer runs deliveries one at a time.
+func (tx *Tx) LockThread(propertyID int64, ids ...string) error {
+	keys := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		h := fnv.New64a()
+		fmt.Fprintf(h, "thread\x00%d\x00%s", propertyID, id)
+		keys = append(keys, int64(h.Sum64()))
+	}
+	slices.Sort(keys)
+	if err := tx.s.dialect.lockKeys(tx, slices.Compact(keys)); err != nil {
+		return fmt.Errorf("lock thread: %w", err)
+	}
+	return nil
 }
 
 // LockTicket makes this transaction the only one deciding about a ticket
