@@ -88,12 +88,12 @@ func (s *Store) HasAdmin(ctx context.Context, propertyID int64) (bool, error) {
 // letter case.
 func (tx *Tx) DepartmentByName(propertyID int64, name string) (ticket.Department, bool, error) {
 	var d ticket.Department
-	found, err := tx.exists(`SELECT 1 FROM departments WHERE property_id = ? AND name = ? COLLATE NOCASE`, propertyID, strings.TrimSpace(name))
+	found, err := tx.exists(`SELECT 1 FROM departments WHERE property_id = ? AND lower(name) = lower(?)`, propertyID, strings.TrimSpace(name))
 	if err != nil || !found {
 		return d, false, err
 	}
 	err = tx.queryRow(`SELECT id, property_id, name, is_default FROM departments
-		WHERE property_id = ? AND name = ? COLLATE NOCASE ORDER BY id LIMIT 1`, propertyID, strings.TrimSpace(name)).
+		WHERE property_id = ? AND lower(name) = lower(?) ORDER BY id LIMIT 1`, propertyID, strings.TrimSpace(name)).
 		Scan(&d.ID, &d.PropertyID, &d.Name, &d.IsDefault)
 	if err != nil {
 		return d, false, fmt.Errorf("department %q: %w", name, err)

@@ -43,8 +43,8 @@ func TestAuditLogPerProperty(t *testing.T) {
 	if all, _ := st.AuditLog(ctx, props[0].ID, 10); len(all) != 4 || all[3].Actor != "root" || all[3].Action != "member added" {
 		t.Errorf("the member added is not the oldest entry of a: %+v", all)
 	}
-	plan := strings.Join(queryPlan(t, st, "audit", `SELECT id FROM audit WHERE property_id = 1 ORDER BY id DESC LIMIT 3`), "\n")
-	if strings.Contains(plan, "SCAN audit") || strings.Contains(plan, "TEMP B-TREE") {
-		t.Errorf("the audit log is not read by its index:\n%s", plan)
+	plan := queryPlan(t, st, "audit", `SELECT id FROM audit WHERE property_id = 1 ORDER BY id DESC LIMIT 3`)
+	if len(tableScans(plan)) > 0 || sorts(plan) {
+		t.Errorf("the audit log is not read by its index:\n%s", strings.Join(plan, "\n"))
 	}
 }

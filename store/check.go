@@ -11,7 +11,7 @@ type CheckReport struct {
 	OrphanMessages  int64 `json:"orphan_messages"`  // messages whose ticket is missing
 	OrphanOutbox    int64 `json:"orphan_outbox"`    // outbox rows whose ticket is missing
 	MissingBlobs    int64 `json:"missing_blobs"`    // attachments whose content is missing
-	IntegrityErrors int64 `json:"integrity_errors"` // rows of PRAGMA quick_check other than "ok"
+	IntegrityErrors int64 `json:"integrity_errors"` // what the database finds broken (dialect.integrityCheck: SQLite's quick_check, PostgreSQL's invalid indexes)
 	CrossProperty   int64 `json:"cross_property"`   // ties to another property's member, department, topic, contact or ticket
 	MergeLoops      int64 `json:"merge_loops"`      // tickets whose chain of merges comes back to them
 	StaleTagIndex   int64 `json:"stale_tag_index"`  // ticket_tags rows that disagree with the tickets' tags
@@ -32,10 +32,10 @@ func (s *Store) Check(ctx context.Context) (CheckReport, error) {
 		{&r.OrphanMessages, `SELECT COUNT(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = m.ticket_id)`},
 		{&r.OrphanOutbox, `SELECT COUNT(*) FROM outbox o WHERE o.ticket_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = o.ticket_id)`},
 		{&r.MissingBlobs, `SELECT COUNT(*) FROM attachments a WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = a.sha256)`},
-		{&r.IntegrityErrors, `SELECT COUNT(*) FROM pragma_quick_check WHERE quick_check != 'ok'`},
+		{&r.IntegrityErrors, s.dialect.integrityCheck()},
 		{&r.CrossProperty, checkCrossProperty},
 		{&r.MergeLoops, checkMergeLoops},
-		{&r.StaleTagIndex, checkTagIndex},
+		{&r.StaleTagIndex, checkTagIndex(s.dialect)},
 	} {
 		if err := s.queryRow(ctx, c.query).Scan(c.dst); err != nil {
 			return r, fmt.Errorf("check: %w", err)
@@ -69,12 +69,16 @@ SELECT COUNT(DISTINCT start) FROM walk WHERE cur = start`
 // checkTagIndex counts the differences between ticket_tags, which the tag
 // filter reads, and the tags the tickets hold (newline-separated, split as
 // migration 0022's backfill does).
-const checkTagIndex = `WITH RECURSIVE split(ticket_id, property_id, tag, rest) AS (
-	SELECT id, property_id, '', tags || char(10) FROM tickets WHERE tags != ''
+func checkTagIndex(d dialect) string {
+	const newline = "'\n'" // a string literal holding a newline, in both dialects (no char(10) or chr(10))
+	pos := d.strpos() + "(rest, " + newline + ")"
+	return `WITH RECURSIVE split(ticket_id, property_id, tag, rest) AS (
+	SELECT id, property_id, '', tags || ` + newline + ` FROM tickets WHERE tags != ''
 	UNION ALL
-	SELECT ticket_id, property_id, substr(rest, 1, instr(rest, char(10)) - 1), substr(rest, instr(rest, char(10)) + 1)
+	SELECT ticket_id, property_id, substr(rest, 1, ` + pos + ` - 1), substr(rest, ` + pos + ` + 1)
 	FROM split WHERE rest != ''
 ), held(property_id, tag, ticket_id) AS (SELECT property_id, tag, ticket_id FROM split WHERE tag != '')
 SELECT
-	(SELECT COUNT(*) FROM (SELECT * FROM held EXCEPT SELECT property_id, tag, ticket_id FROM ticket_tags)) +
-	(SELECT COUNT(*) FROM (SELECT property_id, tag, ticket_id FROM ticket_tags EXCEPT SELECT * FROM held))`
+	(SELECT COUNT(*) FROM (SELECT * FROM held EXCEPT SELECT property_id, tag, ticket_id FROM ticket_tags) AS missing) +
+	(SELECT COUNT(*) FROM (SELECT property_id, tag, ticket_id FROM ticket_tags EXCEPT SELECT * FROM held) AS stale)`
+}

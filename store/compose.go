@@ -38,7 +38,7 @@ func (tx *Tx) SetContactPhone(contactID int64, phone string) error {
 // (letter case aside).
 func (tx *Tx) DepartmentNamed(propertyID int64, name string) (int64, bool, error) {
 	var id int64
-	err := tx.queryRow(`SELECT id FROM departments WHERE property_id = ? AND name = ? COLLATE NOCASE ORDER BY id LIMIT 1`,
+	err := tx.queryRow(`SELECT id FROM departments WHERE property_id = ? AND lower(name) = lower(?) ORDER BY id LIMIT 1`,
 		propertyID, strings.TrimSpace(name)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil

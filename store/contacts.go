@@ -117,23 +117,29 @@ func (tx *Tx) AddContactNote(contactID int64, author, body string) error {
 // contacts merged into it before. Then from is marked merged into into:
 // its row stays as an alias, so later mail from its address is into's.
 func (tx *Tx) MergeContact(from, into int64) error {
-	steps := []struct{ what, q string }{
-		{"tickets", `UPDATE tickets SET requester_id = ?2 WHERE requester_id = ?1`},
+	// Each step gets the arguments it names (?1 from, ?2 into): PostgreSQL
+	// refuses an argument its statement does not use.
+	one, both := []any{from}, []any{from, into}
+	steps := []struct {
+		what, q string
+		args    []any
+	}{
+		{"tickets", `UPDATE tickets SET requester_id = ?2 WHERE requester_id = ?1`, both},
 		{"participants", `INSERT INTO ticket_participants (ticket_id, contact_id, role)
 			SELECT ticket_id, ?2, role FROM ticket_participants WHERE contact_id = ?1
-			ON CONFLICT (ticket_id, contact_id) DO UPDATE SET role = CASE WHEN excluded.role = 'requester' THEN 'requester' ELSE role END`},
-		{"participants", `DELETE FROM ticket_participants WHERE contact_id = ?1`},
-		{"messages", `UPDATE messages SET author_id = ?2 WHERE author_id = ?1 AND direction = 'inbound'`},
-		{"notes", `UPDATE contact_notes SET contact_id = ?2 WHERE contact_id = ?1`},
+			ON CONFLICT (ticket_id, contact_id) DO UPDATE SET role = CASE WHEN excluded.role = 'requester' THEN 'requester' ELSE ticket_participants.role END`, both},
+		{"participants", `DELETE FROM ticket_participants WHERE contact_id = ?1`, one},
+		{"messages", `UPDATE messages SET author_id = ?2 WHERE author_id = ?1 AND direction = 'inbound'`, both},
+		{"notes", `UPDATE contact_notes SET contact_id = ?2 WHERE contact_id = ?1`, both},
 		{"fields", `INSERT INTO field_values (field_id, object_id, value)
 			SELECT v.field_id, ?2, v.value FROM field_values v JOIN fields f ON f.id = v.field_id AND f.target = 'contact'
-			WHERE v.object_id = ?1 ON CONFLICT (field_id, object_id) DO NOTHING`},
-		{"fields", `DELETE FROM field_values WHERE object_id = ?1 AND field_id IN (SELECT id FROM fields WHERE target = 'contact')`},
-		{"aliases", `UPDATE contacts SET merged_into = ?2 WHERE merged_into = ?1`},
-		{"contact", `UPDATE contacts SET merged_into = ?2 WHERE id = ?1`},
+			WHERE v.object_id = ?1 ON CONFLICT (field_id, object_id) DO NOTHING`, both},
+		{"fields", `DELETE FROM field_values WHERE object_id = ?1 AND field_id IN (SELECT id FROM fields WHERE target = 'contact')`, one},
+		{"aliases", `UPDATE contacts SET merged_into = ?2 WHERE merged_into = ?1`, both},
+		{"contact", `UPDATE contacts SET merged_into = ?2 WHERE id = ?1`, both},
 	}
 	for _, s := range steps {
-		if _, err := tx.exec(s.q, from, into); err != nil {
+		if _, err := tx.exec(s.q, s.args...); err != nil {
 			return fmt.Errorf("merge contact: move %s: %w", s.what, err)
 		}
 	}
@@ -186,7 +192,7 @@ const timelineQuery = `SELECT kind, at, number, mid, subject, status, author, bo
 		FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.author_id = ?1 AND m.direction = 'inbound'
 	UNION ALL
 	SELECT 'note', n.created_at, 0, 0, '', '', n.author, n.body, 2, n.id FROM contact_notes n WHERE n.contact_id = ?1
-) WHERE ?3 OR (at, rank, seq) < (?4, ?5, ?6) ORDER BY at DESC, rank DESC, seq DESC LIMIT ?2`
+) AS timeline WHERE ?3 = 1 OR (at, rank, seq) < (?4, ?5, ?6) ORDER BY at DESC, rank DESC, seq DESC LIMIT ?2`
 
 // Timeline returns up to limit entries of a contact's timeline, newest
 // first.

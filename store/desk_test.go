@@ -322,10 +322,8 @@ func TestDeskQueriesUseIndexes(t *testing.T) {
 			args = nil
 		}
 		plan := queryPlan(t, st, name, q, args...)
-		for _, step := range plan {
-			if strings.HasPrefix(step, "SCAN ") && !strings.HasPrefix(step, "SCAN (subquery") {
-				t.Errorf("%s scans a table: %s\n%s", name, step, strings.Join(plan, "\n"))
-			}
+		for _, step := range tableScans(plan, "timeline") {
+			t.Errorf("%s scans a table: %s\n%s", name, step, strings.Join(plan, "\n"))
 		}
 	}
 }

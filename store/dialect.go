@@ -162,3 +162,56 @@ func (d dialect) lockKeys(tx *Tx, keys []int64) error {
 	}
 	return rows.Close()
 }
+
+// least and greatest name the scalar minimum and maximum of their
+// arguments: SQLite's MIN and MAX with several arguments, PostgreSQL's
+// LEAST and GREATEST (its MIN and MAX are aggregates only).
+func (d dialect) least() string {
+	if d == postgres {
+		return "LEAST"
+	}
+	return "MIN"
+}
+
+func (d dialect) greatest() string {
+	if d == postgres {
+		return "GREATEST"
+	}
+	return "MAX"
+}
+
+// strpos names the function giving the 1-based position of a substring in
+// a string (0 when absent), arguments (string, substring): SQLite's instr,
+// PostgreSQL's strpos.
+func (d dialect) strpos() string {
+	if d == postgres {
+		return "strpos"
+	}
+	return "instr"
+}
+
+// rowOrder is the expression ordering a table's rows as they were inserted,
+// for tables without an id of their own: SQLite's rowid; on PostgreSQL the
+// row's physical place (ctid), which follows insertion for rows written in
+// one statement and not updated since (a row updated later moves after
+// them).
+func (d dialect) rowOrder(alias string) string {
+	if d == postgres {
+		return alias + ".ctid"
+	}
+	return alias + ".rowid"
+}
+
+// integrityCheck counts what the database itself finds broken. SQLite's
+// quick_check verifies every page, index and constraint (rows other than
+// "ok"). PostgreSQL has no such pass without an extension (amcheck, which
+// postdesk does not install): it counts the indexes left invalid (a failed
+// build), which the planner no longer uses and writes may not keep.
+func (d dialect) integrityCheck() string {
+	if d == postgres {
+		return `SELECT COUNT(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+			JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = current_schema() AND NOT (i.indisvalid AND i.indisready)`
+	}
+	return `SELECT COUNT(*) FROM pragma_quick_check WHERE quick_check != 'ok'`
+}

@@ -40,7 +40,7 @@ func scanForwarding(r scanner) (Forwarding, error) {
 // Microsoft's "ad***@outlook.com", gives none).
 func (s *Store) ForwardingMailboxes(ctx context.Context, propertyID int64) ([]string, error) {
 	rows, err := s.query(ctx, `SELECT mailbox FROM forwarding WHERE property_id = ? AND mailbox LIKE '%_@_%'
-		AND instr(mailbox, '*') = 0 ORDER BY mailbox`, propertyID)
+		AND mailbox NOT LIKE '%*%' ORDER BY mailbox`, propertyID)
 	return collect("forwarding mailboxes", rows, err, func(r scanner) (string, error) {
 		var s string
 		return s, r.Scan(&s)

@@ -49,7 +49,8 @@ func (s *Store) Checkpoint(ctx context.Context, propertyID int64, source string)
 // import files old mail in the archive's order, which need not be the
 // order it was written in.
 func (tx *Tx) SpanTicket(propertyID, number int64, at time.Time) error {
-	_, err := tx.exec(`UPDATE tickets SET created_at = MIN(created_at, ?1), updated_at = MAX(updated_at, ?1)
+	d := tx.s.dialect
+	_, err := tx.exec(`UPDATE tickets SET created_at = `+d.least()+`(created_at, ?1), updated_at = `+d.greatest()+`(updated_at, ?1)
 		WHERE property_id = ?2 AND number = ?3 AND (created_at > ?1 OR updated_at < ?1)`, ms(at), propertyID, number)
 	if err != nil {
 		return fmt.Errorf("span ticket: %w", err)

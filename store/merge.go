@@ -19,23 +19,29 @@ import (
 // threading follows merged_into, so mail that finds source by any id, token
 // or tag lands in target, and no index over every thread id is needed.
 func (tx *Tx) MergeTicket(sourceID, targetID int64) error {
-	steps := []struct{ what, q string }{
-		{"messages", `UPDATE messages SET ticket_id = ?2 WHERE ticket_id = ?1`},
+	// Each step gets the arguments it names (?1 sourceID, ?2 targetID): PostgreSQL
+	// refuses an argument its statement does not use.
+	one, both := []any{sourceID}, []any{sourceID, targetID}
+	steps := []struct {
+		what, q string
+		args    []any
+	}{
+		{"messages", `UPDATE messages SET ticket_id = ?2 WHERE ticket_id = ?1`, both},
 		{"participants", `INSERT INTO ticket_participants (ticket_id, contact_id, role)
 			SELECT ?2, contact_id, CASE WHEN role = 'requester' THEN 'cc' ELSE role END FROM ticket_participants WHERE ticket_id = ?1
-			ON CONFLICT (ticket_id, contact_id) DO NOTHING`},
-		{"participants", `DELETE FROM ticket_participants WHERE ticket_id = ?1`},
-		{"proposed participants", `UPDATE proposed_participants SET ticket_id = ?2 WHERE ticket_id = ?1`},
-		{"events", `UPDATE events SET ticket_id = ?2 WHERE ticket_id = ?1`},
-		{"bounces", `UPDATE bounces SET ticket_id = ?2 WHERE ticket_id = ?1`},
+			ON CONFLICT (ticket_id, contact_id) DO NOTHING`, both},
+		{"participants", `DELETE FROM ticket_participants WHERE ticket_id = ?1`, one},
+		{"proposed participants", `UPDATE proposed_participants SET ticket_id = ?2 WHERE ticket_id = ?1`, both},
+		{"events", `UPDATE events SET ticket_id = ?2 WHERE ticket_id = ?1`, both},
+		{"bounces", `UPDATE bounces SET ticket_id = ?2 WHERE ticket_id = ?1`, both},
 		{"fields", `INSERT INTO field_values (field_id, object_id, value)
 			SELECT v.field_id, ?2, v.value FROM field_values v JOIN fields f ON f.id = v.field_id AND f.target = 'ticket'
-			WHERE v.object_id = ?1 ON CONFLICT (field_id, object_id) DO NOTHING`},
-		{"fields", `DELETE FROM field_values WHERE object_id = ?1 AND field_id IN (SELECT id FROM fields WHERE target = 'ticket')`},
-		{"queued mail", `UPDATE outbox SET ticket_id = ?2 WHERE status = 'queued' AND ticket_id = ?1`},
+			WHERE v.object_id = ?1 ON CONFLICT (field_id, object_id) DO NOTHING`, both},
+		{"fields", `DELETE FROM field_values WHERE object_id = ?1 AND field_id IN (SELECT id FROM fields WHERE target = 'ticket')`, one},
+		{"queued mail", `UPDATE outbox SET ticket_id = ?2 WHERE status = 'queued' AND ticket_id = ?1`, both},
 	}
 	for _, s := range steps {
-		if _, err := tx.exec(s.q, sourceID, targetID); err != nil {
+		if _, err := tx.exec(s.q, s.args...); err != nil {
 			return fmt.Errorf("merge ticket: move %s: %w", s.what, err)
 		}
 	}
@@ -56,8 +62,15 @@ func (tx *Tx) MoveMessage(propertyID, messageID, from, to int64) error {
 	if _, err := tx.exec(`UPDATE proposed_participants SET ticket_id = ? WHERE message_id = ?`, to, messageID); err != nil {
 		return fmt.Errorf("move message %d: proposed participants: %w", messageID, err)
 	}
-	_, err = tx.exec(`UPDATE OR REPLACE thread_ids SET ticket_id = ? WHERE property_id = ? AND msg_id = ?
-		AND kind IN ('inbound', 'outbound', 'alias') AND ticket_id = ?`, to, propertyID, msgID, from)
+	// The ids move; where ticket to holds one already (same id and kind),
+	// its row stays and the moving one goes.
+	_, err = tx.exec(`DELETE FROM thread_ids WHERE property_id = ?1 AND msg_id = ?2 AND ticket_id = ?3
+		AND kind IN ('inbound', 'outbound', 'alias') AND kind IN (SELECT kind FROM thread_ids
+			WHERE property_id = ?1 AND msg_id = ?2 AND ticket_id = ?4)`, propertyID, msgID, from, to)
+	if err == nil {
+		_, err = tx.exec(`UPDATE thread_ids SET ticket_id = ?4 WHERE property_id = ?1 AND msg_id = ?2
+			AND kind IN ('inbound', 'outbound', 'alias') AND ticket_id = ?3`, propertyID, msgID, from, to)
+	}
 	if err != nil {
 		return fmt.Errorf("move message %d: thread ids: %w", messageID, err)
 	}

@@ -73,7 +73,7 @@ func (tx *Tx) Enqueue(r *OutboxRow) error {
 func (tx *Tx) CountRecent(propertyID int64, kind, base string, since time.Time, atMost int) (int, error) {
 	var n int
 	err := tx.queryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE property_id = ? AND kind = ? AND rcpt_base = ?
-		AND created_at >= ? LIMIT ?)`, propertyID, kind, base, ms(since), atMost).Scan(&n)
+		AND created_at >= ? LIMIT ?) AS recent`, propertyID, kind, base, ms(since), atMost).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count recent outbox rows: %w", err)
 	}
@@ -87,7 +87,7 @@ func (tx *Tx) CountThisHour(propertyID int64, what string) (int, error) {
 	var n int
 	err := tx.queryRow(`INSERT INTO hourly_counts (property_id, what, hour, n) VALUES (?, ?, ?, 1)
 		ON CONFLICT (property_id, what) DO UPDATE SET
-		n = CASE WHEN hour = excluded.hour THEN n + 1 ELSE 1 END, hour = excluded.hour
+		n = CASE WHEN hourly_counts.hour = excluded.hour THEN hourly_counts.n + 1 ELSE 1 END, hour = excluded.hour
 		RETURNING n`, propertyID, what, hour).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count this hour: %w", err)
@@ -105,8 +105,8 @@ func (tx *Tx) CountNewTicket(propertyID int64, sender string, window time.Durati
 	var n int
 	err := tx.queryRow(`INSERT INTO sender_windows (property_id, sender, window_start, tickets) VALUES (?, ?, ?, 1)
 		ON CONFLICT (property_id, sender) DO UPDATE SET
-		tickets = CASE WHEN window_start <= ? THEN 1 ELSE tickets + 1 END,
-		window_start = CASE WHEN window_start <= ? THEN excluded.window_start ELSE window_start END
+		tickets = CASE WHEN sender_windows.window_start <= ? THEN 1 ELSE sender_windows.tickets + 1 END,
+		window_start = CASE WHEN sender_windows.window_start <= ? THEN excluded.window_start ELSE sender_windows.window_start END
 		RETURNING tickets`, propertyID, sender, now, expired, expired).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count new ticket: %w", err)

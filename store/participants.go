@@ -31,7 +31,7 @@ func (tx *Tx) ProposeParticipants(ticketID, messageID int64, addrs []Proposed) e
 func (s *Store) ProposedParticipants(ctx context.Context, messageID int64) ([]Proposed, error) {
 	rows, err := s.query(ctx, `SELECT p.email, p.name FROM proposed_participants p WHERE p.message_id = ?
 		AND NOT EXISTS (SELECT 1 FROM ticket_participants tp JOIN contacts c ON c.id = tp.contact_id
-			WHERE tp.ticket_id = p.ticket_id AND c.email = p.email) ORDER BY p.rowid`, messageID)
+			WHERE tp.ticket_id = p.ticket_id AND c.email = p.email) ORDER BY `+s.dialect.rowOrder("p"), messageID)
 	return collect("proposed participants", rows, err, func(r scanner) (Proposed, error) {
 		var p Proposed
 		return p, r.Scan(&p.Email, &p.Name)
@@ -49,7 +49,7 @@ func (s *Store) SeenMessageIDs(ctx context.Context, ticketID, contactID, beforeR
 			UNION ALL
 			SELECT msg_id, created_at, 1, id FROM outbox
 				WHERE ticket_id = ? AND rcpt_kind = 'contact' AND rcpt_id = ? AND id < ? AND status != 'failed'
-			ORDER BY at DESC, seq DESC, rid DESC LIMIT ?)
+			ORDER BY at DESC, seq DESC, rid DESC LIMIT ?) AS seen
 		ORDER BY at, seq, rid`, ticketID, contactID, ticketID, contactID, beforeRow, n)
 	return collect("seen message ids", rows, err, func(r scanner) (string, error) {
 		var id string
