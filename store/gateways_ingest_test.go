@@ -71,17 +71,20 @@ func ticketsByMessageID(t *testing.T, st *store.Store) (map[string][]int64, []ti
 }
 
 // TestRepliesAtTwoGatewaysOneTicket: two customers' replies to one mail
-// postdesk never saw (their parent) arrive at two gateways at the same
-// moment, for many parents at once: each pair lands in one ticket.
+// postdesk never saw (their parent), each copying the other, arrive at two
+// gateways at the same moment, for many parents at once: each pair lands
+// in one ticket (the second joins the first's through the parent both
+// reference, the ghost rule, as on one gateway).
 func TestRepliesAtTwoGatewaysOneTicket(t *testing.T) {
 	a, _, pa, pb := pipelines(t)
 	const pairs = 20
 	var mails []gatewayMail
 	for i := range pairs {
 		for j, p := range []*ingest.Pipeline{pa, pb} {
-			from := fmt.Sprintf("c%d-%d@customer.test", i, j)
-			raw := fmt.Sprintf("From: %s\r\nTo: support@acme.test\r\nSubject: Re: order %d\r\nMessage-ID: <r%d-%d@customer.test>\r\n"+
-				"In-Reply-To: <parent%d@customer.test>\r\nReferences: <parent%d@customer.test>\r\n\r\nreply %d of %d\r\n", from, i, i, j, i, i, j, i)
+			from, other := fmt.Sprintf("c%d-%d@customer.test", i, j), fmt.Sprintf("c%d-%d@customer.test", i, 1-j)
+			raw := fmt.Sprintf("From: %s\r\nTo: support@acme.test\r\nCc: %s\r\nSubject: Re: order %d\r\nMessage-ID: <r%d-%d@customer.test>\r\n"+
+				"In-Reply-To: <parent%d@customer.test>\r\nReferences: <parent%d@customer.test>\r\n\r\nreply %d of %d\r\n",
+				from, other, i, i, j, i, i, j, i)
 			mails = append(mails, gatewayMail{p, from, raw})
 		}
 	}
