@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -137,30 +138,46 @@ func (d dialect) forUpdate() string {
 	return ``
 }
 
-// lockKeys takes a transaction-scoped advisory lock on each key, in the
-// order given, in one statement: on PostgreSQL it waits for another
-// gateway's transaction holding one of them (and a deadlock between two
-// gateways' batches is detected by the server and run again alone by
-// commit.go). SQLite's one writer serializes transactions already.
+// errKeysBusy fails a shared transaction that found a key locked: its jobs
+// then run again alone (commit.go), where they wait for the key.
+var errKeysBusy = errors.New("locked by another gateway's transaction")
+
+// lockKeys takes a transaction-scoped advisory lock on each key, in one
+// statement: on PostgreSQL a transaction of one job waits for another
+// gateway's transaction holding one of them; keys sorted, two such
+// transactions wait for each other in turn and never deadlock. A
+// transaction shared by several jobs (group commit) holds its jobs' keys
+// in no one order, so it only tries: a key already held fails it at once
+// with errKeysBusy, and its jobs run again alone, rather than wait for the
+// server's deadlock detection (deadlock_timeout, a second by default).
+// SQLite's one writer serializes transactions already.
 func (d dialect) lockKeys(tx *Tx, keys []int64) error {
 	if d != postgres || len(keys) == 0 {
 		return nil
 	}
+	fn := `pg_advisory_xact_lock(?)::text`
+	if tx.shared {
+		fn = `pg_try_advisory_xact_lock(?)::text`
+	}
 	var b strings.Builder
 	args := make([]any, len(keys))
-	b.WriteString(`SELECT `)
+	b.WriteString(`SELECT concat(`)
 	for i, k := range keys {
 		if i > 0 {
 			b.WriteString(`, `)
 		}
-		b.WriteString(`pg_advisory_xact_lock(?)`)
+		b.WriteString(fn)
 		args[i] = k
 	}
-	rows, err := tx.query(b.String(), args...)
-	if err != nil {
+	b.WriteString(`)`)
+	var got string
+	if err := tx.queryRow(b.String(), args...).Scan(&got); err != nil {
 		return err
 	}
-	return rows.Close()
+	if strings.Contains(got, "false") {
+		return errKeysBusy
+	}
+	return nil
 }
 
 // least and greatest name the scalar minimum and maximum of their
