@@ -81,11 +81,12 @@ const (
 // DefaultLease is how long a claimed row stays claimed. An attempt takes
 // at most the relay's connect timeout (30s) and a handful of commands of 2
 // minutes each (EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA and the data's
-// end: Relay's timeouts), under 15 minutes even against a relay that
-// stalls at every step; a row is claimed only when a delivery goroutine is
-// free to take it at once. A gateway killed mid-attempt thus delays its
-// rows by 15 minutes at most, for the other gateways; restarted, it sends
-// them at once.
+// end: Relay's timeouts); a row claimed waits for at most the attempts of
+// the few rows claimed with it (four per delivery goroutine), each over in
+// seconds unless the relay stalls, and is cut off at the lease's end
+// rather than sent late. A gateway killed mid-attempt thus delays its rows
+// by 15 minutes at most, for the other gateways; restarted, it sends them
+// at once.
 const DefaultLease = 15 * time.Minute
 
 // leaseMargin is how long before the lease runs out an attempt is cut off
@@ -208,39 +209,38 @@ type dueRow struct {
 	deadline time.Time
 }
 
-// dispatch claims due rows for the free delivery goroutines and hands
-// them out. It first releases the claims this gateway's name still holds
-// (left by a predecessor that was killed), and at the end those of rows it
-// claimed and could not hand out.
+// dispatch claims due rows and hands them out to the delivery goroutines,
+// up to four rows per goroutine at once (one claim, one transaction, for
+// many rows: a claim is a write, and SQLite's writer commits each). It
+// first releases the claims this gateway's name still holds (left by a
+// predecessor that was killed), and at the end those of rows it claimed
+// and could not hand out.
 func (w *Worker) dispatch(ctx context.Context, jobs chan<- dueRow, done <-chan int64) {
 	if n, err := w.store.ReleaseOutboxClaims(ctx, w.instanceID); err != nil {
 		w.log.Error("releasing this gateway's claims on the outbox", "err", err)
 	} else if n > 0 {
 		w.log.Info("released the outbox rows a previous run of this gateway had claimed", "rows", n)
 	}
-	free := w.workers
 	ticker := time.NewTicker(w.poll)
 	defer ticker.Stop()
 	for {
-		if free > 0 {
-			deadline := time.Now().Add(attemptTime(w.lease))
-			rows, err := w.store.ClaimOutbox(ctx, w.instanceID, w.now(), w.lease, free)
-			if err != nil && ctx.Err() == nil {
-				w.log.Error("claiming outbox rows", "err", err)
-			}
-			for i, r := range rows {
-				select {
-				case jobs <- dueRow{r, deadline}:
-					free--
-				case <-ctx.Done():
-					w.release(rows[i:])
-					return
-				}
+		deadline := time.Now().Add(attemptTime(w.lease))
+		rows, err := w.store.ClaimOutbox(ctx, w.instanceID, w.now(), w.lease, 4*w.workers)
+		if err != nil && ctx.Err() == nil {
+			w.log.Error("claiming outbox rows", "err", err)
+		}
+		for i := 0; i < len(rows); {
+			select {
+			case jobs <- dueRow{rows[i], deadline}:
+				i++
+			case <-done:
+			case <-ctx.Done():
+				w.release(rows[i:])
+				return
 			}
 		}
 		select {
 		case <-done:
-			free++
 		case <-w.kick:
 		case <-ticker.C:
 		case <-ctx.Done():
