@@ -15,9 +15,11 @@ import (
 // checkClocks). It reads the desk's clock, so a fake clock moves it.
 //
 // Several schedulers may run on one database (several gateways): each
-// piece of work is claimed in the transaction that does it (the ticket is
-// read again there and must still be snoozed; an alert is recorded before
-// it is sent), so it happens once.
+// piece of work is claimed in the transaction that does it, so it happens
+// once. The ticket is locked there (store.Tx.LockTicket: under PostgreSQL's
+// READ COMMITTED, reading it again is no claim, as two gateways would both
+// read it snoozed) and read again, and must still be snoozed; an alert is
+// recorded (store.Tx.ClaimAlert) before it is sent.
 type Scheduler struct {
 	d     *Desk
 	every time.Duration
@@ -116,6 +118,9 @@ func (s *Scheduler) do(ctx context.Context, d store.DueTicket, fn func(*Op, *tic
 		return err
 	}
 	return s.d.Run(ctx, prop, AsSystem("scheduler"), func(o *Op) error {
+		if err := o.Tx.LockTicket(prop.ID, d.TicketID); err != nil {
+			return err
+		}
 		t, found, err := o.Tx.TicketByID(prop.ID, d.TicketID)
 		if err != nil || !found {
 			return err

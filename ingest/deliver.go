@@ -60,6 +60,9 @@ type envelope struct {
 func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, msg *parsed, raw []byte) (delivered, error) {
 	res := delivered{property: prop.Slug}
 	msg = asForwarded(msg, env.fw)
+	if err := lockThread(tx, prop, msg); err != nil {
+		return res, err
+	}
 	if orig, dup, err := tx.Retransmission(prop.ID, msg.MessageID, msg.ContentHash); err != nil || dup {
 		res.ticket, res.messageID, res.duplicate = orig.TicketNumber, orig.MessageID, dup
 		if err != nil {
@@ -88,6 +91,17 @@ func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, m
 		return res, err
 	}
 	return p.customerMail(tx, prop, env, msg, raw)
+}
+
+// lockThread serializes, across gateways sharing a database, the
+// deliveries to prop of mail naming any identifier msg names: the thread
+// decision below reads what earlier deliveries stored (its retransmission,
+// its parent's ticket), which another gateway's transaction in flight has
+// not committed yet (store.Tx.LockThread).
+func lockThread(tx *store.Tx, prop ticket.Property, msg *parsed) error {
+	ids := make([]string, 0, 1+len(msg.InReplyTo)+len(msg.References))
+	ids = append(append(append(ids, msg.MessageID), msg.InReplyTo...), msg.References...)
+	return tx.LockThread(prop.ID, ids...)
 }
 
 // arrivedAgain describes a retransmission for the ticket's event log: the

@@ -9,6 +9,10 @@
 // a crash in between sends it once more, with the same Message-ID, so the
 // receiver can deduplicate. Only a queued row is marked sent or retried: a
 // verified bounce that failed it while it was being sent stands.
+//
+// Several gateways may share one database: a row is claimed by one of
+// them (by its instance id, for a lease) before it is sent, so that each
+// row is sent by one gateway, once (store.ClaimOutbox).
 package notify
 
 import (
@@ -27,16 +31,25 @@ import (
 
 // Options configures a Worker. Zero values take the defaults in brackets.
 type Options struct {
-	Store      *store.Store
-	Keys       *threading.Keys
-	Transport  Transport
-	InstanceID string // in the loop header of every mail
-	DKIM       *DKIM  // signs outbound mail when set
+	Store     *store.Store
+	Keys      *threading.Keys
+	Transport Transport
+	// InstanceID is in the loop header of every mail, and names this
+	// gateway's claims on outbox rows: it must differ between gateways
+	// sharing a database, and stay the same across a restart (whose first
+	// step releases the claims a killed predecessor left).
+	InstanceID string
+	DKIM       *DKIM // signs outbound mail when set
 	Logger     *slog.Logger
 	Now        func() time.Time
 	Workers    int           // concurrent deliveries, each with its own connection [4]
 	Poll       time.Duration // how often to look for due rows without a Kick [1s]
 	MaxAge     time.Duration // how long to retry a temporary failure [120h]
+	// Lease is how long a claimed row is this gateway's before another
+	// may take it [DefaultLease]. An attempt still running at the end of
+	// its lease is cut off (and retried), so a row is never sent by two
+	// gateways at once.
+	Lease time.Duration
 	// ShutdownGrace is how long the deliveries in flight may still take
 	// once Run's context is cancelled; then their connections are closed
 	// and their rows retried later [30s].
@@ -65,6 +78,27 @@ const (
 	OutcomeFailed   = "failed"
 )
 
+// DefaultLease is how long a claimed row stays claimed. An attempt takes
+// at most the relay's connect timeout (30s) and a handful of commands of 2
+// minutes each (EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA and the data's
+// end: Relay's timeouts); a row claimed waits for at most the attempts of
+// the few rows claimed with it (four per delivery goroutine), each over in
+// seconds unless the relay stalls, and is cut off at the lease's end
+// rather than sent late. A gateway killed mid-attempt thus delays its rows
+// by 15 minutes at most, for the other gateways; restarted, it sends them
+// at once.
+const DefaultLease = 15 * time.Minute
+
+// leaseMargin is how long before the lease runs out an attempt is cut off
+// (a quarter of a shorter lease), leaving time to record its outcome and
+// for gateways' clocks that differ a little.
+const leaseMargin = 30 * time.Second
+
+// attemptTime is how long an attempt may take under a lease.
+func attemptTime(lease time.Duration) time.Duration {
+	return lease - min(leaseMargin, lease/4)
+}
+
 // Worker delivers outbox rows.
 type Worker struct {
 	store      *store.Store
@@ -77,6 +111,7 @@ type Worker struct {
 	workers    int
 	poll       time.Duration
 	maxAge     time.Duration
+	lease      time.Duration
 	grace      time.Duration
 	kick       chan struct{}
 	html       *bluemonday.Policy // sanitises customer HTML in members' copies
@@ -87,7 +122,7 @@ type Worker struct {
 func New(opts Options) *Worker {
 	w := &Worker{store: opts.Store, keys: opts.Keys, transport: opts.Transport, instanceID: opts.InstanceID,
 		dkim: opts.DKIM, log: opts.Logger, now: opts.Now, workers: opts.Workers, poll: opts.Poll, maxAge: opts.MaxAge,
-		grace: opts.ShutdownGrace, kick: make(chan struct{}, 1), html: customerHTMLPolicy(), onDelivery: opts.OnDelivery}
+		lease: opts.Lease, grace: opts.ShutdownGrace, kick: make(chan struct{}, 1), html: customerHTMLPolicy(), onDelivery: opts.OnDelivery}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
@@ -102,6 +137,12 @@ func New(opts Options) *Worker {
 	}
 	if w.maxAge <= 0 {
 		w.maxAge = 5 * 24 * time.Hour
+	}
+	if w.lease <= 0 {
+		w.lease = DefaultLease
+	}
+	if w.instanceID == "" {
+		w.instanceID = "postdesk"
 	}
 	if w.grace <= 0 {
 		w.grace = 30 * time.Second
@@ -162,40 +203,60 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-type dueRow = store.OutboxRow
+// dueRow is a claimed row and the real time its attempt must be over by.
+type dueRow struct {
+	store.OutboxRow
+	deadline time.Time
+}
 
-// dispatch feeds due rows to the delivery goroutines, keeping track of the
-// rows in flight so that none is handed out twice.
+// dispatch claims due rows and hands them out to the delivery goroutines,
+// up to four rows per goroutine at once (one claim, one transaction, for
+// many rows: a claim is a write, and SQLite's writer commits each). It
+// first releases the claims this gateway's name still holds (left by a
+// predecessor that was killed), and at the end those of rows it claimed
+// and could not hand out.
 func (w *Worker) dispatch(ctx context.Context, jobs chan<- dueRow, done <-chan int64) {
-	busy := map[int64]bool{}
+	if n, err := w.store.ReleaseOutboxClaims(ctx, w.instanceID); err != nil {
+		w.log.Error("releasing this gateway's claims on the outbox", "err", err)
+	} else if n > 0 {
+		w.log.Info("released the outbox rows a previous run of this gateway had claimed", "rows", n)
+	}
 	ticker := time.NewTicker(w.poll)
 	defer ticker.Stop()
 	for {
-		rows, err := w.store.DueOutbox(ctx, w.now(), 4*w.workers, busy)
+		deadline := time.Now().Add(attemptTime(w.lease))
+		rows, err := w.store.ClaimOutbox(ctx, w.instanceID, w.now(), w.lease, 4*w.workers)
 		if err != nil && ctx.Err() == nil {
-			w.log.Error("reading the outbox", "err", err)
+			w.log.Error("claiming outbox rows", "err", err)
 		}
-		for _, r := range rows {
-			busy[r.ID] = true
-		}
-		for len(rows) > 0 {
+		for i := 0; i < len(rows); {
 			select {
-			case jobs <- rows[0]:
-				rows = rows[1:]
-			case id := <-done:
-				delete(busy, id)
+			case jobs <- dueRow{rows[i], deadline}:
+				i++
+			case <-done:
 			case <-ctx.Done():
+				w.release(rows[i:])
 				return
 			}
 		}
 		select {
-		case id := <-done:
-			delete(busy, id)
+		case <-done:
 		case <-w.kick:
 		case <-ticker.C:
 		case <-ctx.Done():
 			return
 		}
+	}
+}
+
+// release gives up the claims of rows that were not handed out.
+func (w *Worker) release(rows []store.OutboxRow) {
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	if _, err := w.store.ReleaseOutboxClaims(context.Background(), w.instanceID, ids...); err != nil {
+		w.log.Error("releasing claimed outbox rows", "rows", len(ids), "err", err)
 	}
 }
 
@@ -208,7 +269,9 @@ func (w *Worker) deliverLoop(ctx context.Context, jobs <-chan dueRow, done chan<
 		}
 	}()
 	for row := range jobs {
-		w.deliver(ctx, sender, row)
+		attempt, cancel := context.WithDeadline(ctx, row.deadline)
+		w.deliver(attempt, sender, row.OutboxRow)
+		cancel()
 		done <- row.ID
 	}
 }

@@ -122,11 +122,18 @@ func newFixture(t *testing.T) *fixture {
 // holds.
 func (f *fixture) run(t *testing.T, relay *smtptest.Relay, cond func() bool) {
 	t.Helper()
+	f.runWith(t, relay, Options{InstanceID: "test"}, cond)
+}
+
+// runWith is run with a worker's own instance id and lease.
+func (f *fixture) runWith(t *testing.T, relay *smtptest.Relay, o Options, cond func() bool) {
+	t.Helper()
 	tr, err := ParseRelay(relay.URL(), "test.local")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := New(Options{Store: f.st, Keys: f.keys, Transport: tr, InstanceID: "test", Now: f.clock.now, Workers: 2, Poll: 10 * time.Millisecond})
+	w := New(Options{Store: f.st, Keys: f.keys, Transport: tr, InstanceID: o.InstanceID, Lease: o.Lease, Now: f.clock.now,
+		Workers: 2, Poll: 10 * time.Millisecond})
 	d := outbox.NewDigester(outbox.DigestOptions{Store: f.st, Keys: f.keys, Now: f.clock.now, Poll: 10 * time.Millisecond, OnQueued: w.Kick})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)

@@ -279,7 +279,7 @@ func (s *relaySender) Send(ctx context.Context, from string, to []string, msg []
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	err = s.transaction(from, to, msg)
 	if !stop() && err != nil {
-		err = fmt.Errorf("cut off after the shutdown grace period: %w", err)
+		err = fmt.Errorf("%s: %w", cutOffReason(ctx), err)
 	}
 	if err != nil {
 		// A refusal leaves the connection usable after RSET; anything
@@ -388,4 +388,13 @@ func writeSynced(path string, data []byte) error {
 		return err
 	}
 	return f.Close()
+}
+
+// cutOffReason says why an attempt's context ended: the end of its claim's
+// lease (see Options.Lease), or the shutdown grace period.
+func cutOffReason(ctx context.Context) string {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return "cut off at the deadline of this gateway's claim on the row"
+	}
+	return "cut off after the shutdown grace period"
 }

@@ -120,14 +120,17 @@ func (d *Digester) Flush(ctx context.Context) (int, error) {
 }
 
 // flushGroup queues one group's pending notices, unless a notice of its
-// topic went to the member within the window after all.
+// topic went to the member within the window after all. The pending
+// notices are taken first (PendingNotices locks them against another
+// gateway's digester), and the last notice is read after: a digest
+// another gateway queued meanwhile is seen, and none is queued twice.
 func (d *Digester) flushGroup(tx *store.Tx, prop ticket.Property, g store.NoticeGroup, now time.Time) (bool, error) {
-	last, err := tx.LastNotice(g)
-	if err != nil || (!last.IsZero() && now.Before(last.Add(d.opts.Window))) {
-		return false, err
-	}
 	pending, err := tx.PendingNotices(g)
 	if err != nil || len(pending) == 0 {
+		return false, err
+	}
+	last, err := tx.LastNotice(g)
+	if err != nil || (!last.IsZero() && now.Before(last.Add(d.opts.Window))) {
 		return false, err
 	}
 	row := fold(pending, g.Topic, d.opts.Window)

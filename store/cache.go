@@ -12,7 +12,12 @@ import (
 // Properties and their members are read for every message in and out, and
 // change rarely, so the store keeps them for a moment (cacheTTL). A change
 // made by another process, such as `postdesk property add` while serve
-// runs, is seen within that time; changes through this Store at once.
+// runs, or by another gateway sharing the database, is seen within that
+// time of its commit; changes through this Store at once. The time is real
+// (monotonic) time, not the Store's clock: a clock that stands still (a
+// test's, or serve's fake clock) must not keep an entry forever. An entry's
+// time starts before the read that fills it, so it never outlives a
+// commit it did not see by more than cacheTTL.
 const cacheTTL = 2 * time.Second
 
 // maxCached bounds the address cache: unknown addresses probed at random

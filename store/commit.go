@@ -26,6 +26,7 @@ type Tx struct {
 	hooks   []pendingHook // events emitted and not yet written (hooks.go)
 	emitted int           // events written
 	silent  bool          // emit nothing (Silence)
+	shared  bool          // the transaction runs several callers' jobs (runTogether)
 }
 
 // Update runs fn in a write transaction and returns once the transaction is
@@ -111,7 +112,7 @@ func (s *Store) runTogether(batch []*job) (errs []error, ok bool) {
 	}
 	emitted := 0
 	for _, j := range batch {
-		t := &Tx{tx: tx, ctx: ctx, s: s}
+		t := &Tx{tx: tx, ctx: ctx, s: s, shared: true}
 		if err := s.runJob(t, j); err != nil {
 			s.rollback(tx)
 			return nil, false

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -128,6 +129,72 @@ func (d dialect) lockMigrations(ctx context.Context, conn *sql.Conn) (unlock fun
 	return func() {
 		conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, migrationLock)
 	}, nil
+}
+
+// skipLocked ends a SELECT that picks rows for one gateway to work on: on
+// PostgreSQL the rows are locked until the transaction ends and rows
+// another gateway's transaction holds are passed over, so that two
+// gateways never wait on or take the same rows. SQLite's one writer needs
+// neither.
+func (d dialect) skipLocked() string {
+	if d == postgres {
+		return ` FOR UPDATE SKIP LOCKED`
+	}
+	return ``
+}
+
+// forUpdate ends a SELECT whose rows the transaction goes on to decide
+// about: on PostgreSQL it locks them, waiting for another gateway's
+// transaction that holds them, and reads their latest committed version,
+// so that "read it again in the transaction" is a claim under READ
+// COMMITTED too. SQLite's one writer needs none.
+func (d dialect) forUpdate() string {
+	if d == postgres {
+		return ` FOR UPDATE`
+	}
+	return ``
+}
+
+// errKeysBusy fails a shared transaction that found a key locked: its jobs
+// then run again alone (commit.go), where they wait for the key.
+var errKeysBusy = errors.New("locked by another gateway's transaction")
+
+// lockKeys takes a transaction-scoped advisory lock on each key, in one
+// statement: on PostgreSQL a transaction of one job waits for another
+// gateway's transaction holding one of them; keys sorted, two such
+// transactions wait for each other in turn and never deadlock. A
+// transaction shared by several jobs (group commit) holds its jobs' keys
+// in no one order, so it only tries: a key already held fails it at once
+// with errKeysBusy, and its jobs run again alone, rather than wait for the
+// server's deadlock detection (deadlock_timeout, a second by default).
+// SQLite's one writer serializes transactions already.
+func (d dialect) lockKeys(tx *Tx, keys []int64) error {
+	if d != postgres || len(keys) == 0 {
+		return nil
+	}
+	fn := `pg_advisory_xact_lock(?)::text`
+	if tx.shared {
+		fn = `pg_try_advisory_xact_lock(?)::text`
+	}
+	var b strings.Builder
+	args := make([]any, len(keys))
+	b.WriteString(`SELECT concat(`)
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(`, `)
+		}
+		b.WriteString(fn)
+		args[i] = k
+	}
+	b.WriteString(`)`)
+	var got string
+	if err := tx.queryRow(b.String(), args...).Scan(&got); err != nil {
+		return err
+	}
+	if strings.Contains(got, "false") {
+		return errKeysBusy
+	}
+	return nil
 }
 
 // least and greatest name the scalar minimum and maximum of their

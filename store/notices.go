@@ -66,10 +66,15 @@ func (tx *Tx) Admins(propertyID int64) ([]ticket.Member, error) {
 	return tx.members(`SELECT `+memberColumns+` FROM members m WHERE m.property_id = ? ORDER BY m.id`, propertyID)
 }
 
-// PendingNotices returns a group's pending notices, oldest first.
+// PendingNotices returns a group's pending notices, oldest first, and
+// makes them this transaction's to fold: on PostgreSQL they are locked, so
+// that a digester of another gateway flushing the group at the same time
+// waits for this transaction and then finds them gone (deleted with
+// DeletePendingNotices), rather than folding them again.
 func (tx *Tx) PendingNotices(g NoticeGroup) ([]PendingNotice, error) {
 	rows, err := tx.query(`SELECT id, property_id, COALESCE(ticket_id, 0), member_id, rcpt, topic, subject, body, created_at
-		FROM pending_notices WHERE property_id = ? AND member_id = ? AND topic = ? ORDER BY id`, g.PropertyID, g.MemberID, g.Topic)
+		FROM pending_notices WHERE property_id = ? AND member_id = ? AND topic = ? ORDER BY id`+tx.s.dialect.forUpdate(),
+		g.PropertyID, g.MemberID, g.Topic)
 	return collect("pending notices", rows, err, func(r scanner) (PendingNotice, error) {
 		var n PendingNotice
 		var created int64

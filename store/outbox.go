@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"github.com/postdesk/postdesk/ticket"
+	"slices"
 	"strings"
 	"time"
 )
@@ -126,26 +128,80 @@ func (tx *Tx) OutboxRow(propertyID, id int64) (OutboxRow, bool, error) {
 
 // FailOutbox marks a row as permanently failed.
 func (tx *Tx) FailOutbox(id int64, reason string) error {
-	_, err := tx.exec(`UPDATE outbox SET status = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?`, ticket.OutFailed, reason, id)
+	_, err := tx.exec(`UPDATE outbox SET status = ?, last_error = ?, attempts = attempts + 1,
+		claimed_by = '', claimed_until = 0 WHERE id = ?`, ticket.OutFailed, reason, id)
 	if err != nil {
 		return fmt.Errorf("fail outbox row: %w", err)
 	}
 	return nil
 }
 
-// DueOutbox returns up to limit queued rows whose time has come, oldest
-// first, leaving out the ids in busy (rows being sent right now).
-func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int, busy map[int64]bool) ([]OutboxRow, error) {
-	rows, err := s.query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE status = ? AND next_attempt <= ?
-		ORDER BY next_attempt, id LIMIT ?`, ticket.OutQueued, ms(now), limit+len(busy))
-	all, err := collect("due outbox", rows, err, scanOutbox)
-	out := all[:0]
-	for _, r := range all {
-		if !busy[r.ID] && len(out) < limit {
-			out = append(out, r)
+// ClaimOutbox claims for the gateway by up to limit queued rows whose
+// time has come (by now), oldest first, and returns them: each is claimed
+// until now+lease, and no other claim takes it meanwhile, on this gateway
+// or another sharing the database. MarkSent, MarkRetry and FailOutbox clear
+// the claim; a claim whose gateway died runs out with its lease (or is
+// released when the gateway starts again under the same name:
+// ReleaseOutboxClaims). On PostgreSQL the rows are picked with FOR UPDATE
+// SKIP LOCKED, so two gateways claiming at once take different rows and
+// never wait for each other; on SQLite the one writer runs claims one after
+// another. When nothing is due it says so after one read, without waiting
+// for the writer.
+func (s *Store) ClaimOutbox(ctx context.Context, by string, now time.Time, lease time.Duration, limit int) ([]OutboxRow, error) {
+	if by == "" || lease <= 0 || limit <= 0 {
+		return nil, fmt.Errorf("claim outbox: want a claimant, a lease and a limit (got %q, %v, %d)", by, lease, limit)
+	}
+	var one int
+	err := s.queryRow(ctx, `SELECT 1 FROM outbox WHERE status = ? AND next_attempt <= ? AND claimed_until <= ? LIMIT 1`,
+		ticket.OutQueued, ms(now), ms(now)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	var out []OutboxRow
+	err = s.Update(ctx, func(tx *Tx) error {
+		rows, err := tx.query(`UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN (
+			SELECT id FROM outbox WHERE status = ? AND next_attempt <= ? AND claimed_until <= ?
+			ORDER BY next_attempt, id LIMIT ?`+s.dialect.skipLocked()+`)
+			RETURNING `+outboxColumns, by, ms(now.Add(lease)), ticket.OutQueued, ms(now), ms(now), limit)
+		out, err = collect("claim outbox", rows, err, scanOutbox)
+		return err
+	})
+	slices.SortFunc(out, func(a, b OutboxRow) int {
+		return cmp.Or(a.NextAttempt.Compare(b.NextAttempt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, err
+}
+
+// ReleaseOutboxClaims clears the gateway by's claims: those of the rows in
+// ids, or, with none given, every one it holds. A gateway releases the rows
+// it claimed and did not hand out when it stops, and every claim under its
+// name when it starts (a killed gateway's claims would otherwise hold its
+// rows until their lease runs out). It returns the number of rows released.
+func (s *Store) ReleaseOutboxClaims(ctx context.Context, by string, ids ...int64) (int64, error) {
+	query := `UPDATE outbox SET claimed_by = '', claimed_until = 0 WHERE claimed_by = ?`
+	args := []any{by}
+	if len(ids) > 0 {
+		query += ` AND id IN (` + placeholders(len(ids)) + `)`
+		for _, id := range ids {
+			args = append(args, id)
 		}
 	}
-	return out, err
+	var n int64
+	err := s.Update(ctx, func(tx *Tx) error {
+		res, err := tx.exec(query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("release outbox claims: %w", err)
+	}
+	return n, nil
 }
 
 // Outbox lists the outbox rows of a property, newest first, optionally only
@@ -162,16 +218,16 @@ func (s *Store) Outbox(ctx context.Context, propertyID int64, status string) ([]
 // MarkSent must not undo that (the bounce stands; the address stays
 // suppressed).
 func (s *Store) MarkSent(ctx context.Context, id int64) error {
-	return s.updateQueued(ctx, "mark sent", `UPDATE outbox SET status = ?, sent_at = ?, attempts = attempts + 1, last_error = ''
-		WHERE id = ? AND status = ?`, func(now time.Time) []any { return []any{ticket.OutSent, ms(now), id, ticket.OutQueued} })
+	return s.updateQueued(ctx, "mark sent", `UPDATE outbox SET status = ?, sent_at = ?, attempts = attempts + 1, last_error = '',
+		claimed_by = '', claimed_until = 0 WHERE id = ? AND status = ?`, func(now time.Time) []any { return []any{ticket.OutSent, ms(now), id, ticket.OutQueued} })
 }
 
 // MarkRetry records a temporary failure of a queued row and when to try
 // again. Like MarkSent, it leaves a row that is no longer queued alone and
 // returns ErrNotQueued.
 func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, reason string) error {
-	return s.updateQueued(ctx, "mark retry", `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ?
-		WHERE id = ? AND status = ?`, func(time.Time) []any { return []any{ms(next), reason, id, ticket.OutQueued} })
+	return s.updateQueued(ctx, "mark retry", `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ?,
+		claimed_by = '', claimed_until = 0 WHERE id = ? AND status = ?`, func(time.Time) []any { return []any{ms(next), reason, id, ticket.OutQueued} })
 }
 
 // updateQueued runs an update of one row that applies only while the row

@@ -36,9 +36,9 @@ func TestBounceBeforeMarkSent(t *testing.T) {
 		if err := st.Update(ctx, func(tx *Tx) error { return tx.Enqueue(row) }); err != nil {
 			t.Fatal(err)
 		}
-		due, err := st.DueOutbox(ctx, time.Now().Add(time.Second), 10, nil) // the worker takes it
+		due, err := st.ClaimOutbox(ctx, "gw", time.Now().Add(time.Second), time.Minute, 10) // the worker takes it
 		if err != nil || len(due) != 1 || due[0].ID != row.ID {
-			t.Fatalf("%s: DueOutbox = %v, %v; want row %d", tt.name, due, err, row.ID)
+			t.Fatalf("%s: ClaimOutbox = %v, %v; want row %d", tt.name, due, err, row.ID)
 		}
 		const reason = "bounced: gone@y.test: dsn failed 5.1.1"
 		if err := st.Update(ctx, func(tx *Tx) error { return tx.FailOutbox(row.ID, reason) }); err != nil {

@@ -123,7 +123,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	s.wstmts, s.rstmts = newStmtCache(s.w, s.dialect), newStmtCache(s.r, s.dialect)
-	s.cache = newCache(s.now)
+	s.cache = newCache(time.Now) // real time: see cacheTTL
 	if err := s.migrate(ctx); err != nil {
 		s.w.Close()
 		s.r.Close()

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"slices"
 	"strings"
 
 	"github.com/postdesk/postdesk/ticket"
@@ -26,6 +28,47 @@ func (tx *Tx) TicketByID(propertyID, ticketID int64) (ticket.Ticket, bool, error
 // TicketByNumber returns a ticket of the property by number.
 func (tx *Tx) TicketByNumber(propertyID, number int64) (ticket.Ticket, bool, error) {
 	return tx.ticketWhere(`t.property_id = ? AND t.number = ?`, propertyID, number)
+}
+
+// LockThread makes this transaction the only one, among gateways sharing
+// the database, deciding about mail of the property that carries any of
+// ids (its Message-ID, In-Reply-To and References) until it ends: two
+// replies to one parent arriving at two gateways at once, or one message
+// arriving at both, are then threaded one after the other, the second
+// seeing the first's ticket and message. The identifiers are locked in
+// one order (sorted, without duplicates), so that two such transactions
+// wait rather than deadlock, unless group commits mix them. On SQLite it
+// does nothing: the one writer runs deliveries one at a time.
+func (tx *Tx) LockThread(propertyID int64, ids ...string) error {
+	keys := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		h := fnv.New64a()
+		fmt.Fprintf(h, "thread\x00%d\x00%s", propertyID, id)
+		keys = append(keys, int64(h.Sum64()))
+	}
+	slices.Sort(keys)
+	if err := tx.s.dialect.lockKeys(tx, slices.Compact(keys)); err != nil {
+		return fmt.Errorf("lock thread: %w", err)
+	}
+	return nil
+}
+
+// LockTicket makes this transaction the only one deciding about a ticket
+// until it ends: on PostgreSQL it locks the ticket's row, waiting for
+// another gateway's transaction that holds it, so that what the caller
+// reads next (TicketByID) is the latest committed state and what it does
+// is done once (the scheduler's work on several gateways). On SQLite the
+// one writer already runs transactions one at a time. A ticket that does
+// not exist is not an error: the read that follows finds it gone.
+func (tx *Tx) LockTicket(propertyID, ticketID int64) error {
+	rows, err := tx.query(`SELECT id FROM tickets WHERE property_id = ? AND id = ?`+tx.s.dialect.forUpdate(), propertyID, ticketID)
+	if err != nil {
+		return fmt.Errorf("lock ticket: %w", err)
+	}
+	return rows.Close()
 }
 
 func (tx *Tx) ticketWhere(where string, args ...any) (ticket.Ticket, bool, error) {

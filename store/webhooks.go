@@ -160,7 +160,10 @@ type DueDelivery struct {
 // oldest first, and moves their next attempt to now+lease in the same
 // transaction: another gateway sharing the database does not take them
 // while this one tries, and if this one dies they are due again once the
-// lease has passed. When nothing is due, as on a property without
+// lease has passed. On PostgreSQL the deliveries are picked with FOR
+// UPDATE SKIP LOCKED: two gateways claiming at once take different ones
+// (under READ COMMITTED, an UPDATE whose subquery picked the rows another
+// transaction was moving would move them again). When nothing is due, as on a property without
 // webhooks, it says so after one read of an index on the reader pool and
 // never waits for the writer: the sender asks after every commit that
 // wrote events and once a poll.
@@ -175,7 +178,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, lease time.Duration, limit 
 		until := fromMS(ms(now.Add(lease)))
 		rows, err := tx.query(`UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (
 			SELECT id FROM webhook_deliveries WHERE state = 'queued' AND next_attempt_at <= ?
-			ORDER BY next_attempt_at, id LIMIT ?)
+			ORDER BY next_attempt_at, id LIMIT ?`+s.dialect.skipLocked()+`)
 			RETURNING id`, ms(until), ms(now), limit)
 		ids, err := collect("claim deliveries", rows, err, func(r scanner) (any, error) {
 			var id int64

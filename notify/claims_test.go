@@ -1,0 +1,53 @@
+package notify
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/postdesk/postdesk/internal/smtptest"
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// TestRestartSendsOwnClaimsAtOnce: a gateway killed with rows claimed
+// leaves them to no other gateway until their lease runs out; restarted
+// under the same instance id, it releases its claims and sends them at
+// once.
+func TestRestartSendsOwnClaimsAtOnce(t *testing.T) {
+	f := newFixture(t)
+	relay := smtptest.Start(t)
+	ctx := context.Background()
+	claimed, err := f.st.ClaimOutbox(ctx, "gw-a", f.clock.now(), DefaultLease, 10) // then gw-a is killed
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("ClaimOutbox = %v, %v; want the ack", claimed, err)
+	}
+	start := time.Now()
+	f.runWith(t, relay, Options{InstanceID: "gw-b"}, func() bool { return time.Since(start) > 300*time.Millisecond })
+	if n := relay.Count(); n != 0 {
+		t.Fatalf("gw-b sent %d mails of gw-a's claimed rows within their lease, want 0", n)
+	}
+	f.runWith(t, relay, Options{InstanceID: "gw-a"}, func() bool { return f.rows(t)[0].Status == ticket.OutSent })
+	if got := relay.To("carol@example.com"); len(got) != 1 {
+		t.Fatalf("carol received %d mails, want 1", len(got))
+	}
+}
+
+// TestAttemptCutOffAtLease: an attempt still running when its lease is
+// about to run out is cut off and retried later, so that no other gateway,
+// taking the row once the lease has run out, sends it at the same time.
+func TestAttemptCutOffAtLease(t *testing.T) {
+	f := newFixture(t)
+	relay := smtptest.Start(t)
+	release := make(chan struct{})
+	defer close(release)
+	relay.Stall(release)
+	start := time.Now()
+	f.runWith(t, relay, Options{InstanceID: "gw-a", Lease: 2 * time.Second}, func() bool { return f.rows(t)[0].Attempts == 1 })
+	took := time.Since(start)
+	row := f.rows(t)[0]
+	if row.Status != ticket.OutQueued || !strings.Contains(row.LastError, "deadline") || took > 2*time.Second {
+		t.Fatalf("after a stalled attempt under a 2s lease: row %s (%q) after %v; want queued, cut off within the lease",
+			row.Status, row.LastError, took)
+	}
+}

@@ -1,0 +1,103 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/postdesk/postdesk/internal/smtptest"
+	"github.com/postdesk/postdesk/notify"
+	"github.com/postdesk/postdesk/store"
+	"github.com/postdesk/postdesk/threading"
+	"github.com/postdesk/postdesk/ticket"
+)
+
+// twoGateways opens two Stores on one fresh PostgreSQL database, as two
+// gateways sharing it do. On SQLite, one gateway owns its file: the test
+// is skipped.
+func twoGateways(t *testing.T) (*store.Store, *store.Store) {
+	t.Helper()
+	if !store.OnPostgres() {
+		t.Skip("several gateways share a database on PostgreSQL only")
+	}
+	opts := store.FreshOptions(t)
+	var sts [2]*store.Store
+	for i := range sts {
+		st, err := store.Open(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		sts[i] = st
+	}
+	return sts[0], sts[1]
+}
+
+// TestTwoWorkersSendEachRowOnce: two gateways' outbound workers deliver
+// one outbox to one relay; every row is delivered exactly once.
+func TestTwoWorkersSendEachRowOnce(t *testing.T) {
+	a, b := twoGateways(t)
+	ctx := context.Background()
+	p, err := a.AddProperty(ctx, ticket.Property{Slug: "acme", Name: "Acme", Addresses: []string{"support@acme.test"},
+		FromName: "Acme", FromAddress: "support@acme.test", TagFormat: "[#%d]"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rows = 200
+	err = a.Update(ctx, func(tx *store.Tx) error {
+		for i := range rows {
+			r := &store.OutboxRow{PropertyID: p.ID, Kind: ticket.OutNotice, Rcpt: fmt.Sprintf("m%d@acme.test", i),
+				RcptKind: "member", RcptID: int64(i + 1), MsgID: fmt.Sprintf("n%d@acme.test", i), Subject: "s", Body: "b"}
+			if err := tx.Enqueue(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := smtptest.Start(t)
+	keys, _ := threading.NewKeys(1, map[uint8][]byte{1: []byte("gateways test key 0123")})
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{}, 2)
+	for i, st := range []*store.Store{a, b} {
+		tr, err := notify.ParseRelay(relay.URL(), "test.local")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := notify.New(notify.Options{Store: st, Keys: keys, Transport: tr, InstanceID: fmt.Sprintf("gw-%d", i),
+			Workers: 4, Poll: 5 * time.Millisecond})
+		go func() { w.Run(runCtx); done <- struct{}{} }()
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for sent(t, a, p.ID) < rows && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // a second sending would be under way by now
+	stop()
+	<-done
+	<-done
+	if n := sent(t, a, p.ID); n != rows {
+		t.Fatalf("%d rows sent, want %d", n, rows)
+	}
+	for i := range rows {
+		if got := relay.To(fmt.Sprintf("m%d@acme.test", i)); len(got) != 1 {
+			t.Errorf("m%d@acme.test received %d mails, want 1", i, len(got))
+		}
+	}
+	if n := relay.Count(); n != rows {
+		t.Errorf("the relay received %d mails, want %d", n, rows)
+	}
+}
+
+// sent counts the property's sent outbox rows.
+func sent(t *testing.T, st *store.Store, propertyID int64) int {
+	t.Helper()
+	rows, err := st.Outbox(context.Background(), propertyID, ticket.OutSent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(rows)
+}
