@@ -89,12 +89,15 @@ func TestServeMigratesOnceTogether(t *testing.T) {
 	b.waitListening(t)
 
 	steps := stepFiles(t, "postgres")
-	by := map[string]int{}
+	by, each := map[string]int{}, []int{}
 	for _, s := range []*server{a, b} {
-		for _, m := range appliedLog.FindAllStringSubmatch(s.logText(), -1) {
+		ms := appliedLog.FindAllStringSubmatch(s.logText(), -1)
+		for _, m := range ms {
 			by[m[1]]++
 		}
+		each = append(each, len(ms))
 	}
+	t.Logf("of %d steps, gateway A applied %d and B %d", steps, each[0], each[1])
 	if len(by) != steps {
 		t.Errorf("the logs show %d distinct steps applied, want %d", len(by), steps)
 	}
