@@ -74,9 +74,13 @@ func TestTwoGatewaysOneKilled(t *testing.T) {
 // privatePostgres starts a PostgreSQL server of this test's own (.ci/postgres.sh:
 // initdb in a temporary directory, as the postgres account when running as
 // root, on a free loopback port), which the test may take down and up. It
-// returns the server's URL and the script's down and up.
+// returns the server's URL and the script's down and up. Like every
+// PostgreSQL test it runs only when POSTDESK_TEST_POSTGRES is set.
 func privatePostgres(t *testing.T) (url string, down, up func()) {
 	t.Helper()
+	if os.Getenv(postgresEnv) == "" {
+		t.Skipf("PostgreSQL tests skipped: set %s=postgres://… (.ci/run does); this one also starts a server of its own", postgresEnv)
+	}
 	if m, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb"); len(m) == 0 {
 		t.Skip("PostgreSQL restart test skipped: no /usr/lib/postgresql/*/bin (apt-get install postgresql; .ci/run does)")
 	}
