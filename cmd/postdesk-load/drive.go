@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,7 +22,10 @@ import (
 )
 
 type options struct {
-	addr     string
+	// addrs are the SMTP servers to drive (-addr, comma-separated): the
+	// sessions are spread over them, and a session whose server fails to
+	// answer moves on to the next, as a sending MTA tries the next MX.
+	addrs    []string
 	sessions int
 	messages int
 	size     int
@@ -35,10 +39,15 @@ type options struct {
 	// rate, when set, paces each session's DATA to this many bytes a
 	// second, as a slow sender does.
 	rate int64
+	// duration, when set, stops starting messages after this long.
+	duration time.Duration
 }
 
 func (o options) validate() error {
 	var errs []error
+	if len(o.addrs) == 0 {
+		errs = append(errs, errors.New("-addr names no server"))
+	}
 	if o.sessions < 1 || o.messages < 1 || o.size < 200 || o.perConn < 1 {
 		errs = append(errs, errors.New("-sessions, -messages and -per-conn must be positive, -size at least 200"))
 	}
@@ -82,11 +91,15 @@ type state struct {
 	failed    int
 	firstErr  error
 	body      string
+	until     time.Time // no message is started after it (zero: no limit)
 }
 
 func drive(ctx context.Context, o options) (*report, error) {
 	s := &state{o: o, runID: fmt.Sprintf("load-%d", time.Now().UnixNano()), body: filler(o.size)}
 	start := time.Now()
+	if o.duration > 0 {
+		s.until = start.Add(o.duration)
+	}
 	var wg sync.WaitGroup
 	for i := 0; i < o.sessions; i++ {
 		wg.Add(1)
@@ -122,8 +135,8 @@ func (s *state) session(ctx context.Context, n int) {
 			c.Quit()
 		}
 	}()
-	sentOnConn := 0
-	for ctx.Err() == nil {
+	sentOnConn, server := 0, n%len(s.o.addrs)
+	for ctx.Err() == nil && (s.until.IsZero() || time.Now().Before(s.until)) {
 		i := s.next.Add(1) - 1
 		if i >= int64(s.o.messages) {
 			return
@@ -133,9 +146,10 @@ func (s *state) session(ctx context.Context, n int) {
 				c.Quit()
 			}
 			var err error
-			if c, err = s.dial(); err != nil {
+			if c, err = s.dial(s.o.addrs[server]); err != nil {
 				s.fail(err)
-				c = nil
+				c, server = nil, (server+1)%len(s.o.addrs)
+				time.Sleep(50 * time.Millisecond) // the server is down: not a busy loop
 				continue
 			}
 			sentOnConn = 0
@@ -150,15 +164,15 @@ func (s *state) session(ctx context.Context, n int) {
 		if err != nil {
 			s.fail(err)
 			c.Close()
-			c = nil
+			c, server = nil, (server+1)%len(s.o.addrs)
 			continue
 		}
 		s.done(fmt.Sprintf("%s-%d@load.test", s.runID, i), lat, reply)
 	}
 }
 
-func (s *state) dial() (*smtp.Client, error) {
-	conn, err := net.DialTimeout("tcp", s.o.addr, s.o.timeout)
+func (s *state) dial(addr string) (*smtp.Client, error) {
+	conn, err := net.DialTimeout("tcp", addr, s.o.timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -267,10 +281,11 @@ func (s *state) fail(err error) {
 	}
 }
 
-// verify checks, in postdesk's database, that every message answered 250
-// is stored exactly once.
-func (r *report) verify(ctx context.Context, dataDir string) error {
-	st, err := openData(ctx, dataDir)
+// verify checks, in postdesk's database (a data directory's SQLite file
+// or a postgres:// URL), that every message answered 250 is stored
+// exactly once.
+func (r *report) verify(ctx context.Context, where string) error {
+	st, err := openData(ctx, where)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
@@ -320,7 +335,23 @@ func openProperty(ctx context.Context, dir, slug string) (*store.Store, ticket.P
 	return st, p, nil
 }
 
-// openData opens the database of a postdesk data directory.
+// openData opens the database of a postdesk data directory, or the
+// PostgreSQL database when dir is a postgres:// URL.
 func openData(ctx context.Context, dir string) (*store.Store, error) {
+	if store.IsPostgres(dir) {
+		return store.Open(ctx, store.Options{Database: dir})
+	}
 	return store.Open(ctx, store.Options{Path: filepath.Join(dir, "postdesk.db")})
+}
+
+// writeAccepted writes the Message-IDs answered 250, one a line, to path.
+func (r *report) writeAccepted(path string) error {
+	var b strings.Builder
+	for _, id := range r.accepted {
+		b.WriteString(id + "\n")
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("accepted: %w", err)
+	}
+	return nil
 }

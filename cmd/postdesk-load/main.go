@@ -9,6 +9,7 @@
 // `postdesk import`.
 //
 //	postdesk-load -addr 127.0.0.1:2525 -sessions 8 -messages 20000 -size 2048 -per-conn 50 -replies 0.2
+//	postdesk-load -addr 127.0.0.1:2525,127.0.0.1:2526 -duration 30s -messages 1000000 -accepted ids.txt -verify postgres://…
 //	postdesk-load fill -data postdesk-data -property acme -messages 1000000
 //	postdesk-load query -data postdesk-data -property acme -runs 50
 //	postdesk-load apiquery -url http://127.0.0.1:8025 -token TOKEN -property acme -runs 100
@@ -25,6 +26,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 )
 
@@ -58,7 +60,7 @@ func main() {
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("postdesk-load", flag.ContinueOnError)
 	var o options
-	fs.StringVar(&o.addr, "addr", "127.0.0.1:2525", "SMTP server to drive")
+	addrs := fs.String("addr", "127.0.0.1:2525", "SMTP server to drive; several, comma-separated, share the sessions (a session moves to the next when its server fails)")
 	fs.IntVar(&o.sessions, "sessions", 8, "concurrent SMTP sessions")
 	fs.IntVar(&o.messages, "messages", 10000, "messages to send in all")
 	fs.IntVar(&o.size, "size", 2048, "approximate size of each message in bytes")
@@ -69,10 +71,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up on one SMTP exchange after this long")
 	fs.Int64Var(&o.declare, "declare-size", 0, "SIZE declared in MAIL FROM (default: the real size)")
 	fs.Int64Var(&o.rate, "rate", 0, "pace each session's DATA to this many bytes per second (default: as fast as possible)")
-	verify := fs.String("verify", "", "postdesk data directory to check afterwards: each 250 stored exactly once")
+	fs.DurationVar(&o.duration, "duration", 0, "stop starting messages after this long (default: no limit; -messages still caps)")
+	verify := fs.String("verify", "", "postdesk data directory, or postgres:// URL, to check afterwards: each 250 stored exactly once")
+	accepted := fs.String("accepted", "", "write the Message-IDs answered 250 to this file, one a line")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	for _, a := range strings.Split(*addrs, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			o.addrs = append(o.addrs, a)
+		}
 	}
 	if err := o.validate(); err != nil {
 		return err
@@ -80,6 +89,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	rep, err := drive(ctx, o)
 	if err != nil {
 		return err
+	}
+	if *accepted != "" {
+		if err := rep.writeAccepted(*accepted); err != nil {
+			return err
+		}
 	}
 	if *verify != "" {
 		if err := rep.verify(ctx, *verify); err != nil {

@@ -21,6 +21,7 @@ func helps() map[string]help {
 		"serve":             {"serve [SETTINGS]", "run the gateway"},
 		"deliver":           {"deliver --recipient ADDR [--sender ADDR] < MAIL", "store one message from standard input (an MTA's pipe)"},
 		"check":             {"check", "verify the database's integrity and invariants"},
+		"migrate":           {"migrate", "apply the pending schema migrations and say which (serve applies them at start, under a lock)"},
 		"import":            {"import [--property SLUG] [--status closed] PATH", "import an mbox file or a Maildir as history (no mail goes out)"},
 		"property add":      {"property add --slug S --name N --address ADDR[,ADDR...] [--from-name N] [--from-address A] [--tag-format F] [--no-ack]", "add a property: one brand, its inbound addresses"},
 		"property list":     {"property list [--json]", "list the properties"},

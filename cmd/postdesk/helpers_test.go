@@ -80,10 +80,11 @@ type server struct {
 	addr string // SMTP
 	// api is the HTTP API's base URL, http://127.0.0.1:PORT ("" when the
 	// server runs with --http-addr "").
-	api  string
-	mu   sync.Mutex
-	log  bytes.Buffer
-	done chan struct{}
+	api   string
+	mu    sync.Mutex
+	log   bytes.Buffer
+	done  chan struct{}
+	addrc chan string // the SMTP address, once it listens
 }
 
 var (
@@ -101,8 +102,18 @@ func startServer(t *testing.T, dataDir string, extra ...string) *server {
 // startServerAs is startServer running as another user (nil: this one).
 func startServerAs(t *testing.T, cred *syscall.Credential, dataDir string, extra ...string) *server {
 	t.Helper()
+	s := launchServer(t, cred, dataDir, extra...)
+	s.waitListening(t)
+	return s
+}
+
+// launchServer starts `postdesk serve` like startServerAs but returns at
+// once; waitListening waits until it listens. Tests that start several
+// servers at the same moment launch them all, then wait.
+func launchServer(t *testing.T, cred *syscall.Credential, dataDir string, extra ...string) *server {
+	t.Helper()
 	args := append([]string{"serve", "--data", dataDir, "--smtp-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, extra...)
-	s := &server{cmd: exec.Command(binary, args...), done: make(chan struct{})}
+	s := &server{cmd: exec.Command(binary, args...), done: make(chan struct{}), addrc: make(chan string, 1)}
 	s.cmd.Env = append(os.Environ(), "POSTDESK_CONFIG=")
 	if cred != nil {
 		s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
@@ -114,8 +125,7 @@ func startServerAs(t *testing.T, cred *syscall.Credential, dataDir string, extra
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	addrc := make(chan string, 1)
-	go s.readLog(stderr, addrc)
+	go s.readLog(stderr, s.addrc)
 	t.Cleanup(func() {
 		s.cmd.Process.Kill()
 		<-s.done
@@ -123,12 +133,19 @@ func startServerAs(t *testing.T, cred *syscall.Credential, dataDir string, extra
 			t.Logf("server log:\n%s", s.logText())
 		}
 	})
+	return s
+}
+
+// waitListening waits until a launched server listens on SMTP.
+func (s *server) waitListening(t *testing.T) {
+	t.Helper()
 	select {
-	case s.addr = <-addrc:
+	case s.addr = <-s.addrc:
+	case <-s.done:
+		t.Fatalf("server ended before it listened:\n%s", s.logText())
 	case <-time.After(20 * time.Second):
 		t.Fatalf("server did not start listening:\n%s", s.logText())
 	}
-	return s
 }
 
 func (s *server) readLog(r io.Reader, addrc chan<- string) {

@@ -56,9 +56,10 @@ Usage:
   postdesk token create|list|revoke      API tokens of members (serve's HTTP API on --http-addr)
   postdesk webhook add|list|remove|enable|test|deliveries   signed webhooks of desk events (admins)
   postdesk check                         verify the database's integrity and invariants
+  postdesk migrate                       apply pending schema migrations (serve does at start), say which
   postdesk import [--status closed] PATH import an mbox file or a Maildir as history (no mail goes out)
 
-Every command takes --data DIR and the other settings of 'postdesk serve -h';
+Every command takes --data DIR (or --database postgres://…) and the other settings of 'postdesk serve -h';
 run 'postdesk GROUP' (such as 'postdesk ticket') for a group's commands and
 'postdesk COMMAND -h' for a command's own flags.
 `
@@ -160,6 +161,7 @@ func commands() map[string]command {
 		"suppression list":    suppressionList,
 		"suppression clear":   suppressionClear,
 		"check":               check,
+		"migrate":             migrate,
 		"mailbox add":         mailboxAdd,
 		"mailbox list":        mailboxList,
 		"mailbox remove":      mailboxRemove,

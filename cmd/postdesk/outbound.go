@@ -70,8 +70,10 @@ func check(ctx context.Context, e env) error {
 		return err
 	}
 	if err := a.print(e.stdout, r, func(w *tabwriter.Writer) {
-		fmt.Fprintf(w, "empty tickets\t%d\norphan messages\t%d\norphan outbox rows\t%d\nmissing attachment contents\t%d\nintegrity errors\t%d\n",
-			r.EmptyTickets, r.OrphanMessages, r.OrphanOutbox, r.MissingBlobs, r.IntegrityErrors)
+		fmt.Fprintf(w, "database\t%s\n", a.st.Where())
+		fmt.Fprintf(w, "empty tickets\t%d\norphan messages\t%d\norphan outbox rows\t%d\nmissing attachment contents\t%d\n",
+			r.EmptyTickets, r.OrphanMessages, r.OrphanOutbox, r.MissingBlobs)
+		fmt.Fprintf(w, "integrity errors (%s)\t%d\n", a.st.IntegrityCheck(), r.IntegrityErrors)
 		fmt.Fprintf(w, "ties across properties\t%d\nmerge loops\t%d\nstale tag index rows\t%d\n",
 			r.CrossProperty, r.MergeLoops, r.StaleTagIndex)
 	}); err != nil {

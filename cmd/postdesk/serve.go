@@ -52,7 +52,7 @@ func serve(ctx context.Context, e env) error {
 		return err
 	}
 	defer st.Close()
-	log.Info("store open", "path", cfg.DatabasePath())
+	log.Info("store open", "dialect", st.Dialect(), "database", st.Where())
 
 	keys, err := threadKeys(ctx, cfg, st)
 	if err != nil {
