@@ -108,7 +108,7 @@ func settings() []setting {
 		{"thread-keys", "", "signing keys for reply addresses, id:secret[,id:secret...]; the first signs, all verify (default: one generated and kept in the database)", keys},
 		{"relay", "", "outbound relay: smtp://[user:pass@]host[:port][?tls=opportunistic|required|none&auth=plain|login] or smtps://…; credentials only over TLS unless tls=none; empty writes outbound mail to a Maildir under data", str(func(c *Config) *string { return &c.Relay })},
 		{"outbound-workers", "4", "concurrent outbound deliveries, each with its own relay connection", positive(func(c *Config) *int { return &c.OutboundWorkers })},
-		{"instance-id", "", "name of this gateway in the loop header of its mail (default: generated and kept in the database)", str(func(c *Config) *string { return &c.InstanceID })},
+		{"instance-id", "", "this gateway's own name, which owns its claims on outbox rows: different on every gateway sharing a database (default: generated once and kept in data/instance-id); the loop header of its mail names the deployment (kept in the database) and then this name", str(func(c *Config) *string { return &c.InstanceID })},
 		{"ack-limit", "10", "acknowledgements to one address (subaddress detail ignored, RFC 5233) per property and hour (RFC 3834: no storms)", positive(func(c *Config) *int { return &c.AcksPerHour })},
 		{"ack-ceiling", "200", "acknowledgements per property and hour, to all addresses together (bounds backscatter from forged senders)", positive(func(c *Config) *int { return &c.AckCeiling })},
 		{"new-ticket-limit", "20", "new tickets one sender may open per property and hour; more are held, not dropped", positive(func(c *Config) *int { return &c.NewTicketsHour })},

@@ -124,11 +124,13 @@ func firstValue(vs []string) string {
 	return vs[0]
 }
 
-// ownMail recognises mail this gateway sent, come back: it carries our loop
-// header, or its own Message-ID is one we signed for this property.
+// ownMail recognises mail a gateway of this deployment sent, come back: its
+// loop header starts with the deployment's name (or this gateway's, which
+// earlier versions put there), or its own Message-ID is one we signed for
+// this property.
 func (p *Pipeline) ownMail(prop ticket.Property, msg *parsed) string {
 	for _, v := range msg.Header[outbox.LoopHeader] {
-		if p.instanceID != "" && strings.TrimSpace(v) == p.instanceID {
+		if owner := outbox.LoopOwner(v); owner != "" && (owner == p.instanceID || owner == p.gateway) {
 			return "our own mail came back (loop header)"
 		}
 	}

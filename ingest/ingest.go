@@ -27,9 +27,13 @@ type Options struct {
 	Store *store.Store
 	// Keys sign and verify the reply tokens and Message-IDs postdesk mints.
 	Keys *threading.Keys
-	// InstanceID names this gateway in the loop header of its outbound
-	// mail; mail carrying it coming back in is ours and never a ticket.
+	// InstanceID names the deployment first in the loop header of its
+	// outbound mail (outbox.LoopValue); mail carrying it coming back in is
+	// ours, whichever gateway sent it, and never a ticket.
 	InstanceID string
+	// Gateway, when set, is this gateway's own name, recognised too in
+	// the loop header of mail that earlier versions sent.
+	Gateway string
 	// Limits against mail storms; zero values take the defaults.
 	Limits Limits
 	// OnEnqueue, when set, is called after a delivery that queued outbound
@@ -71,6 +75,7 @@ type Pipeline struct {
 	keys       *threading.Keys
 	resolver   *threading.Resolver
 	instanceID string
+	gateway    string
 	limits     Limits
 	onEnqueue  func()
 	observer   Observer
@@ -122,7 +127,7 @@ func (l Limits) withDefaults() Limits {
 // New returns a Pipeline.
 func New(opts Options) *Pipeline {
 	p := &Pipeline{store: opts.Store, keys: opts.Keys, resolver: &threading.Resolver{Keys: opts.Keys},
-		instanceID: opts.InstanceID, limits: opts.Limits.withDefaults(), onEnqueue: opts.OnEnqueue, observer: opts.Observer, log: opts.Logger, now: opts.Now, parser: newParser()}
+		instanceID: opts.InstanceID, gateway: opts.Gateway, limits: opts.Limits.withDefaults(), onEnqueue: opts.OnEnqueue, observer: opts.Observer, log: opts.Logger, now: opts.Now, parser: newParser()}
 	if p.observer == nil {
 		p.observer = noObserver{}
 	}

@@ -11,7 +11,7 @@
 // verified bounce that failed it while it was being sent stands.
 //
 // Several gateways may share one database: a row is claimed by one of
-// them (by its instance id, for a lease) before it is sent, so that each
+// them (by its own name, Options.Gateway, for a lease) before it is sent, so that each
 // row is sent by one gateway, once (store.ClaimOutbox).
 package notify
 
@@ -34,17 +34,22 @@ type Options struct {
 	Store     *store.Store
 	Keys      *threading.Keys
 	Transport Transport
-	// InstanceID is in the loop header of every mail, and names this
-	// gateway's claims on outbox rows: it must differ between gateways
-	// sharing a database, and stay the same across a restart (whose first
-	// step releases the claims a killed predecessor left).
+	// InstanceID is the deployment's name, first in the loop header of
+	// every mail: the same on every gateway sharing the database, so that
+	// mail any of them sent is recognised when it comes back.
 	InstanceID string
-	DKIM       *DKIM // signs outbound mail when set
-	Logger     *slog.Logger
-	Now        func() time.Time
-	Workers    int           // concurrent deliveries, each with its own connection [4]
-	Poll       time.Duration // how often to look for due rows without a Kick [1s]
-	MaxAge     time.Duration // how long to retry a temporary failure [120h]
+	// Gateway is this gateway's own name [InstanceID], after InstanceID
+	// in the loop header, and the owner of its claims on outbox rows: it
+	// must differ between gateways sharing a database, and stay the same
+	// across a restart (whose first step releases the claims a killed
+	// predecessor left).
+	Gateway string
+	DKIM    *DKIM // signs outbound mail when set
+	Logger  *slog.Logger
+	Now     func() time.Time
+	Workers int           // concurrent deliveries, each with its own connection [4]
+	Poll    time.Duration // how often to look for due rows without a Kick [1s]
+	MaxAge  time.Duration // how long to retry a temporary failure [120h]
 	// Lease is how long a claimed row is this gateway's before another
 	// may take it [DefaultLease]. An attempt still running at the end of
 	// its lease is cut off (and retried), so a row is never sent by two
@@ -105,6 +110,7 @@ type Worker struct {
 	keys       *threading.Keys
 	transport  Transport
 	instanceID string
+	gateway    string
 	dkim       *DKIM
 	log        *slog.Logger
 	now        func() time.Time
@@ -120,7 +126,7 @@ type Worker struct {
 
 // New returns a Worker; Run starts it.
 func New(opts Options) *Worker {
-	w := &Worker{store: opts.Store, keys: opts.Keys, transport: opts.Transport, instanceID: opts.InstanceID,
+	w := &Worker{store: opts.Store, keys: opts.Keys, transport: opts.Transport, instanceID: opts.InstanceID, gateway: opts.Gateway,
 		dkim: opts.DKIM, log: opts.Logger, now: opts.Now, workers: opts.Workers, poll: opts.Poll, maxAge: opts.MaxAge,
 		lease: opts.Lease, grace: opts.ShutdownGrace, kick: make(chan struct{}, 1), html: customerHTMLPolicy(), onDelivery: opts.OnDelivery}
 	if w.log == nil {
@@ -143,6 +149,9 @@ func New(opts Options) *Worker {
 	}
 	if w.instanceID == "" {
 		w.instanceID = "postdesk"
+	}
+	if w.gateway == "" {
+		w.gateway = w.instanceID
 	}
 	if w.grace <= 0 {
 		w.grace = 30 * time.Second
@@ -216,7 +225,7 @@ type dueRow struct {
 // predecessor that was killed), and at the end those of rows it claimed
 // and could not hand out.
 func (w *Worker) dispatch(ctx context.Context, jobs chan<- dueRow, done <-chan int64) {
-	if n, err := w.store.ReleaseOutboxClaims(ctx, w.instanceID); err != nil {
+	if n, err := w.store.ReleaseOutboxClaims(ctx, w.gateway); err != nil {
 		w.log.Error("releasing this gateway's claims on the outbox", "err", err)
 	} else if n > 0 {
 		w.log.Info("released the outbox rows a previous run of this gateway had claimed", "rows", n)
@@ -225,7 +234,7 @@ func (w *Worker) dispatch(ctx context.Context, jobs chan<- dueRow, done <-chan i
 	defer ticker.Stop()
 	for {
 		deadline := time.Now().Add(attemptTime(w.lease))
-		rows, err := w.store.ClaimOutbox(ctx, w.instanceID, w.now(), w.lease, 4*w.workers)
+		rows, err := w.store.ClaimOutbox(ctx, w.gateway, w.now(), w.lease, 4*w.workers)
 		if err != nil && ctx.Err() == nil {
 			w.log.Error("claiming outbox rows", "err", err)
 		}
@@ -255,7 +264,7 @@ func (w *Worker) release(rows []store.OutboxRow) {
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	if _, err := w.store.ReleaseOutboxClaims(context.Background(), w.instanceID, ids...); err != nil {
+	if _, err := w.store.ReleaseOutboxClaims(context.Background(), w.gateway, ids...); err != nil {
 		w.log.Error("releasing claimed outbox rows", "rows", len(ids), "err", err)
 	}
 }

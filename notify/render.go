@@ -183,7 +183,7 @@ func (c *composer) finish() (rendered, error) {
 		return rendered{}, err
 	}
 	b := c.b.ReplyTo(c.prop.FromName, replyTo).Header("Message-ID", "<"+row.MsgID+">").
-		Header(outbox.LoopHeader, c.w.instanceID).Date(c.w.now())
+		Header(outbox.LoopHeader, outbox.LoopValue(c.w.instanceID, c.w.gateway)).Date(c.w.now())
 	if row.TicketID != 0 {
 		refs, parent := c.references()
 		b = b.Header("References", refs)

@@ -23,9 +23,31 @@ import (
 	"github.com/postdesk/postdesk/ticket"
 )
 
-// LoopHeader names the gateway instance that sent a mail. notify puts it
-// on everything it sends; ingest holds mail that comes back carrying it.
+// LoopHeader names the deployment, and after it the gateway, that sent a
+// mail. notify puts it on everything it sends (LoopValue); ingest holds
+// mail that comes back carrying the deployment's name first (LoopOwner).
 const LoopHeader = "X-Postdesk-Loop"
+
+// LoopValue is the loop header of a mail sent by the gateway of the
+// deployment: the deployment's name, which every gateway sharing the
+// database recognises, then the gateway's own when it differs (for the
+// reader of a mail that came back).
+func LoopValue(deployment, gateway string) string {
+	if gateway == "" || gateway == deployment {
+		return deployment
+	}
+	return deployment + " " + gateway
+}
+
+// LoopOwner is the name a loop header's value starts with: the deployment
+// of LoopValue, or the gateway that earlier versions put there alone.
+func LoopOwner(v string) string {
+	f := strings.Fields(v)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}
 
 // Queue queues mail for one property inside a store transaction.
 type Queue struct {

@@ -58,10 +58,15 @@ func serve(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	instance, err := instanceID(ctx, cfg, st)
+	deployment, err := deploymentID(ctx, st)
 	if err != nil {
 		return err
 	}
+	gateway, err := gatewayName(cfg)
+	if err != nil {
+		return err
+	}
+	log.Info("gateway", "name", gateway, "deployment", deployment)
 	transport, err := outboundTransport(cfg)
 	if err != nil {
 		return err
@@ -72,7 +77,7 @@ func serve(ctx context.Context, e env) error {
 			return err
 		}
 	}
-	worker := notify.New(notify.Options{Store: st, Keys: keys, Transport: transport, InstanceID: instance, DKIM: signer,
+	worker := notify.New(notify.Options{Store: st, Keys: keys, Transport: transport, InstanceID: deployment, Gateway: gateway, DKIM: signer,
 		Workers: cfg.OutboundWorkers, Now: e.now, Logger: log.With("component", "notify"),
 		OnDelivery: func(d notify.Delivery) { m.Delivery(d.Kind, d.Outcome, d.Latency, d.Took) }})
 	if e.getenv(fakeClockEnv) != "" {
@@ -81,7 +86,7 @@ func serve(ctx context.Context, e env) error {
 	digester := outbox.NewDigester(outbox.DigestOptions{Store: st, Keys: keys, Window: cfg.NoticeWindow, Now: e.now,
 		OnQueued: worker.Kick, Logger: log.With("component", "digest")})
 	kick := func() { worker.Kick(); digester.Kick() } // send what was queued
-	pipeOpts := pipelineOptions(cfg, st, keys, instance, log)
+	pipeOpts := pipelineOptions(cfg, st, keys, deployment, log)
 	pipeOpts.OnEnqueue, pipeOpts.Observer = kick, m // OnEnqueue wakes the workers that send what a delivery queued
 	pipeline := ingest.New(pipeOpts)
 	smtpOpts, closeTrace, err := smtpOptions(cfg)
@@ -140,8 +145,8 @@ func serve(ctx context.Context, e env) error {
 // pipelineOptions are the inbound pipeline's options from the
 // configuration, for serve and for the commands that run held mail through
 // it; serve adds what wakes its workers and its metrics.
-func pipelineOptions(cfg config.Config, st *store.Store, keys *threading.Keys, instance string, log *slog.Logger) ingest.Options {
-	return ingest.Options{Store: st, Keys: keys, InstanceID: instance,
+func pipelineOptions(cfg config.Config, st *store.Store, keys *threading.Keys, deployment string, log *slog.Logger) ingest.Options {
+	return ingest.Options{Store: st, Keys: keys, InstanceID: deployment, Gateway: cfg.InstanceID,
 		Limits: ingest.Limits{AcksPerHour: cfg.AcksPerHour, AckCeiling: cfg.AckCeiling, NewTicketsPerHour: cfg.NewTicketsHour,
 			ParticipantsPerMail: cfg.ParticipantsMax, RecipientsPerAnswer: cfg.AnswerRcptsMax},
 		Logger: log.With("component", "ingest")}
@@ -156,11 +161,11 @@ func commandPipeline(ctx context.Context, cfg config.Config, st *store.Store, lo
 	if err != nil {
 		return nil, err
 	}
-	instance, err := instanceID(ctx, cfg, st)
+	deployment, err := deploymentID(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	return ingest.New(pipelineOptions(cfg, st, keys, instance, log)), nil
+	return ingest.New(pipelineOptions(cfg, st, keys, deployment, log)), nil
 }
 
 // outboundTransport is the configured relay, or the local Maildir.
@@ -185,21 +190,6 @@ func domainOrHost(domain string) (string, error) {
 		return "", fmt.Errorf("no smtp-domain is set and the host name is unknown: %w", err)
 	}
 	return host, nil
-}
-
-// instanceID is the configured name of this gateway, or one generated on
-// first start and kept.
-func instanceID(ctx context.Context, cfg config.Config, st *store.Store) (string, error) {
-	if cfg.InstanceID != "" {
-		return cfg.InstanceID, nil
-	}
-	return st.EnsureSetting(ctx, "instance-id", func() (string, error) {
-		host, err := os.Hostname()
-		if err != nil {
-			return "", fmt.Errorf("instance id: the host name: %w", err)
-		}
-		return host + "-" + rand.Text()[:10], nil
-	})
 }
 
 // smtpOptions copies the SMTP settings out of the configuration.
