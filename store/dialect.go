@@ -224,19 +224,6 @@ func (d dialect) strpos() string {
 	return "instr"
 }
 
-// rowOrder is the expression ordering a table's rows as they were inserted,
-// for tables without an id of their own: SQLite's rowid; on PostgreSQL the
-// row's physical place (ctid), which follows insertion only while the
-// table has no room freed by deletes or updates (a row updated, or
-// inserted into freed room, may sort elsewhere). An exact order there
-// needs an id column, a migration.
-func (d dialect) rowOrder(alias string) string {
-	if d == postgres {
-		return alias + ".ctid"
-	}
-	return alias + ".rowid"
-}
-
 // integrityCheck counts what the database itself finds broken. SQLite's
 // quick_check verifies every page, index and constraint (rows other than
 // "ok"). PostgreSQL has no such pass without an extension (amcheck, which

@@ -31,7 +31,7 @@ func (tx *Tx) ProposeParticipants(ticketID, messageID int64, addrs []Proposed) e
 func (s *Store) ProposedParticipants(ctx context.Context, messageID int64) ([]Proposed, error) {
 	rows, err := s.query(ctx, `SELECT p.email, p.name FROM proposed_participants p WHERE p.message_id = ?
 		AND NOT EXISTS (SELECT 1 FROM ticket_participants tp JOIN contacts c ON c.id = tp.contact_id
-			WHERE tp.ticket_id = p.ticket_id AND c.email = p.email) ORDER BY `+s.dialect.rowOrder("p"), messageID)
+			WHERE tp.ticket_id = p.ticket_id AND c.email = p.email) ORDER BY p.id`, messageID)
 	return collect("proposed participants", rows, err, func(r scanner) (Proposed, error) {
 		var p Proposed
 		return p, r.Scan(&p.Email, &p.Name)

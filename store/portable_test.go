@@ -72,6 +72,13 @@ func TestPortableQueries(t *testing.T) {
 		if err != nil || !slices.Equal(got, want) {
 			t.Errorf("ProposedParticipants = %v, %v; want %v", got, err, want)
 		}
+		// A row written again moves (PostgreSQL writes a new version of it
+		// elsewhere in the table); the order stays the mail's.
+		f.st.testExec(t, `UPDATE proposed_participants SET name = name WHERE email = ?`, "zed@c.test")
+		got, err = f.st.ProposedParticipants(ctx, mid)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("after an update, ProposedParticipants = %v, %v; want %v", got, err, want)
+		}
 	})
 
 	t.Run("seen message ids", func(t *testing.T) {
