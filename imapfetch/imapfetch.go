@@ -166,6 +166,18 @@ type Source interface {
 	Mailboxes(ctx context.Context) ([]Mailbox, error)
 }
 
+// Leaser is what a Source may also be when several gateways share its
+// mailboxes: a mailbox is fetched only by the gateway that holds its lease.
+// The Manager takes a lease before it starts a mailbox's fetcher, renews it
+// while the fetcher runs, and releases it when it stops one.
+type Leaser interface {
+	// Lease takes or renews this gateway's lease on fetching a mailbox for
+	// d, and says whether it holds it (false: another gateway does).
+	Lease(ctx context.Context, mailboxID int64, d time.Duration) (bool, error)
+	// Release gives the lease up, so that another gateway takes it over.
+	Release(ctx context.Context, mailboxID int64) error
+}
+
 // Options tunes fetching; zero values take the defaults.
 type Options struct {
 	// MaxMessageBytes skips larger messages [25 MiB].
@@ -180,6 +192,11 @@ type Options struct {
 	// Rescan is how often the Source is read again for added and removed
 	// mailboxes [30s].
 	Rescan time.Duration
+	// Lease is how long a mailbox's lease lasts (with a Leaser): the
+	// Manager renews it every third of it, stops fetching when it could
+	// not renew it for three quarters of it, and takes over, within a
+	// Lease and a third, a mailbox whose gateway died [2m].
+	Lease time.Duration
 	// BatchBytes and BatchMessages bound one FETCH of bodies [16 MiB, 100].
 	BatchBytes    int64
 	BatchMessages int
@@ -196,6 +213,7 @@ func (o Options) withDefaults() Options {
 	def(&o.MinBackoff, time.Second)
 	def(&o.MaxBackoff, 5*time.Minute)
 	def(&o.Rescan, 30*time.Second)
+	def(&o.Lease, 2*time.Minute)
 	if o.MaxMessageBytes <= 0 {
 		o.MaxMessageBytes = 25 << 20
 	}

@@ -166,3 +166,41 @@ func (s *Store) SetMailboxError(ctx context.Context, id int64, msg string) error
 		return nil
 	})
 }
+
+// LeaseMailbox takes or renews, for the gateway by, the lease on fetching
+// a mailbox until now+d, and says whether by holds it: a mailbox is
+// fetched by one gateway at a time. A lease held by another gateway is
+// taken over once it has run out (its gateway died, or lost the
+// database); by's own is renewed. A removed mailbox is not leased.
+func (s *Store) LeaseMailbox(ctx context.Context, id int64, by string, now time.Time, d time.Duration) (bool, error) {
+	if by == "" || d <= 0 {
+		return false, fmt.Errorf("lease mailbox: want a gateway and a lease (got %q, %v)", by, d)
+	}
+	var n int64
+	err := s.Update(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE imap_mailboxes SET fetched_by = ?, fetch_until = ?
+			WHERE id = ? AND (fetched_by = ? OR fetched_by = '' OR fetch_until <= ?)`, by, ms(now.Add(d)), id, by, ms(now))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("lease mailbox %d: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// ReleaseMailbox gives up by's lease on fetching a mailbox, so that
+// another gateway takes it over at once (a gateway that stops does).
+func (s *Store) ReleaseMailbox(ctx context.Context, id int64, by string) error {
+	err := s.Update(ctx, func(tx *Tx) error {
+		_, err := tx.exec(`UPDATE imap_mailboxes SET fetched_by = '', fetch_until = 0 WHERE id = ? AND fetched_by = ?`, id, by)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("release mailbox %d: %w", id, err)
+	}
+	return nil
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/postdesk/postdesk/imapfetch"
 	"github.com/postdesk/postdesk/ingest"
@@ -18,6 +19,7 @@ import (
 // (imapfetch.Sink), each message committed with its fetch position.
 type imapStore struct {
 	st       *store.Store
+	gateway  string // this gateway's own name, holder of its mailbox leases
 	pipeline *ingest.Pipeline
 	getenv   func(string) string
 	log      *slog.Logger
@@ -26,8 +28,20 @@ type imapStore struct {
 	props map[int64]int64 // mailbox id → property id, as last listed
 }
 
-func newIMAPStore(st *store.Store, pipeline *ingest.Pipeline, getenv func(string) string, log *slog.Logger) *imapStore {
-	return &imapStore{st: st, pipeline: pipeline, getenv: getenv, log: log, props: map[int64]int64{}}
+func newIMAPStore(st *store.Store, gateway string, pipeline *ingest.Pipeline, getenv func(string) string, log *slog.Logger) *imapStore {
+	return &imapStore{st: st, gateway: gateway, pipeline: pipeline, getenv: getenv, log: log, props: map[int64]int64{}}
+}
+
+// Lease takes or renews this gateway's lease on fetching a mailbox
+// (imapfetch.Leaser): gateways sharing the database fetch each mailbox
+// once. The lease runs on real time, which every gateway's clock shares.
+func (s *imapStore) Lease(ctx context.Context, mailboxID int64, d time.Duration) (bool, error) {
+	return s.st.LeaseMailbox(ctx, mailboxID, s.gateway, time.Now(), d)
+}
+
+// Release gives up this gateway's lease on a mailbox.
+func (s *imapStore) Release(ctx context.Context, mailboxID int64) error {
+	return s.st.ReleaseMailbox(ctx, mailboxID, s.gateway)
 }
 
 // Mailboxes lists every property's mailboxes. A stored URL that no longer

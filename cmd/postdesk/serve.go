@@ -130,7 +130,7 @@ func serve(ctx context.Context, e env) error {
 		run.Go("web", webRun)
 	}
 	run.Go("smtp", func(ctx context.Context) error { return smtpd.New(smtpOpts, pipeline).Serve(ctx, ln) })
-	imapStore := newIMAPStore(st, pipeline, e.getenv, log.With("component", "imap"))
+	imapStore := newIMAPStore(st, gateway, pipeline, e.getenv, log.With("component", "imap"))
 	run.Go("imap", imapfetch.NewManager(imapStore, imapStore, imapfetch.Options{MaxMessageBytes: cfg.MaxMessageBytes},
 		log.With("component", "imap")).Run)
 	err = run.Wait()

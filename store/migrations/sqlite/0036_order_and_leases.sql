@@ -14,3 +14,10 @@ INSERT INTO proposed_participants_new (id, message_id, ticket_id, email, name)
 DROP TABLE proposed_participants;
 ALTER TABLE proposed_participants_new RENAME TO proposed_participants;
 CREATE INDEX proposed_participants_ticket ON proposed_participants(ticket_id);
+
+-- Several gateways on one database (issue 12): a mailbox is fetched by one
+-- gateway at a time, the one named in fetched_by, until fetch_until (ms),
+-- which it renews while it fetches; a dead gateway's lease runs out and
+-- another takes the mailbox over.
+ALTER TABLE imap_mailboxes ADD COLUMN fetched_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE imap_mailboxes ADD COLUMN fetch_until INTEGER NOT NULL DEFAULT 0;
