@@ -189,7 +189,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	})
 	defer stopGrace()
 	jobs := make(chan dueRow)
-	done := make(chan int64, w.workers)
+	done := make(chan finished, w.workers)
 	var wg sync.WaitGroup
 	for i := 0; i < w.workers; i++ {
 		wg.Add(1)
@@ -223,39 +223,78 @@ type dueRow struct {
 // many rows: a claim is a write, and SQLite's writer commits each). It
 // first releases the claims this gateway's name still holds (left by a
 // predecessor that was killed), and at the end those of rows it claimed
-// and could not hand out.
-func (w *Worker) dispatch(ctx context.Context, jobs chan<- dueRow, done <-chan int64) {
-	if n, err := w.store.ReleaseOutboxClaims(ctx, w.gateway); err != nil {
-		w.log.Error("releasing this gateway's claims on the outbox", "err", err)
-	} else if n > 0 {
-		w.log.Info("released the outbox rows a previous run of this gateway had claimed", "rows", n)
+// and could not hand out. After a database error in a claim or in
+// recording an attempt it takes back, once the database answers again,
+// every claim of its name but the rows in flight (a claim may have
+// committed while the client saw an error, and a row whose outcome was not
+// recorded stays claimed): they would otherwise wait out their lease.
+func (w *Worker) dispatch(ctx context.Context, jobs chan<- dueRow, done <-chan finished) {
+	inFlight := map[int64]bool{}
+	reclaim := true // at start: what a killed predecessor claimed
+	finish := func(f finished) {
+		delete(inFlight, f.id)
+		reclaim = reclaim || !f.recorded
 	}
 	ticker := time.NewTicker(w.poll)
 	defer ticker.Stop()
 	for {
+		if reclaim {
+			reclaim = !w.reclaim(ctx, inFlight)
+		}
 		deadline := time.Now().Add(attemptTime(w.lease))
 		rows, err := w.store.ClaimOutbox(ctx, w.gateway, w.now(), w.lease, 4*w.workers)
 		if err != nil && ctx.Err() == nil {
 			w.log.Error("claiming outbox rows", "err", err)
+			reclaim = true
 		}
 		for i := 0; i < len(rows); {
 			select {
 			case jobs <- dueRow{rows[i], deadline}:
+				inFlight[rows[i].ID] = true
 				i++
-			case <-done:
+			case f := <-done:
+				finish(f)
 			case <-ctx.Done():
 				w.release(rows[i:])
 				return
 			}
 		}
 		select {
-		case <-done:
+		case f := <-done:
+			finish(f)
 		case <-w.kick:
 		case <-ticker.C:
 		case <-ctx.Done():
 			return
 		}
 	}
+}
+
+// reclaim releases this gateway's claims on every row but those in
+// flight, and says whether the database answered.
+func (w *Worker) reclaim(ctx context.Context, inFlight map[int64]bool) bool {
+	keep := make([]int64, 0, len(inFlight))
+	for id := range inFlight {
+		keep = append(keep, id)
+	}
+	n, err := w.store.ReleaseOutboxClaimsExcept(ctx, w.gateway, keep)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.log.Error("taking back this gateway's claims on the outbox", "err", err)
+		}
+		return false
+	}
+	if n > 0 {
+		w.log.Info("took back the outbox rows claimed under this gateway's name and not in flight", "rows", n, "in_flight", len(keep))
+	}
+	return true
+}
+
+// finished is a row whose attempt is over, and whether its outcome was
+// recorded (if not, the row is still claimed).
+type finished struct {
+	id       int64
+	recorded bool
 }
 
 // release gives up the claims of rows that were not handed out.
@@ -270,7 +309,7 @@ func (w *Worker) release(rows []store.OutboxRow) {
 }
 
 // deliverLoop sends rows with one Sender, reusing its connection.
-func (w *Worker) deliverLoop(ctx context.Context, jobs <-chan dueRow, done chan<- int64) {
+func (w *Worker) deliverLoop(ctx context.Context, jobs <-chan dueRow, done chan<- finished) {
 	sender := w.transport.Open()
 	defer func() {
 		if err := sender.Close(); err != nil {
@@ -279,15 +318,17 @@ func (w *Worker) deliverLoop(ctx context.Context, jobs <-chan dueRow, done chan<
 	}()
 	for row := range jobs {
 		attempt, cancel := context.WithDeadline(ctx, row.deadline)
-		w.deliver(attempt, sender, row.OutboxRow)
+		recorded := w.deliver(attempt, sender, row.OutboxRow)
 		cancel()
-		done <- row.ID
+		done <- finished{row.ID, recorded}
 	}
 }
 
-// deliver sends one row and records the outcome. Recording uses a context
-// that outlives cancellation: a mail handed over must be marked sent.
-func (w *Worker) deliver(ctx context.Context, sender Sender, row store.OutboxRow) {
+// deliver sends one row and records the outcome, and says whether the
+// record reached the database (if not, the row is still claimed). Recording
+// uses a context that outlives cancellation: a mail handed over must be
+// marked sent.
+func (w *Worker) deliver(ctx context.Context, sender Sender, row store.OutboxRow) bool {
 	log := w.log.With("outbox", row.ID, "kind", row.Kind, "rcpt", row.Rcpt, "ticket_id", row.TicketID)
 	rec := context.WithoutCancel(ctx)
 	start := time.Now() // Took is real time, whatever the clock says
@@ -296,6 +337,7 @@ func (w *Worker) deliver(ctx context.Context, sender Sender, row store.OutboxRow
 		err = sender.Send(ctx, mail.from, []string{row.Rcpt}, mail.raw)
 	}
 	d := Delivery{Kind: row.Kind, Took: time.Since(start), Outcome: w.outcome(row, err)}
+	recorded := true
 	switch d.Outcome {
 	case OutcomeSent:
 		d.Latency = max(w.now().Sub(row.CreatedAt), 0)
@@ -304,6 +346,7 @@ func (w *Worker) deliver(ctx context.Context, sender Sender, row store.OutboxRow
 			log.Warn("sent, but a bounce failed the row meanwhile: it stays failed", "size", len(mail.raw))
 		case err != nil:
 			log.Error("sent, but could not mark it sent: it may be sent again", "err", err)
+			recorded = false
 		default:
 			log.Info("sent", "size", len(mail.raw), "attempt", row.Attempts+1)
 		}
@@ -311,6 +354,7 @@ func (w *Worker) deliver(ctx context.Context, sender Sender, row store.OutboxRow
 		log.Warn("delivery failed for good", "err", err, "attempts", row.Attempts+1)
 		if err := w.fail(rec, row, err.Error()); err != nil {
 			log.Error("recording the failure", "err", err)
+			recorded = false
 		}
 	default:
 		next := w.now().Add(backoff(row.Attempts))
@@ -320,9 +364,11 @@ func (w *Worker) deliver(ctx context.Context, sender Sender, row store.OutboxRow
 			log.Info("not retried: a bounce failed the row meanwhile")
 		case err != nil:
 			log.Error("recording the retry", "err", err)
+			recorded = false
 		}
 	}
 	w.onDelivery(d)
+	return recorded
 }
 
 // outcome says what an attempt's error makes of the row: sent, failed for

@@ -181,10 +181,26 @@ func (s *Store) ClaimOutbox(ctx context.Context, by string, now time.Time, lease
 // name when it starts (a killed gateway's claims would otherwise hold its
 // rows until their lease runs out). It returns the number of rows released.
 func (s *Store) ReleaseOutboxClaims(ctx context.Context, by string, ids ...int64) (int64, error) {
+	return s.releaseClaims(ctx, by, "IN", ids)
+}
+
+// ReleaseOutboxClaimsExcept clears the gateway by's claims on every row
+// but those in keep (the rows it is sending). A gateway that met a
+// database error while claiming or recording rows takes back this way the
+// claims that may have committed unseen, or were left by a record that
+// failed, once the database answers again: they would otherwise wait for
+// their lease to run out. It returns the number of rows released.
+func (s *Store) ReleaseOutboxClaimsExcept(ctx context.Context, by string, keep []int64) (int64, error) {
+	return s.releaseClaims(ctx, by, "NOT IN", keep)
+}
+
+// releaseClaims clears by's claims on the rows whose ids are op ("IN" or
+// "NOT IN") ids; an empty ids names every row.
+func (s *Store) releaseClaims(ctx context.Context, by, op string, ids []int64) (int64, error) {
 	query := `UPDATE outbox SET claimed_by = '', claimed_until = 0 WHERE claimed_by = ?`
 	args := []any{by}
 	if len(ids) > 0 {
-		query += ` AND id IN (` + placeholders(len(ids)) + `)`
+		query += ` AND id ` + op + ` (` + placeholders(len(ids)) + `)`
 		for _, id := range ids {
 			args = append(args, id)
 		}

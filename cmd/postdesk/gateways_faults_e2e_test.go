@@ -189,6 +189,9 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	st := openStoreOn(t, db)
 	checkStoredOnce(t, st, rep.RunID, ids)
 	checkStoredOnce(t, st, "probe", accepted)
+	// What a gateway sent and could not mark sent (its write waited for
+	// the database longer than the second before it went down) goes again.
+	faults = append(faults, unrecorded(t, st, a, b))
 	sent, resent := checkOutboxSentOnce(t, st, rec, faults, 3*time.Minute)
 	a.stop(t)
 	b.stop(t)
