@@ -10,3 +10,10 @@ func FreshOptions(t testing.TB) Options { return testOptions(t) }
 
 // OnPostgres reports whether the suite runs on PostgreSQL.
 func OnPostgres() bool { return onPostgres() }
+
+// ExecForTest runs a statement in the transaction, for external tests that
+// need the database in a state no exported method makes (a lock held).
+func (tx *Tx) ExecForTest(query string, args ...any) error {
+	_, err := tx.exec(query, args...)
+	return err
+}

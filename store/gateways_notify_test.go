@@ -101,3 +101,85 @@ func sent(t *testing.T, st *store.Store, propertyID int64) int {
 	}
 	return len(rows)
 }
+
+// TestWorkerTakesBackItsClaims: rows claimed under a running worker's name
+// that it is not sending (a claim that committed while the worker saw an
+// error, as when the connection broke at the commit) are taken back once
+// a database error has passed, and sent; not only after their lease.
+func TestWorkerTakesBackItsClaims(t *testing.T) {
+	if !store.OnPostgres() {
+		t.Skip("several gateways share a database on PostgreSQL only")
+	}
+	ctx := context.Background()
+	opts := store.FreshOptions(t)
+	b, err := store.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	opts.BusyTimeout = 300 * time.Millisecond // the worker's lock timeout
+	a, err := store.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	p, err := a.AddProperty(ctx, ticket.Property{Slug: "acme", Name: "Acme", Addresses: []string{"support@acme.test"},
+		FromName: "Acme", FromAddress: "support@acme.test", TagFormat: "[#%d]"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := smtptest.Start(t)
+	keys, _ := threading.NewKeys(1, map[uint8][]byte{1: []byte("gateways test key 0123")})
+	tr, err := notify.ParseRelay(relay.URL(), "test.local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The worker polls once an hour: it claims at start and when kicked.
+	w := notify.New(notify.Options{Store: a, Keys: keys, Transport: tr, InstanceID: "gw", Workers: 2, Poll: time.Hour})
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { w.Run(runCtx); close(done) }()
+	defer func() { stop(); <-done }()
+	time.Sleep(200 * time.Millisecond) // its start: claims released, nothing due
+
+	const rows = 3
+	err = b.Update(ctx, func(tx *store.Tx) error {
+		for i := range rows {
+			r := &store.OutboxRow{PropertyID: p.ID, Kind: ticket.OutNotice, Rcpt: fmt.Sprintf("m%d@acme.test", i),
+				RcptKind: "member", RcptID: int64(i + 1), MsgID: fmt.Sprintf("n%d@acme.test", i), Subject: "s", Body: "b"}
+			if err := tx.Enqueue(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.ClaimOutbox(ctx, "gw", time.Now(), time.Hour, rows); err != nil || len(got) != rows {
+		t.Fatalf("claim as gw: %d rows, %v", len(got), err)
+	}
+	// The worker's next claim meets a lock held past its lock timeout.
+	err = b.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.ExecForTest(`LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		w.Kick()
+		time.Sleep(time.Second) // past the worker's lock timeout
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for sent(t, b, p.ID) < rows && time.Now().Before(deadline) {
+		w.Kick()
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := sent(t, b, p.ID); n != rows {
+		t.Fatalf("%d of the %d rows claimed under the worker's name sent after a database error passed, want all", n, rows)
+	}
+	if n := relay.Count(); n != rows {
+		t.Errorf("the relay received %d mails, want %d", n, rows)
+	}
+}
