@@ -14,7 +14,7 @@ func TestListCursorRankOutOfRange(t *testing.T) {
 	f := newDeskFixture(t)
 	tk, _ := f.open("ann@c.test", "a1@c.test")
 	ctx := context.Background()
-	for _, keys := range [][]int64{{99999999999, 1}, {1 << 31, 1}, {-1 << 31 - 1, 1}, {6, 1}, {-1, 1}} {
+	for _, keys := range [][]int64{{99999999999, 1}, {1 << 31, 1}, {-1<<31 - 1, 1}, {6, 1}, {-1, 1}} {
 		cursor := encodeCursor(SortPriority, keys)
 		_, err := f.st.ListTickets(ctx, TicketFilter{PropertyID: f.prop.ID, Sort: SortPriority, After: cursor})
 		if !errors.Is(err, ErrBadFilter) {
