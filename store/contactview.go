@@ -89,5 +89,12 @@ func ParseTimelineCursor(s string) (TimelinePos, error) {
 			return pos, bad
 		}
 	}
+	if pos.Rank < 0 || pos.Rank > maxTimelineRank {
+		return pos, bad // PostgreSQL compares it as the query's int4 rank: a larger one failed there
+	}
 	return pos, nil
 }
+
+// maxTimelineRank is the highest rank of a timeline entry (timelineQuery):
+// a ticket is 0, a mail 1, a note 2.
+const maxTimelineRank = 2

@@ -93,6 +93,15 @@ func (d dialect) args(args []any) []any {
 	return args
 }
 
+// stored is s as d stores it in a text column: on PostgreSQL, textOf. A
+// string read back is compared with what was asked in this form.
+func (d dialect) stored(s string) string {
+	if d != postgres {
+		return s
+	}
+	return textOf(s)
+}
+
 // textOf is s as PostgreSQL's text can hold it: valid UTF-8 without NUL,
 // U+FFFD in place of each NUL and invalid byte sequence.
 func textOf(s string) string {

@@ -110,16 +110,23 @@ func DueTime(t ticket.Ticket) time.Time {
 	return res
 }
 
-// order is a sort's keys and direction.
+// order is a sort's keys and direction; a cursor's first key is at most
+// firstMax, when that is not zero, and not negative.
 type order struct {
-	keys []string
-	desc bool
+	keys     []string
+	desc     bool
+	firstMax int64
 }
+
+// maxRank is rankKey's highest value. PostgreSQL types the rank (and a
+// cursor's rank compared with it) as a 32-bit integer: a larger one in a
+// cursor could not be sent.
+const maxRank = 5
 
 var orders = map[Sort]order{
 	SortActivity: {keys: []string{"t.updated_at", "t.id"}, desc: true},
 	SortDue:      {keys: []string{dueKey, "t.id"}},
-	SortPriority: {keys: []string{rankKey, "t.id"}, desc: true},
+	SortPriority: {keys: []string{rankKey, "t.id"}, desc: true, firstMax: maxRank},
 }
 
 // ListTickets returns one page of a property's tickets chosen by f, in f's
@@ -445,6 +452,9 @@ func decodeCursor(o Sort, c string) ([]int64, error) {
 		if keys[i], err = strconv.ParseInt(p, 10, 64); err != nil {
 			return nil, bad
 		}
+	}
+	if m := orders[o].firstMax; m > 0 && (keys[0] < 0 || keys[0] > m) {
+		return nil, bad
 	}
 	return keys, nil
 }

@@ -83,7 +83,10 @@ func (tx *Tx) ticketWhere(where string, args ...any) (ticket.Ticket, bool, error
 }
 
 // ThreadIDs returns which tickets carry each of ids (direct) and which
-// tickets' messages referenced it (ghost), newest ticket first.
+// tickets' messages referenced it (ghost), newest ticket first, keyed by
+// the ids as asked: an id PostgreSQL stores otherwise (a NUL or invalid
+// UTF-8 made U+FFFD) is read back in its stored form and found under the
+// ids it stands for.
 func (tx *Tx) ThreadIDs(propertyID int64, ids []string) (direct, ghost map[string][]int64, err error) {
 	direct, ghost = map[string][]int64{}, map[string][]int64{}
 	if len(ids) == 0 {
@@ -91,8 +94,13 @@ func (tx *Tx) ThreadIDs(propertyID int64, ids []string) (direct, ghost map[strin
 	}
 	args := make([]any, 0, len(ids)+1)
 	args = append(args, propertyID)
+	asked := map[string][]string{} // stored form → the ids asked
 	for _, id := range ids {
 		args = append(args, id)
+		key := tx.s.dialect.stored(id)
+		if !slices.Contains(asked[key], id) {
+			asked[key] = append(asked[key], id)
+		}
 	}
 	rows, err := tx.query(`SELECT msg_id, kind, ticket_id FROM thread_ids
 		WHERE property_id = ? AND msg_id IN (`+placeholders(len(ids))+`) ORDER BY ticket_id DESC`, args...)
@@ -106,10 +114,12 @@ func (tx *Tx) ThreadIDs(propertyID int64, ids []string) (direct, ghost map[strin
 		if err := rows.Scan(&id, &kind, &ticketID); err != nil {
 			return nil, nil, fmt.Errorf("thread lookup: %w", err)
 		}
+		found := direct
 		if kind == ThreadRef {
-			ghost[id] = append(ghost[id], ticketID)
-		} else {
-			direct[id] = append(direct[id], ticketID)
+			found = ghost
+		}
+		for _, a := range asked[id] {
+			found[a] = append(found[a], ticketID)
 		}
 	}
 	return direct, ghost, rows.Err()
