@@ -3,7 +3,8 @@
 # gateways, on this machine: the table "PostgreSQL and several gateways" of
 # BENCHMARKS.md.
 #   bash bench/postgres.sh                 (RUNS=3; 2 KB and 100 KB × 8 and 32 sessions)
-#   PROFILE=1 bash bench/postgres.sh       (then, per configuration, one 30 s run under
+#   CELLS="2048:3000:8" bash bench/postgres.sh   (one cell: size:messages:sessions)
+#   PROFILE=1 bash bench/postgres.sh       (first, per configuration, one 30 s run under
 #                                           load with a 20 s CPU profile of gateway 1 and
 #                                           pg_stat_activity's wait events sampled)
 # PostgreSQL: POSTDESK_BENCH_POSTGRES (default the local server's
@@ -14,7 +15,7 @@
 #
 # Every run of a cell: a fresh database (SQLite: a fresh --data), the same
 # load (postdesk-load, -per-conn 100, 20 % replies; N2=3000 messages of
-# 2 KB, N100=500 of 100 KB: PostgreSQL takes each in ~30 s), every message committed before its 250 (the
+# 2 KB, N100=500 of 100 KB), every message committed before its 250 (the
 # defaults: SQLite synchronous=FULL, PostgreSQL synchronous_commit=on),
 # --new-ticket-limit lifted as in run.sh. Two gateways: two serve processes,
 # each with its own --data and --instance-id, on one database, the load
@@ -202,7 +203,9 @@ if [ "${PROFILE:-}" = 1 ]; then
   [ "${PROFILE_ONLY:-}" = 1 ] && exit 0
 fi
 
-for cell in "2048 $N2 8" "2048 $N2 32" "102400 $N100 8" "102400 $N100 32"; do
+CELLS=${CELLS:-"2048:$N2:8 2048:$N2:32 102400:$N100:8 102400:$N100:32"} # size:messages:sessions
+for cell in $CELLS; do
+  cell=${cell//:/ }
   set -- $cell; size=$1 n=$2 s=$3
   for r in $(seq "$RUNS"); do
     for cfg in "${cfgs[@]}"; do
