@@ -111,11 +111,13 @@ func privatePostgres(t *testing.T) (url string, down, up func()) {
 		exec.Command(script, "stop", dir).Run()
 		os.RemoveAll(dir)
 	})
-	_, url, ok := strings.Cut(strings.TrimSpace(out), "POSTDESK_TEST_POSTGRES=")
-	if !ok {
-		t.Fatalf("postgres.sh start said %q", out)
+	for _, line := range strings.Split(out, "\n") {
+		if url, ok := strings.CutPrefix(line, "export "+postgresEnv+"="); ok {
+			return url, func() { run("down", dir) }, func() { run("up", dir) }
+		}
 	}
-	return url, func() { run("down", dir) }, func() { run("up", dir) }
+	t.Fatalf("postgres.sh start printed no %s line: %q", postgresEnv, out)
+	return "", nil, nil
 }
 
 // TestPostgresRestartUnderLoad: PostgreSQL goes down under load from two
