@@ -8,7 +8,9 @@
 // ticket's team. A row is marked sent right after the transport accepts it:
 // a crash in between sends it once more, with the same Message-ID, so the
 // receiver can deduplicate. Only a queued row is marked sent or retried: a
-// verified bounce that failed it while it was being sent stands.
+// verified bounce that failed it while it was being sent stands. Likewise
+// only a row this gateway still claims: once its lease ran out and another
+// gateway claimed it, the outcome is the other gateway's to record.
 //
 // Several gateways may share one database: a row is claimed by one of
 // them (by its own name, Options.Gateway, for a lease) before it is sent, so that each
@@ -341,9 +343,11 @@ func (w *Worker) deliver(ctx context.Context, sender Sender, row store.OutboxRow
 	switch d.Outcome {
 	case OutcomeSent:
 		d.Latency = max(w.now().Sub(row.CreatedAt), 0)
-		switch err := w.store.MarkSent(rec, row.ID); {
+		switch err := w.store.MarkSent(rec, row.ID, w.gateway); {
 		case errors.Is(err, store.ErrNotQueued):
 			log.Warn("sent, but a bounce failed the row meanwhile: it stays failed", "size", len(mail.raw))
+		case errors.Is(err, store.ErrNotClaimed):
+			log.Warn("sent, but the row's lease ran out and another gateway claimed it: left to that gateway", "size", len(mail.raw))
 		case err != nil:
 			log.Error("sent, but could not mark it sent: it may be sent again", "err", err)
 			recorded = false
@@ -352,16 +356,23 @@ func (w *Worker) deliver(ctx context.Context, sender Sender, row store.OutboxRow
 		}
 	case OutcomeFailed:
 		log.Warn("delivery failed for good", "err", err, "attempts", row.Attempts+1)
-		if err := w.fail(rec, row, err.Error()); err != nil {
+		switch err := w.fail(rec, row, err.Error()); {
+		case errors.Is(err, store.ErrNotQueued):
+			log.Info("not failed: a bounce failed the row meanwhile")
+		case errors.Is(err, store.ErrNotClaimed):
+			log.Warn("not failed: the row's lease ran out and another gateway claimed it: left to that gateway")
+		case err != nil:
 			log.Error("recording the failure", "err", err)
 			recorded = false
 		}
 	default:
 		next := w.now().Add(backoff(row.Attempts))
 		log.Info("delivery deferred", "err", err, "attempt", row.Attempts+1, "next", next.Format(time.RFC3339))
-		switch err := w.store.MarkRetry(rec, row.ID, next, err.Error()); {
+		switch err := w.store.MarkRetry(rec, row.ID, w.gateway, next, err.Error()); {
 		case errors.Is(err, store.ErrNotQueued):
 			log.Info("not retried: a bounce failed the row meanwhile")
+		case errors.Is(err, store.ErrNotClaimed):
+			log.Warn("not retried: the row's lease ran out and another gateway claimed it: left to that gateway")
 		case err != nil:
 			log.Error("recording the retry", "err", err)
 			recorded = false
@@ -401,7 +412,7 @@ func (w *Worker) fail(ctx context.Context, row store.OutboxRow, reason string) e
 		return err
 	}
 	return w.store.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.FailOutbox(row.ID, reason); err != nil {
+		if err := tx.FailClaimedOutbox(row.ID, w.gateway, reason); err != nil {
 			return err
 		}
 		if row.TicketID == 0 {

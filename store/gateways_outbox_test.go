@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -125,10 +126,10 @@ func TestClaimOutboxLease(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("gw-b claimed %d rows after gw-a's lease, want 3", len(got))
 	}
-	if err := st.MarkSent(ctx, got[0].ID); err != nil {
+	if err := st.MarkSent(ctx, got[0].ID, "gw-b"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.MarkRetry(ctx, got[1].ID, now, "421 later"); err != nil {
+	if err := st.MarkRetry(ctx, got[1].ID, "gw-b", now, "421 later"); err != nil {
 		t.Fatal(err)
 	}
 	if again := claim("gw-a", now.Add(62*time.Second)); len(again) != 1 || again[0].ID != got[1].ID {
@@ -140,5 +141,63 @@ func TestClaimOutboxLease(t *testing.T) {
 	}
 	if again := claim("gw-c", now.Add(62*time.Second)); len(again) != 1 || again[0].ID != got[2].ID {
 		t.Fatalf("after gw-b's release, gw-c claimed %v, want its row %d", again, got[2].ID)
+	}
+}
+
+// TestLateGatewayChangesNothing: gateway A claims a row, its lease runs
+// out (a paused process), gateway B claims the row; A's late MarkSent,
+// MarkRetry and FailClaimedOutbox change nothing (B's claim stays) and say
+// so with ErrNotClaimed; B's MarkSent records the row sent.
+func TestLateGatewayChangesNothing(t *testing.T) {
+	st := openTest(t)
+	p := enqueueNotices(t, st, 1)
+	ctx := context.Background()
+	now := time.Now().Add(time.Second)
+	if got, err := st.ClaimOutbox(ctx, "gw-a", now, time.Minute, 10); err != nil || len(got) != 1 {
+		t.Fatalf("gw-a: ClaimOutbox = %v, %v; want the row", got, err)
+	}
+	got, err := st.ClaimOutbox(ctx, "gw-b", now.Add(61*time.Second), time.Minute, 10)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("gw-b after gw-a's lease: ClaimOutbox = %v, %v; want the row", got, err)
+	}
+	id := got[0].ID
+	late := map[string]func() error{
+		"MarkSent":  func() error { return st.MarkSent(ctx, id, "gw-a") },
+		"MarkRetry": func() error { return st.MarkRetry(ctx, id, "gw-a", now.Add(time.Hour), "421 later") },
+		"FailClaimedOutbox": func() error {
+			return st.Update(ctx, func(tx *Tx) error { return tx.FailClaimedOutbox(id, "gw-a", "550 no") })
+		},
+	}
+	for name, call := range late {
+		if err := call(); !errors.Is(err, ErrNotClaimed) {
+			t.Errorf("gw-a's late %s = %v, want ErrNotClaimed", name, err)
+		}
+	}
+	var row OutboxRow
+	var claimedBy string
+	read := func() {
+		t.Helper()
+		err := st.Update(ctx, func(tx *Tx) error {
+			var err error
+			if row, _, err = tx.OutboxRow(p.ID, id); err != nil {
+				return err
+			}
+			return tx.queryRow(`SELECT claimed_by FROM outbox WHERE id = ?`, id).Scan(&claimedBy)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	read()
+	if row.Status != ticket.OutQueued || row.Attempts != 0 || row.LastError != "" || claimedBy != "gw-b" {
+		t.Fatalf("after gw-a's late calls: row %s, %d attempts, %q, claimed by %q; want queued, untouched, gw-b's",
+			row.Status, row.Attempts, row.LastError, claimedBy)
+	}
+	if err := st.MarkSent(ctx, id, "gw-b"); err != nil {
+		t.Fatalf("gw-b's MarkSent: %v", err)
+	}
+	read()
+	if row.Status != ticket.OutSent || row.Attempts != 1 || claimedBy != "" {
+		t.Fatalf("after gw-b's MarkSent: row %s, %d attempts, claimed by %q; want sent, 1 attempt, no claim", row.Status, row.Attempts, claimedBy)
 	}
 }

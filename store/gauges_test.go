@@ -37,10 +37,10 @@ func TestReadGauges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.MarkRetry(ctx, rows[2].ID, now.Add(time.Hour), "421 later"); err != nil {
+	if err := st.MarkRetry(ctx, rows[2].ID, "", now.Add(time.Hour), "421 later"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.MarkSent(ctx, rows[1].ID); err != nil {
+	if err := st.MarkSent(ctx, rows[1].ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Update(ctx, func(tx *Tx) error { return tx.ResolveHeld(p.ID, 1, ticket.HeldDiscarded, "admin@x.test") }); err != nil {

@@ -12,9 +12,16 @@ import (
 	"time"
 )
 
-// ErrNotQueued is returned by MarkSent and MarkRetry for a row that is no
-// longer queued: a verified bounce failed it while it was being sent.
+// ErrNotQueued is returned by MarkSent, MarkRetry and FailClaimedOutbox
+// for a row that is no longer queued: a verified bounce failed it while it
+// was being sent.
 var ErrNotQueued = errors.New("outbox row is no longer queued")
+
+// ErrNotClaimed is returned by MarkSent, MarkRetry and FailClaimedOutbox
+// for a queued row that the gateway named no longer claims: its lease ran
+// out (a paused process, a clock far off) and another gateway claimed it,
+// which now decides the row's outcome. The call changed nothing.
+var ErrNotClaimed = errors.New("outbox row is no longer claimed by this gateway")
 
 // OutboxRow is one mail to send.
 type OutboxRow struct {
@@ -126,7 +133,8 @@ func (tx *Tx) OutboxRow(propertyID, id int64) (OutboxRow, bool, error) {
 	return r, true, nil
 }
 
-// FailOutbox marks a row as permanently failed.
+// FailOutbox marks a row as permanently failed, whoever claims it: a
+// verified bounce fails the row whatever its claim.
 func (tx *Tx) FailOutbox(id int64, reason string) error {
 	_, err := tx.exec(`UPDATE outbox SET status = ?, last_error = ?, attempts = attempts + 1,
 		claimed_by = '', claimed_until = 0 WHERE id = ?`, ticket.OutFailed, reason, id)
@@ -136,11 +144,50 @@ func (tx *Tx) FailOutbox(id int64, reason string) error {
 	return nil
 }
 
+// FailClaimedOutbox marks a row as permanently failed after an attempt by
+// the gateway by, only while the row is queued and by still claims it
+// (claimed_by = by; "" for a row nobody claims). Otherwise it changes
+// nothing and returns ErrNotQueued or ErrNotClaimed, which fails the
+// caller's transaction: the row's owner decides its outcome.
+func (tx *Tx) FailClaimedOutbox(id int64, by, reason string) error {
+	res, err := tx.exec(`UPDATE outbox SET status = ?, last_error = ?, attempts = attempts + 1,
+		claimed_by = '', claimed_until = 0 WHERE id = ? AND status = ? AND claimed_by = ?`,
+		ticket.OutFailed, reason, id, ticket.OutQueued, by)
+	if err == nil {
+		err = tx.unmatched(res, id)
+	}
+	if err != nil {
+		return fmt.Errorf("fail outbox row: %w", err)
+	}
+	return nil
+}
+
+// unmatched says why an update of the queued row id under a claim matched
+// nothing: ErrNotQueued, ErrNotClaimed, or nil when it matched the row.
+func (tx *Tx) unmatched(res sql.Result, id int64) error {
+	n, err := res.RowsAffected()
+	if err != nil || n > 0 {
+		return err
+	}
+	var status string
+	err = tx.queryRow(`SELECT status FROM outbox WHERE id = ?`, id).Scan(&status)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrNotQueued
+	case err != nil:
+		return err
+	case status == ticket.OutQueued:
+		return ErrNotClaimed
+	}
+	return ErrNotQueued
+}
+
 // ClaimOutbox claims for the gateway by up to limit queued rows whose
 // time has come (by now), oldest first, and returns them: each is claimed
 // until now+lease, and no other claim takes it meanwhile, on this gateway
-// or another sharing the database. MarkSent, MarkRetry and FailOutbox clear
-// the claim; a claim whose gateway died runs out with its lease (or is
+// or another sharing the database. MarkSent, MarkRetry and
+// FailClaimedOutbox clear the claim, and change nothing once another
+// gateway has claimed the row; a claim whose gateway died runs out with its lease (or is
 // released when the gateway starts again under the same name:
 // ReleaseOutboxClaims). On PostgreSQL the rows are picked with FOR UPDATE
 // SKIP LOCKED, so two gateways claiming at once take different rows and
@@ -228,43 +275,52 @@ func (s *Store) Outbox(ctx context.Context, propertyID int64, status string) ([]
 	return collect("list outbox", rows, err, scanOutbox)
 }
 
-// MarkSent records a queued row as delivered. A row that is no longer
-// queued keeps its state, and MarkSent returns ErrNotQueued: a verified
-// bounce that arrived while the row was being sent failed it, and a late
-// MarkSent must not undo that (the bounce stands; the address stays
-// suppressed).
-func (s *Store) MarkSent(ctx context.Context, id int64) error {
-	return s.updateQueued(ctx, "mark sent", `UPDATE outbox SET status = ?, sent_at = ?, attempts = attempts + 1, last_error = '',
-		claimed_by = '', claimed_until = 0 WHERE id = ? AND status = ?`, func(now time.Time) []any { return []any{ticket.OutSent, ms(now), id, ticket.OutQueued} })
+// MarkSent records a queued row as delivered by the gateway by, which
+// claims it (claimed_by = by; "" for a row nobody claims). A row that is
+// no longer queued keeps its state, and MarkSent returns ErrNotQueued: a
+// verified bounce that arrived while the row was being sent failed it, and
+// a late MarkSent must not undo that (the bounce stands; the address stays
+// suppressed). A row that another gateway claimed since by's lease ran out
+// keeps its state and its claim, and MarkSent returns ErrNotClaimed.
+func (s *Store) MarkSent(ctx context.Context, id int64, by string) error {
+	return s.updateClaimed(ctx, "mark sent", id, `UPDATE outbox SET status = ?, sent_at = ?, attempts = attempts + 1, last_error = '',
+		claimed_by = '', claimed_until = 0 WHERE id = ? AND status = ? AND claimed_by = ?`,
+		func(now time.Time) []any { return []any{ticket.OutSent, ms(now), id, ticket.OutQueued, by} })
 }
 
-// MarkRetry records a temporary failure of a queued row and when to try
-// again. Like MarkSent, it leaves a row that is no longer queued alone and
-// returns ErrNotQueued.
-func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, reason string) error {
-	return s.updateQueued(ctx, "mark retry", `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ?,
-		claimed_by = '', claimed_until = 0 WHERE id = ? AND status = ?`, func(time.Time) []any { return []any{ms(next), reason, id, ticket.OutQueued} })
+// MarkRetry records a temporary failure of a queued row that the gateway
+// by claims, and when to try again. Like MarkSent, it leaves a row that is
+// no longer queued, or no longer by's, alone and returns ErrNotQueued or
+// ErrNotClaimed.
+func (s *Store) MarkRetry(ctx context.Context, id int64, by string, next time.Time, reason string) error {
+	return s.updateClaimed(ctx, "mark retry", id, `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ?,
+		claimed_by = '', claimed_until = 0 WHERE id = ? AND status = ? AND claimed_by = ?`,
+		func(time.Time) []any { return []any{ms(next), reason, id, ticket.OutQueued, by} })
 }
 
-// updateQueued runs an update of one row that applies only while the row
-// is queued, and returns ErrNotQueued when it matched nothing. The update
-// itself succeeds either way, so that it never rolls back the other
-// transactions of its group commit.
-func (s *Store) updateQueued(ctx context.Context, what, query string, args func(now time.Time) []any) error {
-	var n int64
+// updateClaimed runs an update of the row id that applies only while the
+// row is queued and claimed by the caller, and returns ErrNotQueued or
+// ErrNotClaimed when it matched nothing. The update itself succeeds either
+// way, so that it never rolls back the other transactions of its group
+// commit.
+func (s *Store) updateClaimed(ctx context.Context, what string, id int64, query string, args func(now time.Time) []any) error {
+	var why error
 	err := s.Update(ctx, func(tx *Tx) error {
 		res, err := tx.exec(query, args(tx.Now())...)
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
-		return err
+		why = tx.unmatched(res, id)
+		if errors.Is(why, ErrNotQueued) || errors.Is(why, ErrNotClaimed) {
+			return nil
+		}
+		return why
 	})
-	switch {
-	case err != nil:
+	if err == nil {
+		err = why
+	}
+	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
-	case n == 0:
-		return fmt.Errorf("%s: %w", what, ErrNotQueued)
 	}
 	return nil
 }

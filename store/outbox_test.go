@@ -26,9 +26,9 @@ func TestBounceBeforeMarkSent(t *testing.T) {
 		name string
 		call func(id int64) error
 	}{
-		{"MarkSent", func(id int64) error { return st.MarkSent(ctx, id) }},
+		{"MarkSent", func(id int64) error { return st.MarkSent(ctx, id, "gw") }},
 		{"MarkRetry", func(id int64) error {
-			return st.MarkRetry(ctx, id, time.Now().Add(time.Minute), "421 try later")
+			return st.MarkRetry(ctx, id, "gw", time.Now().Add(time.Minute), "421 try later")
 		}},
 	}
 	for _, tt := range late {
@@ -76,13 +76,13 @@ func TestMarkSentQueued(t *testing.T) {
 	if err := st.Update(ctx, func(tx *Tx) error { return tx.Enqueue(row) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.MarkRetry(ctx, row.ID, time.Now(), "421 busy"); err != nil {
+	if err := st.MarkRetry(ctx, row.ID, "", time.Now(), "421 busy"); err != nil {
 		t.Fatalf("MarkRetry of a queued row: %v", err)
 	}
-	if err := st.MarkSent(ctx, row.ID); err != nil {
+	if err := st.MarkSent(ctx, row.ID, ""); err != nil {
 		t.Fatalf("MarkSent of a queued row: %v", err)
 	}
-	if err := st.MarkSent(ctx, row.ID); !errors.Is(err, ErrNotQueued) {
+	if err := st.MarkSent(ctx, row.ID, ""); !errors.Is(err, ErrNotQueued) {
 		t.Errorf("second MarkSent = %v, want ErrNotQueued", err)
 	}
 	sent, err := st.Outbox(ctx, p.ID, ticket.OutSent)
