@@ -2,11 +2,13 @@ package notify
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/postdesk/postdesk/internal/smtptest"
+	"github.com/postdesk/postdesk/store"
 	"github.com/postdesk/postdesk/ticket"
 )
 
@@ -49,5 +51,61 @@ func TestAttemptCutOffAtLease(t *testing.T) {
 	if row.Status != ticket.OutQueued || !strings.Contains(row.LastError, "deadline") || took > 2*time.Second {
 		t.Fatalf("after a stalled attempt under a 2s lease: row %s (%q) after %v; want queued, cut off within the lease",
 			row.Status, row.LastError, took)
+	}
+}
+
+// TestStalledRowsBehindNotCharged: the rows claimed together share their
+// claim's lease; when the relay stalls on the first, the attempt is cut
+// off near the lease's end and the rows behind it, whose turn comes too
+// late, are released untouched (no attempt counted, no backoff) to be
+// claimed afresh, not charged an attempt they never made.
+func TestStalledRowsBehindNotCharged(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	err := f.st.Update(ctx, func(tx *store.Tx) error {
+		for i := range 3 {
+			r := &store.OutboxRow{PropertyID: f.prop.ID, Kind: ticket.OutNotice, Rcpt: "alice@acme.test", RcptKind: "member",
+				RcptID: 1, MsgID: fmt.Sprintf("n%d@acme.test", i), Subject: "Notice", Body: "Body", Topic: "t"}
+			if err := tx.Enqueue(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := smtptest.Start(t)
+	release := make(chan struct{})
+	defer close(release)
+	relay.Stall(release)
+	var firstCut time.Time
+	var seen []store.OutboxRow
+	f.runWith(t, relay, Options{InstanceID: "gw-a", Lease: 2 * time.Second, Workers: 1}, func() bool {
+		seen = f.rows(t)
+		charged := 0
+		for _, r := range seen {
+			if r.Attempts > 0 {
+				charged++
+			}
+		}
+		if charged > 0 && firstCut.IsZero() {
+			firstCut = time.Now()
+		}
+		// The next row's own attempt, with a fresh lease, is cut off
+		// 1.5s after it starts; look well before that.
+		return !firstCut.IsZero() && time.Since(firstCut) > 500*time.Millisecond
+	})
+	charged := 0
+	for _, r := range seen {
+		if r.Attempts > 0 {
+			charged++
+		} else if r.Status != ticket.OutQueued || r.LastError != "" {
+			t.Errorf("row %d: %s (%q) with no attempt, want queued, untouched", r.ID, r.Status, r.LastError)
+		}
+	}
+	if charged != 1 || relay.Attempts() < 1 {
+		t.Errorf("half a second after the stalled attempt was cut off, %d of %d rows were charged an attempt (the relay saw %d); want 1",
+			charged, len(seen), relay.Attempts())
 	}
 }

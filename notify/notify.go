@@ -90,8 +90,9 @@ const (
 // minutes each (EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA and the data's
 // end: Relay's timeouts); a row claimed waits for at most the attempts of
 // the few rows claimed with it (four per delivery goroutine), each over in
-// seconds unless the relay stalls, and is cut off at the lease's end
-// rather than sent late. A gateway killed mid-attempt thus delays its rows
+// seconds unless the relay stalls; it is cut off at the lease's end rather
+// than sent late, and one whose turn comes too near that end is released
+// untouched, to be claimed afresh. A gateway killed mid-attempt thus delays its rows
 // by 15 minutes at most, for the other gateways; restarted, it sends them
 // at once.
 const DefaultLease = 15 * time.Minute
@@ -214,7 +215,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-// dueRow is a claimed row and the real time its attempt must be over by.
+// dueRow is a claimed row and the real time its attempt must be over by:
+// the deadline of its claim, shared by every row claimed with it. A row
+// whose turn comes with less than minAttempt left is released untouched
+// (giveBack) rather than attempted.
 type dueRow struct {
 	store.OutboxRow
 	deadline time.Time
@@ -319,11 +323,37 @@ func (w *Worker) deliverLoop(ctx context.Context, jobs <-chan dueRow, done chan<
 		}
 	}()
 	for row := range jobs {
+		if left := time.Until(row.deadline); left < w.minAttempt() {
+			done <- finished{row.ID, w.giveBack(ctx, row, left)}
+			continue
+		}
 		attempt, cancel := context.WithDeadline(ctx, row.deadline)
 		recorded := w.deliver(attempt, sender, row.OutboxRow)
 		cancel()
 		done <- finished{row.ID, recorded}
 	}
+}
+
+// minAttempt is the least time left under its lease for which a row's
+// attempt is started: the margin the lease keeps (a quarter of a short
+// one).
+func (w *Worker) minAttempt() time.Duration {
+	return min(leaseMargin, w.lease/4)
+}
+
+// giveBack releases the claim of a row whose turn came too late in its
+// lease for an attempt (the attempts before it, on the same connection,
+// took long: a stalled relay), without counting an attempt it never made,
+// so that it is claimed afresh with a lease of its own. It says whether the
+// release reached the database (if not, the row is still claimed).
+func (w *Worker) giveBack(ctx context.Context, row dueRow, left time.Duration) bool {
+	log := w.log.With("outbox", row.ID, "kind", row.Kind, "rcpt", row.Rcpt, "ticket_id", row.TicketID)
+	if _, err := w.store.ReleaseOutboxClaims(context.WithoutCancel(ctx), w.gateway, row.ID); err != nil {
+		log.Error("releasing a row whose lease was nearly over before its attempt", "err", err)
+		return false
+	}
+	log.Info("not attempted: its lease was nearly over when its turn came; released, to be claimed afresh", "left", left)
+	return true
 }
 
 // deliver sends one row and records the outcome, and says whether the

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -125,7 +126,8 @@ func (f *fixture) run(t *testing.T, relay *smtptest.Relay, cond func() bool) {
 	f.runWith(t, relay, Options{InstanceID: "test"}, cond)
 }
 
-// runWith is run with a worker's own instance id and lease.
+// runWith is run with a worker's own instance id, lease and number of
+// delivery goroutines [2].
 func (f *fixture) runWith(t *testing.T, relay *smtptest.Relay, o Options, cond func() bool) {
 	t.Helper()
 	tr, err := ParseRelay(relay.URL(), "test.local")
@@ -133,7 +135,7 @@ func (f *fixture) runWith(t *testing.T, relay *smtptest.Relay, o Options, cond f
 		t.Fatal(err)
 	}
 	w := New(Options{Store: f.st, Keys: f.keys, Transport: tr, InstanceID: o.InstanceID, Lease: o.Lease, Now: f.clock.now,
-		Workers: 2, Poll: 10 * time.Millisecond})
+		Workers: cmp.Or(o.Workers, 2), Poll: 10 * time.Millisecond})
 	d := outbox.NewDigester(outbox.DigestOptions{Store: f.st, Keys: f.keys, Now: f.clock.now, Poll: 10 * time.Millisecond, OnQueued: w.Kick})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
