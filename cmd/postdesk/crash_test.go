@@ -88,23 +88,7 @@ func TestCrashUnderLoad(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	srv.stop(t)
-	counts, err := st.MessageIDCounts(ctx, "crash-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	missing, twice := 0, 0
-	for _, id := range acked {
-		switch counts[id] {
-		case 0:
-			missing++
-		case 1:
-		default:
-			twice++
-		}
-	}
-	if missing > 0 || twice > 0 {
-		t.Errorf("of %d messages answered 250: %d missing, %d stored twice", len(acked), missing, twice)
-	}
+	checkStoredOnce(t, st, "crash", acked)
 	report, err := st.Check(ctx)
 	if err != nil || !report.OK() {
 		t.Errorf("database check after 20 kills: %+v, %v", report, err)
