@@ -3,9 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -126,18 +130,53 @@ func (d dialect) migrationsTable() string {
 const migrationLock = 0x70646d67
 
 // lockMigrations makes migrations run one gateway at a time: on
-// PostgreSQL, a session advisory lock on conn, which waits for a gateway
-// migrating already. SQLite's writer needs none.
-func (d dialect) lockMigrations(ctx context.Context, conn *sql.Conn) (unlock func(), err error) {
+// PostgreSQL, a session advisory lock on conn. A gateway migrating already
+// may hold it for as long as a step takes (an index built over every
+// message), far beyond the busy timeout (lock_timeout, which would cancel
+// a blocking pg_advisory_lock), so the lock is tried every
+// migrationLockPoll until it is free or ctx ends, and the wait is logged.
+// SQLite's writer needs none.
+func (d dialect) lockMigrations(ctx context.Context, conn *sql.Conn, log *slog.Logger) (unlock func(), err error) {
 	if d != postgres {
 		return func() {}, nil
 	}
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
-		return nil, err
+	for logged := false; ; {
+		var got bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, migrationLock).Scan(&got); err != nil {
+			return nil, err
+		}
+		if got {
+			break
+		}
+		if !logged {
+			log.Info("waiting for another gateway's migrations")
+			logged = true
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for another gateway's migrations: %w", ctx.Err())
+		case <-time.After(migrationLockPoll):
+		}
 	}
-	return func() {
-		conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, migrationLock)
-	}, nil
+	return func() { unlockMigrations(conn, log) }, nil
+}
+
+// migrationLockPoll is how often a gateway waiting for another's
+// migrations tries the lock again.
+const migrationLockPoll = 100 * time.Millisecond
+
+// unlockMigrations releases the migration lock. A session lock stays with
+// its connection: when the release fails, the connection is discarded
+// (closing it releases the lock on the server) rather than returned to the
+// pool still holding it, which would keep every other gateway waiting.
+func unlockMigrations(conn *sql.Conn, log *slog.Logger) {
+	var released bool
+	err := conn.QueryRowContext(context.Background(), `SELECT pg_advisory_unlock($1)`, migrationLock).Scan(&released)
+	if err == nil && released {
+		return
+	}
+	log.Error("releasing the migration lock failed; closing its connection", "released", released, "err", err)
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // returns ErrBadConn by design
 }
 
 // skipLocked ends a SELECT that picks rows for one gateway to work on: on
