@@ -33,8 +33,10 @@ type Tx struct {
 // durably committed, or with the reason it is not. fn may share the database
 // transaction with other callers' functions; if any of them fails, all are
 // rolled back and each runs again alone, so fn must be safe to call more
-// than once (only the last call's writes commit) and its error undoes its
-// own writes only. fn must not block on anything but the database and must
+// than once (only the last call's writes commit): a result it captures
+// outside must be reset at its start, since the last call may find less
+// than an earlier one did (another gateway committed in between); and its
+// error undoes its own writes only. fn must not block on anything but the database and must
 // not keep tx.
 func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	j := &job{fn: fn, done: make(chan error, 1)}
