@@ -27,6 +27,7 @@ type Tx struct {
 	emitted int           // events written
 	silent  bool          // emit nothing (Silence)
 	shared  bool          // the transaction runs several callers' jobs (runTogether)
+	locks   *int          // thread locks the shared transaction took (lockKeys)
 }
 
 // Update runs fn in a write transaction and returns once the transaction is
@@ -112,9 +113,9 @@ func (s *Store) runTogether(batch []*job) (errs []error, ok bool) {
 	if err != nil {
 		return fill(errs, fmt.Errorf("begin: %w", err)), true
 	}
-	emitted := 0
+	emitted, locks := 0, 0
 	for _, j := range batch {
-		t := &Tx{tx: tx, ctx: ctx, s: s, shared: true}
+		t := &Tx{tx: tx, ctx: ctx, s: s, shared: true, locks: &locks}
 		if err := s.runJob(t, j); err != nil {
 			s.rollback(tx)
 			return nil, false

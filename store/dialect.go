@@ -207,39 +207,49 @@ func (d dialect) forUpdate() string {
 // then run again alone (commit.go), where they wait for the key.
 var errKeysBusy = errors.New("locked by another gateway's transaction")
 
-// lockKeys takes a transaction-scoped advisory lock on each key, in one
-// statement: on PostgreSQL a transaction of one job waits for another
-// gateway's transaction holding one of them; keys sorted, two such
-// transactions wait for each other in turn and never deadlock. A
-// transaction shared by several jobs (group commit) holds its jobs' keys
-// in no one order, so it only tries: a key already held fails it at once
-// with errKeysBusy, and its jobs run again alone, rather than wait for the
-// server's deadlock detection (deadlock_timeout, a second by default).
-// SQLite's one writer serializes transactions already.
+// maxSharedLocks caps the advisory locks one transaction shared by
+// several jobs (group commit) takes: the server's lock table holds about
+// max_locks_per_transaction (64) × max_connections locks for every
+// session together, and a group of many mails, each naming up to 129
+// identifiers in each of its properties, would fill it ("out of shared
+// memory" for every session). A group that would take more runs its jobs
+// alone, each taking only its own.
+const maxSharedLocks = 512
+
+// errTooManyLocks fails a shared transaction whose jobs would take more
+// than maxSharedLocks thread locks: its jobs then run again alone.
+var errTooManyLocks = errors.New("too many thread locks for one shared transaction")
+
+// lockKeys takes a transaction-scoped advisory lock on each key (sorted,
+// without duplicates), in one statement whatever their number (an array,
+// where one function argument per key failed past 100). On PostgreSQL a
+// transaction of one job waits for another gateway's transaction holding
+// one of them, the keys in the order given. A transaction shared by
+// several jobs (group commit) holds its jobs' keys in no one order, so it
+// only tries: a key already held fails it at once with errKeysBusy, and
+// its jobs run again alone, rather than wait for the server's deadlock
+// detection (deadlock_timeout, a second by default). SQLite's one writer
+// serializes transactions already.
 func (d dialect) lockKeys(tx *Tx, keys []int64) error {
 	if d != postgres || len(keys) == 0 {
 		return nil
 	}
-	fn := `pg_advisory_xact_lock(?)::text`
+	fn := `pg_advisory_xact_lock`
 	if tx.shared {
-		fn = `pg_try_advisory_xact_lock(?)::text`
-	}
-	var b strings.Builder
-	args := make([]any, len(keys))
-	b.WriteString(`SELECT concat(`)
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteString(`, `)
+		if *tx.locks += len(keys); *tx.locks > maxSharedLocks {
+			return errTooManyLocks
 		}
-		b.WriteString(fn)
-		args[i] = k
+		fn = `pg_try_advisory_xact_lock`
 	}
-	b.WriteString(`)`)
-	var got string
-	if err := tx.queryRow(b.String(), args...).Scan(&got); err != nil {
+	// pg_advisory_xact_lock returns void (the empty text): only a try that
+	// failed is 'false'.
+	var all bool
+	err := tx.queryRow(`SELECT COALESCE(bool_and(`+fn+`(k)::text != 'false'), true)
+		FROM unnest(?::bigint[]) AS u(k)`, keys).Scan(&all)
+	if err != nil {
 		return err
 	}
-	if strings.Contains(got, "false") {
+	if !all {
 		return errKeysBusy
 	}
 	return nil

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -101,5 +102,50 @@ func TestClaimDeliveriesRerunClaimsNothing(t *testing.T) {
 	}
 	if len(claimed) != 0 {
 		t.Errorf("ClaimDeliveries returned %d deliveries its committed run did not claim", len(claimed))
+	}
+}
+
+// TestSharedThreadLocksCapped: a group commit whose jobs would take more
+// than maxSharedLocks thread locks runs them alone, each with its own;
+// all succeed.
+func TestSharedThreadLocksCapped(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("thread locks are PostgreSQL's")
+	}
+	ctx := context.Background()
+	opts := testOptions(t)
+	var mu sync.Mutex
+	var sizes []int
+	opts.OnBatch = func(jobs int, _ time.Duration) { mu.Lock(); sizes = append(sizes, jobs); mu.Unlock() }
+	batches := func() []int { mu.Lock(); defer mu.Unlock(); return slices.Clone(sizes) }
+	st, err := Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	const jobs, perJob = 5, 129 // 645 locks together
+	runs := make([]int, jobs)
+	var fns []func() error
+	for j := range jobs {
+		ids := make([]string, perJob)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("m%d-%d@x.test", j, i)
+		}
+		fns = append(fns, func() error {
+			return st.Update(ctx, func(tx *Tx) error { runs[j]++; return tx.LockThread(1, ids...) })
+		})
+	}
+	for i, err := range inOneBatch(t, st, batches, fns...) {
+		if err != nil {
+			t.Errorf("job %d: %v", i, err)
+		}
+	}
+	// The jobs up to the one that passes the cap ran together, then
+	// alone when it failed the group; the jobs after it alone only.
+	crossing := maxSharedLocks / perJob
+	for j, n := range runs {
+		if want := map[bool]int{true: 2, false: 1}[j <= crossing]; n != want {
+			t.Errorf("job %d ran %d times, want %d", j, n, want)
+		}
 	}
 }
