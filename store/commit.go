@@ -165,7 +165,9 @@ func (s *Store) rollback(tx *sql.Tx) {
 	}
 }
 
-// commit indexes for search what the transaction inserted, and commits.
+// commit indexes for search what the transaction inserted, numbers its
+// events in commit order (placeEvents, last: its lock is held only across
+// the commit), and commits.
 // emitted is the number of desk events the transaction wrote: once they
 // are committed, live streams and the webhook sender are woken.
 func (s *Store) commit(tx *sql.Tx, errs []error, emitted int) []error {
@@ -173,6 +175,13 @@ func (s *Store) commit(tx *sql.Tx, errs []error, emitted int) []error {
 		s.rollback(tx)
 		s.log.Error("search index failed", "jobs", len(errs), "err", err)
 		return fill(errs, err)
+	}
+	if emitted > 0 {
+		if err := s.dialect.placeEvents(tx); err != nil {
+			s.rollback(tx)
+			s.log.Error("numbering events failed", "jobs", len(errs), "err", err)
+			return fill(errs, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		s.log.Error("commit failed", "jobs", len(errs), "err", err)

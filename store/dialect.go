@@ -295,3 +295,44 @@ func (d dialect) integrityCheck() string {
 	}
 	return `SELECT COUNT(*) FROM pragma_quick_check WHERE quick_check != 'ok'`
 }
+
+// eventPosition is the column giving a desk event's place in commit order,
+// which live streams follow: on SQLite its id (one writer: ids are taken
+// in commit order); on PostgreSQL its position, numbered as its
+// transaction commits (placeEvents).
+func (d dialect) eventPosition() string {
+	if d == postgres {
+		return "position"
+	}
+	return "id"
+}
+
+// lastEventPosition reads the position of the newest committed event (0
+// when there is none).
+func (d dialect) lastEventPosition() string {
+	if d == postgres {
+		return `SELECT n FROM hook_event_clock`
+	}
+	return `SELECT COALESCE(MAX(id), 0) FROM hook_events`
+}
+
+// placeEvents numbers the events a transaction wrote, in id order, after
+// every position committed before, just before it commits: on PostgreSQL
+// the one row of hook_event_clock stays locked until the commit, so the
+// next transaction to number events waits for it and numbers after it.
+// Only the transaction's own events have no position: every committed one
+// has. SQLite needs none (eventPosition is the id).
+func (d dialect) placeEvents(tx *sql.Tx) error {
+	if d != postgres {
+		return nil
+	}
+	_, err := tx.Exec(`WITH e AS (
+			SELECT id, row_number() OVER (ORDER BY id) AS r, COUNT(*) OVER () AS k
+			FROM hook_events WHERE position IS NULL),
+		c AS (UPDATE hook_event_clock SET n = n + (SELECT COUNT(*) FROM e) RETURNING n)
+		UPDATE hook_events h SET position = c.n - e.k + e.r FROM c, e WHERE h.id = e.id`)
+	if err != nil {
+		return fmt.Errorf("number events: %w", err)
+	}
+	return nil
+}
