@@ -322,11 +322,11 @@ func (d dialect) lastEventPosition() string {
 // next transaction to number events waits for it and numbers after it.
 // Only the transaction's own events have no position: every committed one
 // has. SQLite needs none (eventPosition is the id).
-func (d dialect) placeEvents(tx *sql.Tx) error {
+func (d dialect) placeEvents(ctx context.Context, tx *sql.Tx) error {
 	if d != postgres {
 		return nil
 	}
-	_, err := tx.Exec(`WITH e AS (
+	_, err := tx.ExecContext(ctx, `WITH e AS (
 			SELECT id, row_number() OVER (ORDER BY id) AS r, COUNT(*) OVER () AS k
 			FROM hook_events WHERE position IS NULL),
 		c AS (UPDATE hook_event_clock SET n = n + (SELECT COUNT(*) FROM e) RETURNING n)

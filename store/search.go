@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"strconv"
@@ -179,7 +180,7 @@ func tokenRune(r rune) bool {
 // transaction (queued in fts_pending by their insert triggers), then
 // empties the queue. The store calls it right before each commit. On
 // PostgreSQL the index follows the rows: there is no queue.
-func (s *Store) flushSearch(tx *sql.Tx) error {
+func (s *Store) flushSearch(ctx context.Context, tx *sql.Tx) error {
 	if s.dialect == postgres {
 		return nil
 	}
@@ -191,7 +192,7 @@ func (s *Store) flushSearch(tx *sql.Tx) error {
 			SELECT c.id, c.name, c.email FROM fts_pending p JOIN contacts c ON c.id = p.id WHERE p.kind = 'c'`,
 		`DELETE FROM fts_pending`,
 	} {
-		if _, err := tx.Exec(q); err != nil {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
 	}
