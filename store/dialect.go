@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // dialect is the SQL a database speaks. Most statements are written once,
@@ -78,23 +80,28 @@ func (d dialect) rebind(query string) string {
 // so a string of mail (a header decoded as sent) is stored with each NUL
 // and invalid byte sequence replaced by U+FFFD (textOf). The raw message
 // keeps the bytes as received (BYTEA).
+//
+// The caller's slice is left as it was: a converted copy is returned.
 func (d dialect) args(args []any) []any {
 	if d != postgres {
 		return args
 	}
+	out := make([]any, len(args))
 	for i, a := range args {
 		switch v := a.(type) {
 		case bool:
 			if v {
-				args[i] = int64(1)
+				out[i] = int64(1)
 			} else {
-				args[i] = int64(0)
+				out[i] = int64(0)
 			}
 		case string:
-			args[i] = textOf(v)
+			out[i] = textOf(v)
+		default:
+			out[i] = a
 		}
 	}
-	return args
+	return out
 }
 
 // stored is s as d stores it in a text column: on PostgreSQL, textOf. A
@@ -224,11 +231,15 @@ var errTooManyLocks = errors.New("too many thread locks for one shared transacti
 // without duplicates), in one statement whatever their number (an array,
 // where one function argument per key failed past 100). On PostgreSQL a
 // transaction of one job waits for another gateway's transaction holding
-// one of them, the keys in the order given. A transaction shared by
-// several jobs (group commit) holds its jobs' keys in no one order, so it
-// only tries: a key already held fails it at once with errKeysBusy, and
-// its jobs run again alone, rather than wait for the server's deadlock
-// detection (deadlock_timeout, a second by default). SQLite's one writer
+// one of them, the keys in the order given, so that two such transactions
+// do not deadlock over these keys. They can still deadlock over row locks
+// taken later in other orders (properties.next_ticket_number,
+// ticket_counts, LockTicket): PostgreSQL detects it after
+// deadlock_timeout (a second by default) and commit.go runs the job
+// again. A transaction shared by several jobs (group commit) holds its
+// jobs' keys in no one order, so it only tries: a key already held fails
+// it at once with errKeysBusy, and its jobs run again alone, rather than
+// wait for the server's deadlock detection. SQLite's one writer
 // serializes transactions already.
 func (d dialect) lockKeys(tx *Tx, keys []int64) error {
 	if d != postgres || len(keys) == 0 {
@@ -335,4 +346,69 @@ func (d dialect) placeEvents(ctx context.Context, tx *sql.Tx) error {
 		return fmt.Errorf("number events: %w", err)
 	}
 	return nil
+}
+
+// unindexed writes a term's column or expression so that SQLite does not
+// use its index: a unary +. PostgreSQL needs no hint (and has no unary +
+// for text).
+func (d dialect) unindexed(col string) string {
+	if d == postgres {
+		return col
+	}
+	return "+" + col
+}
+
+// indexedBy names the index SQLite must read a table by; PostgreSQL
+// chooses by itself.
+func (d dialect) indexedBy(index string) string {
+	if d == postgres {
+		return ""
+	}
+	return " INDEXED BY " + index
+}
+
+// takesIndexHints reports whether a list's leading filter must be chosen
+// in Go (SQLite's hints: unindexed, indexedBy): PostgreSQL keeps
+// statistics and chooses by itself, and is spared the counts.
+func (d dialect) takesIndexHints() bool { return d != postgres }
+
+// integrityCheckName names what integrityCheck counts, for `postdesk
+// check` to say what it checked.
+func (d dialect) integrityCheckName() string {
+	if d == postgres {
+		return "invalid indexes; pages: run pg_amcheck"
+	}
+	return "PRAGMA quick_check"
+}
+
+// searchFlush is what a transaction runs before it commits to index for
+// search the rows it wrote: on SQLite, the messages and contacts queued in
+// fts_pending into the FTS5 tables; PostgreSQL's search columns are
+// generated with their rows, nothing to do.
+func (d dialect) searchFlush() []string {
+	if d == postgres {
+		return nil
+	}
+	return []string{
+		`INSERT INTO message_fts(rowid, subject, text_body, author_name, author_email)
+			SELECT m.id, m.subject, m.text_body, m.author_name, m.author_email
+			FROM fts_pending p JOIN messages m ON m.id = p.id WHERE p.kind = 'm'`,
+		`INSERT INTO contact_fts(rowid, name, email)
+			SELECT c.id, c.name, c.email FROM fts_pending p JOIN contacts c ON c.id = p.id WHERE p.kind = 'c'`,
+		`DELETE FROM fts_pending`,
+	}
+}
+
+// plannedPerCall makes a read that is built per call (queryOnce) planned
+// for its arguments at every call on PostgreSQL: pgx runs it as the
+// unnamed statement (QueryExecModeCacheDescribe) instead of preparing it,
+// since a prepared statement switches to a generic plan after five runs,
+// and the generic plan of a search is that of an unknown word (the GIN
+// index read whole for a word in every message: 10x slower than walking
+// the newest messages).
+func (d dialect) plannedPerCall(args []any) []any {
+	if d != postgres {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
 }

@@ -45,7 +45,8 @@ func (tx *Tx) LockThread(propertyID int64, ids ...string) error {
 // identifier of every property is locked in one order (sorted, without
 // duplicates) in one statement, so that two gateways delivering mail to
 // the same properties, whatever the order of its recipients, wait for each
-// other rather than deadlock. A later LockThread of the same transaction
+// other over these keys rather than deadlock (see lockKeys for the row
+// locks that can still meet). A later LockThread of the same transaction
 // on any of them returns at once (the transaction holds them).
 func (tx *Tx) LockThreads(propertyIDs []int64, ids ...string) error {
 	keys := make([]int64, 0, len(propertyIDs)*len(ids))
