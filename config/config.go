@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/postdesk/postdesk/store"
 )
 
 // Config is postdesk's whole configuration.
@@ -254,7 +256,7 @@ func sortedKeys(m map[string]string) []string {
 
 // database accepts a postgres:// or postgresql:// URL, or nothing.
 func database(c *Config, v string) error {
-	if v != "" && !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
+	if v != "" && !store.IsPostgres(v) {
 		return fmt.Errorf("want a postgres:// URL (the SQLite default needs no --database)")
 	}
 	c.Database = v

@@ -97,11 +97,30 @@ func (p *Pipeline) deliverTo(tx *store.Tx, prop ticket.Property, env envelope, m
 // deliveries to prop of mail naming any identifier msg names: the thread
 // decision below reads what earlier deliveries stored (its retransmission,
 // its parent's ticket), which another gateway's transaction in flight has
-// not committed yet (store.Tx.LockThread).
+// not committed yet (store.Tx.LockThread). A delivery to several
+// properties has locked them all already (lockThreads): this returns at
+// once.
 func lockThread(tx *store.Tx, prop ticket.Property, msg *parsed) error {
+	return tx.LockThread(prop.ID, threadIDs(msg)...)
+}
+
+// lockThreads takes lockThread's locks for every property a mail is
+// delivered to, in one order, before the first delivery: locked property
+// by property in the order of the recipients, two gateways delivering
+// mail to the same properties could each hold one and wait for the other.
+func lockThreads(tx *store.Tx, props []ticket.Property, msg *parsed) error {
+	ids := make([]int64, len(props))
+	for i, p := range props {
+		ids[i] = p.ID
+	}
+	return tx.LockThreads(ids, threadIDs(msg)...)
+}
+
+// threadIDs are the identifiers msg names: its Message-ID, In-Reply-To and
+// References.
+func threadIDs(msg *parsed) []string {
 	ids := make([]string, 0, 1+len(msg.InReplyTo)+len(msg.References))
-	ids = append(append(append(ids, msg.MessageID), msg.InReplyTo...), msg.References...)
-	return tx.LockThread(prop.ID, ids...)
+	return append(append(append(ids, msg.MessageID), msg.InReplyTo...), msg.References...)
 }
 
 // arrivedAgain describes a retransmission for the ticket's event log: the

@@ -10,11 +10,13 @@ package ingest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/postdesk/postdesk/store"
@@ -239,6 +241,9 @@ func (p *Pipeline) DeliverWith(ctx context.Context, from string, to []string, ra
 	enqueued := 0
 	err = p.store.Update(ctx, func(tx *store.Tx) error {
 		results, enqueued = results[:0], 0
+		if err := lockThreads(tx, props, msg); err != nil {
+			return err
+		}
 		for _, prop := range props {
 			env := envelope{from: from, to: to, enqueued: &enqueued, member: authors[prop.ID], fw: fws[prop.ID]}
 			r, err := p.deliverTo(tx, prop, env, msg, data)
@@ -320,7 +325,7 @@ func (p *Pipeline) memberAuthors(ctx context.Context, props []ticket.Property, m
 }
 
 // recipientProperties maps envelope recipients to their distinct properties,
-// in the order first named.
+// ordered by id.
 func (p *Pipeline) recipientProperties(ctx context.Context, to []string) ([]ticket.Property, error) {
 	var props []ticket.Property
 	seen := map[int64]bool{}
@@ -340,5 +345,11 @@ func (p *Pipeline) recipientProperties(ctx context.Context, to []string) ([]tick
 	if len(props) == 0 {
 		return nil, &Rejection{Reason: "no valid recipients", UnknownRecipient: true}
 	}
+	// In one order whatever the recipients' order: a delivery locks rows
+	// of each property (its ticket counter, its folder counts), and two
+	// gateways delivering to the same properties in opposite orders would
+	// each hold one and wait for the other (a deadlock, run again after a
+	// second).
+	slices.SortFunc(props, func(a, b ticket.Property) int { return cmp.Compare(a.ID, b.ID) })
 	return props, nil
 }

@@ -27,14 +27,17 @@ type Tx struct {
 	emitted int           // events written
 	silent  bool          // emit nothing (Silence)
 	shared  bool          // the transaction runs several callers' jobs (runTogether)
+	locks   *int          // thread locks the shared transaction took (lockKeys)
 }
 
 // Update runs fn in a write transaction and returns once the transaction is
 // durably committed, or with the reason it is not. fn may share the database
 // transaction with other callers' functions; if any of them fails, all are
 // rolled back and each runs again alone, so fn must be safe to call more
-// than once (only the last call's writes commit) and its error undoes its
-// own writes only. fn must not block on anything but the database and must
+// than once (only the last call's writes commit): a result it captures
+// outside must be reset at its start, since the last call may find less
+// than an earlier one did (another gateway committed in between); and its
+// error undoes its own writes only. fn must not block on anything but the database and must
 // not keep tx.
 func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	j := &job{fn: fn, done: make(chan error, 1)}
@@ -104,22 +107,26 @@ func (s *Store) commitBatch(batch []*job) []error {
 // runTogether runs every job in one transaction. ok is false when a job
 // failed and nothing was committed.
 func (s *Store) runTogether(batch []*job) (errs []error, ok bool) {
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), s.txTimeout)
+	defer cancel()
 	errs = make([]error, len(batch))
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fill(errs, fmt.Errorf("begin: %w", err)), true
+		return fill(errs, s.beginFailed(ctx, err)), true
 	}
-	emitted := 0
+	emitted, locks := 0, 0
 	for _, j := range batch {
-		t := &Tx{tx: tx, ctx: ctx, s: s, shared: true}
+		t := &Tx{tx: tx, ctx: ctx, s: s, shared: true, locks: &locks}
 		if err := s.runJob(t, j); err != nil {
 			s.rollback(tx)
+			if ctx.Err() != nil { // out of time: alone, each would be too
+				return fill(errs, s.timedOut(ctx)), true
+			}
 			return nil, false
 		}
 		emitted += t.emitted
 	}
-	return s.commit(tx, errs, emitted), true
+	return s.commit(ctx, tx, errs, emitted), true
 }
 
 // maxRetries bounds how often a job that met another gateway's transaction
@@ -140,17 +147,21 @@ func (s *Store) runAlone(j *job) error {
 
 // runOnce runs one job in its own transaction.
 func (s *Store) runOnce(j *job) error {
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), s.txTimeout)
+	defer cancel()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return s.beginFailed(ctx, err)
 	}
 	t := &Tx{tx: tx, ctx: ctx, s: s}
 	if err := s.runJob(t, j); err != nil {
 		s.rollback(tx)
+		if ctx.Err() != nil {
+			return s.timedOut(ctx)
+		}
 		return err
 	}
-	return s.commit(tx, []error{nil}, t.emitted)[0]
+	return s.commit(ctx, tx, []error{nil}, t.emitted)[0]
 }
 
 // rollback undoes a failed transaction. Its own failure changes nothing
@@ -162,16 +173,28 @@ func (s *Store) rollback(tx *sql.Tx) {
 	}
 }
 
-// commit indexes for search what the transaction inserted, and commits.
+// commit indexes for search what the transaction inserted, numbers its
+// events in commit order (placeEvents, last: its lock is held only across
+// the commit), and commits.
 // emitted is the number of desk events the transaction wrote: once they
 // are committed, live streams and the webhook sender are woken.
-func (s *Store) commit(tx *sql.Tx, errs []error, emitted int) []error {
-	if err := s.flushSearch(tx); err != nil {
+func (s *Store) commit(ctx context.Context, tx *sql.Tx, errs []error, emitted int) []error {
+	if err := s.flushSearch(ctx, tx); err != nil {
 		s.rollback(tx)
 		s.log.Error("search index failed", "jobs", len(errs), "err", err)
 		return fill(errs, err)
 	}
+	if emitted > 0 {
+		if err := s.dialect.placeEvents(ctx, tx); err != nil {
+			s.rollback(tx)
+			s.log.Error("numbering events failed", "jobs", len(errs), "err", err)
+			return fill(errs, err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
+		if ctx.Err() != nil {
+			err = s.timedOut(ctx)
+		}
 		s.log.Error("commit failed", "jobs", len(errs), "err", err)
 		return fill(errs, fmt.Errorf("commit: %w", err))
 	}
@@ -179,6 +202,25 @@ func (s *Store) commit(tx *sql.Tx, errs []error, emitted int) []error {
 		s.signalHooks()
 	}
 	return errs
+}
+
+// errTxTimeout fails the jobs of a writer transaction that ran past
+// Options.TxTimeout.
+var errTxTimeout = errors.New("writer transaction timed out")
+
+// timedOut is the error of a transaction whose time ran out, logged: the
+// database or the network to it is stalled.
+func (s *Store) timedOut(ctx context.Context) error {
+	s.log.Error("writer transaction timed out; the database does not answer", "timeout", s.txTimeout, "err", ctx.Err())
+	return fmt.Errorf("%w after %s", errTxTimeout, s.txTimeout)
+}
+
+// beginFailed is the error of a transaction that could not begin.
+func (s *Store) beginFailed(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("begin: %w", s.timedOut(ctx))
+	}
+	return fmt.Errorf("begin: %w", err)
 }
 
 // runJob calls the job's function, turning a panic into an error so that one

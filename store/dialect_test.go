@@ -51,3 +51,16 @@ func TestIsPostgres(t *testing.T) {
 		}
 	}
 }
+
+// TestArgsCopies: converting arguments for PostgreSQL leaves the caller's
+// slice as it was (a caller may use it again, on another statement).
+func TestArgsCopies(t *testing.T) {
+	in := []any{true, "a\x00b", int64(3)}
+	got := postgres.args(in)
+	if want := []any{int64(1), "a\uFFFDb", int64(3)}; !slices.Equal(got, want) {
+		t.Errorf("args = %v, want %v", got, want)
+	}
+	if want := []any{true, "a\x00b", int64(3)}; !slices.Equal(in, want) {
+		t.Errorf("the caller's arguments became %v, want %v unchanged", in, want)
+	}
+}

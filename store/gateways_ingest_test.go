@@ -1,9 +1,12 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -148,4 +151,120 @@ func TestTicketNumbersAcrossGateways(t *testing.T) {
 	if len(nums) != n {
 		t.Errorf("%d tickets, want %d", len(nums), n)
 	}
+}
+
+// TestManyIdentifiersAccepted: a mail naming 129 identifiers (its
+// Message-ID, 64 In-Reply-To and 64 References, the most threading keeps)
+// is stored on PostgreSQL, alone and in a group commit.
+func TestManyIdentifiersAccepted(t *testing.T) {
+	a, _, pa, _ := pipelines(t)
+	ids := func(prefix string) string {
+		var b strings.Builder
+		for i := range threading.MaxReferences {
+			fmt.Fprintf(&b, " <%s%d@customer.test>", prefix, i)
+		}
+		return b.String()
+	}
+	var mails []gatewayMail
+	for i := range 4 {
+		raw := fmt.Sprintf("From: zoe@customer.test\r\nTo: support@acme.test\r\nSubject: long thread\r\nMessage-ID: <many%d@customer.test>\r\n"+
+			"In-Reply-To:%s\r\nReferences:%s\r\n\r\nhello\r\n", i, ids(fmt.Sprintf("irt%d-", i)), ids(fmt.Sprintf("ref%d-", i)))
+		mails = append(mails, gatewayMail{pa, "zoe@customer.test", raw})
+	}
+	if err := pa.Deliver(context.Background(), mails[0].from, []string{"support@acme.test"}, []byte(mails[0].raw)); err != nil {
+		t.Fatalf("deliver alone: %v", err)
+	}
+	deliverAll(t, mails[1:])
+	byID, _ := ticketsByMessageID(t, a)
+	for i := range mails {
+		if got := byID[fmt.Sprintf("many%d@customer.test", i)]; len(got) != 1 {
+			t.Errorf("mail %d stored %d times, want once", i, len(got))
+		}
+	}
+}
+
+// TestMultiPropertyMailAtTwoGateways: mail to two properties reaches two
+// gateways at once with its recipients in opposite orders, replies to the
+// same parents: every mail is stored in both properties and no
+// transaction deadlocks (locked property by property in recipients'
+// order, each gateway held one property's keys and waited for the other's).
+func TestMultiPropertyMailAtTwoGateways(t *testing.T) {
+	if !store.OnPostgres() {
+		t.Skip("several gateways share a database on PostgreSQL only")
+	}
+	ctx := context.Background()
+	var logs syncBuffer
+	opts := store.FreshOptions(t)
+	opts.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	keys, _ := threading.NewKeys(1, map[uint8][]byte{1: []byte("gateways test key 0123")})
+	var pls [2]*ingest.Pipeline
+	var sts [2]*store.Store
+	for i := range pls {
+		st, err := store.Open(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		sts[i], pls[i] = st, ingest.New(ingest.Options{Store: st, Keys: keys, InstanceID: fmt.Sprintf("gw-%d", i)})
+	}
+	for _, slug := range []string{"acme", "beta"} {
+		if _, err := sts[0].AddProperty(ctx, ticket.Property{Slug: slug, Name: slug, Addresses: []string{"support@" + slug + ".test"},
+			FromAddress: "support@" + slug + ".test", TagFormat: "[#%d]"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rcpts := [2][]string{{"support@acme.test", "support@beta.test"}, {"support@beta.test", "support@acme.test"}}
+	const pairs = 30
+	var wg sync.WaitGroup
+	for i := range pairs {
+		for j := range pls {
+			wg.Go(func() {
+				raw := fmt.Sprintf("From: c%d-%d@customer.test\r\nTo: support@acme.test, support@beta.test\r\nSubject: Re: order %d\r\n"+
+					"Message-ID: <m%d-%d@customer.test>\r\nIn-Reply-To: <parent%d@customer.test>\r\nReferences: <parent%d@customer.test>\r\n\r\nhello\r\n",
+					i, j, i, i, j, i, i)
+				if err := pls[j].Deliver(ctx, fmt.Sprintf("c%d-%d@customer.test", i, j), rcpts[j], []byte(raw)); err != nil {
+					t.Errorf("deliver pair %d at gateway %d: %v", i, j, err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for _, slug := range []string{"acme", "beta"} {
+		tks, err := sts[0].Tickets(ctx, slug, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, tk := range tks {
+			msgs, err := sts[0].Messages(ctx, tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += len(msgs)
+		}
+		if n != 2*pairs {
+			t.Errorf("%s holds %d messages, want %d", slug, n, 2*pairs)
+		}
+	}
+	if s := logs.String(); strings.Contains(s, "deadlock") {
+		t.Errorf("deadlocks between the gateways:\n%s", s)
+	}
+}
+
+// syncBuffer is a bytes.Buffer several goroutines' logs write to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -30,7 +30,12 @@ type pendingHook struct {
 
 // HookRecord is a written event.
 type HookRecord struct {
-	ID         int64
+	ID int64
+	// Position is the event's place in commit order: a live stream that
+	// has sent the events up to a position finds every later one above
+	// it, whichever gateway wrote it (an id, taken at insert, may commit
+	// after a higher one).
+	Position   int64
 	PropertyID int64
 	Type       ticket.HookType
 	TicketID   int64
@@ -251,7 +256,7 @@ func (tx *Tx) writeHook(h pendingHook, s *hookSnapshot, targets []hookTarget) er
 }
 
 // HookEventsAfter returns up to limit events of the properties given whose
-// id is above after, oldest first: what a live stream sends next.
+// position is above after, in commit order: what a live stream sends next.
 func (s *Store) HookEventsAfter(ctx context.Context, propertyIDs []int64, after int64, limit int) ([]HookRecord, error) {
 	if len(propertyIDs) == 0 {
 		return nil, nil
@@ -261,27 +266,28 @@ func (s *Store) HookEventsAfter(ctx context.Context, propertyIDs []int64, after 
 		args = append(args, id)
 	}
 	args = append(args, after, limit)
-	rows, err := s.query(ctx, `SELECT id, property_id, type, ticket_id, payload, created_at FROM hook_events
-		WHERE property_id IN (`+placeholders(len(propertyIDs))+`) AND id > ? ORDER BY id LIMIT ?`, args...)
+	pos := s.dialect.eventPosition()
+	rows, err := s.query(ctx, `SELECT id, `+pos+`, property_id, type, ticket_id, payload, created_at FROM hook_events
+		WHERE property_id IN (`+placeholders(len(propertyIDs))+`) AND `+pos+` > ? ORDER BY `+pos+` LIMIT ?`, args...)
 	return collect("events", rows, err, scanHookRecord)
 }
 
-// LastHookEventID is the id of the newest event (0 when there is none): a
-// live stream opened without Last-Event-ID starts after it.
-func (s *Store) LastHookEventID(ctx context.Context) (int64, error) {
-	var id int64
-	err := s.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM hook_events`).Scan(&id)
-	if err != nil {
+// LastHookPosition is the position of the newest committed event (0 when
+// there is none): a live stream opened without Last-Event-ID starts after
+// it.
+func (s *Store) LastHookPosition(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.queryRow(ctx, s.dialect.lastEventPosition()).Scan(&n); err != nil {
 		return 0, fmt.Errorf("last event: %w", err)
 	}
-	return id, nil
+	return n, nil
 }
 
 func scanHookRecord(r scanner) (HookRecord, error) {
 	var h HookRecord
 	var typ, payload string
 	var created int64
-	err := r.Scan(&h.ID, &h.PropertyID, &typ, &h.TicketID, &payload, &created)
+	err := r.Scan(&h.ID, &h.Position, &h.PropertyID, &typ, &h.TicketID, &payload, &created)
 	h.Type, h.Payload, h.CreatedAt = ticket.HookType(typ), []byte(payload), fromMS(created)
 	return h, err
 }

@@ -263,25 +263,6 @@ func (s *Store) listQuery(ctx context.Context, f TicketFilter) (string, []any, e
 // the same without the +, and the same tickets come in the same order.
 const sortLimit = 2000
 
-// unindexed writes a term's column or expression so that SQLite does not
-// use its index: a unary +. PostgreSQL needs no hint (and has no unary +
-// for text).
-func (d dialect) unindexed(col string) string {
-	if d == postgres {
-		return col
-	}
-	return "+" + col
-}
-
-// indexedBy names the index SQLite must read a table by; PostgreSQL
-// chooses by itself.
-func (d dialect) indexedBy(index string) string {
-	if d == postgres {
-		return ""
-	}
-	return " INDEXED BY " + index
-}
-
 // narrow is one narrow filter.
 type narrow struct {
 	term       string // the term, with %s where a + may go (dialect.unindexed)
@@ -362,7 +343,7 @@ func (s *Store) filterTerms(ctx context.Context, f TicketFilter) ([]string, []an
 // choice only places SQLite's hints: PostgreSQL, which takes none, is
 // spared the counts.
 func (s *Store) leader(ctx context.Context, f TicketFilter, narrows []narrow) (int, bool, error) {
-	if f.Search != "" || len(narrows) == 0 || s.dialect == postgres {
+	if f.Search != "" || len(narrows) == 0 || !s.dialect.takesIndexHints() {
 		return -1, f.Search != "", nil
 	}
 	if f.Sort == SortActivity {

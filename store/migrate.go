@@ -56,7 +56,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer conn.Close()
-	unlock, err := s.dialect.lockMigrations(ctx, conn)
+	unlock, err := s.dialect.lockMigrations(ctx, conn, s.log)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

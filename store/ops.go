@@ -23,12 +23,7 @@ func (s *Store) Dialect() string { return s.dialect.String() }
 // quick_check (every page, index and constraint), or on PostgreSQL the
 // indexes left invalid, which is all it finds without the amcheck
 // extension. It follows Check's integrity query.
-func (s *Store) IntegrityCheck() string {
-	if s.dialect == postgres {
-		return "invalid indexes; pages: run pg_amcheck"
-	}
-	return "PRAGMA quick_check"
-}
+func (s *Store) IntegrityCheck() string { return s.dialect.integrityCheckName() }
 
 // MigrationCounts returns how many rows schema_migrations holds for each
 // step version: 1 for each step applied once (a check for gateways that

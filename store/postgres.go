@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,7 +17,7 @@ import (
 // IsPostgres reports whether a --database value names a PostgreSQL
 // database (a postgres:// or postgresql:// URL).
 func IsPostgres(database string) bool {
-	return len(database) > 11 && (database[:11] == "postgres://" || len(database) > 13 && database[:13] == "postgresql://")
+	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
 }
 
 // openPostgres connects to the PostgreSQL database at url: a writer pool
@@ -82,18 +83,4 @@ func retryable(err error) bool {
 		return true
 	}
 	return false
-}
-
-// plannedPerCall makes a read that is built per call (queryOnce) planned
-// for its arguments at every call on PostgreSQL: pgx runs it as the
-// unnamed statement (QueryExecModeCacheDescribe) instead of preparing it,
-// since a prepared statement switches to a generic plan after five runs,
-// and the generic plan of a search is that of an unknown word (the GIN
-// index read whole for a word in every message: 10x slower than walking
-// the newest messages).
-func (d dialect) plannedPerCall(args []any) []any {
-	if d != postgres {
-		return args
-	}
-	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
 }

@@ -26,6 +26,13 @@ func sqliteSearchMachinery(table string) bool {
 	return table == "fts_pending" || strings.HasPrefix(table, "message_fts") || strings.HasPrefix(table, "contact_fts")
 }
 
+// postgresEventOrder tells whether a PostgreSQL table or column is the
+// numbering of desk events in commit order (migration 0025, store/hooks.go):
+// SQLite's one writer commits in id order and needs none.
+func postgresEventOrder(table, column string) bool {
+	return table == "hook_event_clock" || table == "hook_events" && column == "position"
+}
+
 // sqliteColumns reads every table's columns of a migrated SQLite database.
 // A primary key column is NOT NULL, as PostgreSQL makes it (SQLite's
 // table_info reports what was declared).
@@ -111,13 +118,13 @@ func schemaDiff(lite, pg map[string]map[string]column) []string {
 			}
 		}
 		for name := range pg[table] {
-			if _, ok := cols[name]; !ok {
+			if _, ok := cols[name]; !ok && !postgresEventOrder(table, name) {
 				diff = append(diff, fmt.Sprintf("%s.%s: only on PostgreSQL", table, name))
 			}
 		}
 	}
 	for table := range pg {
-		if lite[table] == nil {
+		if lite[table] == nil && !postgresEventOrder(table, "") {
 			diff = append(diff, fmt.Sprintf("table %s: only on PostgreSQL", table))
 		}
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"strconv"
@@ -179,19 +180,9 @@ func tokenRune(r rune) bool {
 // transaction (queued in fts_pending by their insert triggers), then
 // empties the queue. The store calls it right before each commit. On
 // PostgreSQL the index follows the rows: there is no queue.
-func (s *Store) flushSearch(tx *sql.Tx) error {
-	if s.dialect == postgres {
-		return nil
-	}
-	for _, q := range []string{
-		`INSERT INTO message_fts(rowid, subject, text_body, author_name, author_email)
-			SELECT m.id, m.subject, m.text_body, m.author_name, m.author_email
-			FROM fts_pending p JOIN messages m ON m.id = p.id WHERE p.kind = 'm'`,
-		`INSERT INTO contact_fts(rowid, name, email)
-			SELECT c.id, c.name, c.email FROM fts_pending p JOIN contacts c ON c.id = p.id WHERE p.kind = 'c'`,
-		`DELETE FROM fts_pending`,
-	} {
-		if _, err := tx.Exec(q); err != nil {
+func (s *Store) flushSearch(ctx context.Context, tx *sql.Tx) error {
+	for _, q := range s.dialect.searchFlush() {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
 	}

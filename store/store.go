@@ -54,6 +54,13 @@ type Options struct {
 	// BusyTimeout is how long a write waits for another process's lock
 	// before failing (the caller answers 451). Zero means 10 seconds.
 	BusyTimeout time.Duration
+	// TxTimeout bounds one writer transaction, from its begin to its
+	// commit: past it the transaction is cancelled (on PostgreSQL pgx
+	// interrupts the connection) and its callers fail, so that a network
+	// to the database that stalls without a reset does not hold the one
+	// writer, and every SMTP session, for minutes. Zero means twice the
+	// busy timeout.
+	TxTimeout time.Duration
 	// MaxBatch caps how many callers' transactions are committed together.
 	// Zero means 128.
 	MaxBatch int
@@ -75,12 +82,13 @@ type Store struct {
 	log     *slog.Logger
 	now     func() time.Time
 
-	jobs     chan *job
-	maxBatch int
-	onBatch  func(jobs int, took time.Duration)
-	stop     chan struct{}
-	wg       sync.WaitGroup
-	closeMu  sync.Once
+	jobs      chan *job
+	maxBatch  int
+	txTimeout time.Duration // bounds each writer transaction (Options.TxTimeout)
+	onBatch   func(jobs int, took time.Duration)
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	closeMu   sync.Once
 
 	applied []string // the migrations Open applied (Applied)
 
@@ -112,6 +120,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	busy := opts.BusyTimeout
 	if busy <= 0 {
 		busy = 10 * time.Second
+	}
+	s.txTimeout = opts.TxTimeout
+	if s.txTimeout <= 0 {
+		s.txTimeout = 2 * busy
 	}
 	var err error
 	if opts.Database != "" {

@@ -35,19 +35,30 @@ func (tx *Tx) TicketByNumber(propertyID, number int64) (ticket.Ticket, bool, err
 // ids (its Message-ID, In-Reply-To and References) until it ends: two
 // replies to one parent arriving at two gateways at once, or one message
 // arriving at both, are then threaded one after the other, the second
-// seeing the first's ticket and message. The identifiers are locked in
-// one order (sorted, without duplicates), so that two such transactions
-// wait rather than deadlock, unless group commits mix them. On SQLite it
+// seeing the first's ticket and message. See LockThreads. On SQLite it
 // does nothing: the one writer runs deliveries one at a time.
 func (tx *Tx) LockThread(propertyID int64, ids ...string) error {
-	keys := make([]int64, 0, len(ids))
-	for _, id := range ids {
-		if id == "" {
-			continue
+	return tx.LockThreads([]int64{propertyID}, ids...)
+}
+
+// LockThreads is LockThread for mail to several properties at once: every
+// identifier of every property is locked in one order (sorted, without
+// duplicates) in one statement, so that two gateways delivering mail to
+// the same properties, whatever the order of its recipients, wait for each
+// other over these keys rather than deadlock (see lockKeys for the row
+// locks that can still meet). A later LockThread of the same transaction
+// on any of them returns at once (the transaction holds them).
+func (tx *Tx) LockThreads(propertyIDs []int64, ids ...string) error {
+	keys := make([]int64, 0, len(propertyIDs)*len(ids))
+	for _, p := range propertyIDs {
+		for _, id := range ids {
+			if id == "" {
+				continue
+			}
+			h := fnv.New64a()
+			fmt.Fprintf(h, "thread\x00%d\x00%s", p, id)
+			keys = append(keys, int64(h.Sum64()))
 		}
-		h := fnv.New64a()
-		fmt.Fprintf(h, "thread\x00%d\x00%s", propertyID, id)
-		keys = append(keys, int64(h.Sum64()))
 	}
 	slices.Sort(keys)
 	if err := tx.s.dialect.lockKeys(tx, slices.Compact(keys)); err != nil {

@@ -174,6 +174,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, lease time.Duration, limit 
 	}
 	var out []DueDelivery
 	err = s.Update(ctx, func(tx *Tx) error {
+		out = nil // a run again (the group rolled back) may find none
 		now := tx.Now()
 		until := fromMS(ms(now.Add(lease)))
 		rows, err := tx.query(`UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (

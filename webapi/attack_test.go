@@ -255,7 +255,7 @@ func TestStreamBacklogEndsWithItsToken(t *testing.T) {
 			got++
 		}
 	}
-	total, err := f.st.LastHookEventID(ctx)
+	total, err := f.st.LastHookPosition(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

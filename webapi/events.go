@@ -41,7 +41,7 @@ const (
 func (s *Server) eventRoutes() []route {
 	return []route{
 		{Route: Route{Method: "GET", Path: "/api/events",
-			Summary: "Live events of every property the caller belongs to, as server-sent events (id: the event's id, event: its type, data: its JSON); resumes after Last-Event-ID",
+			Summary: "Live events of every property the caller belongs to, as server-sent events (id: the event's place in commit order, event: its type, data: its JSON); resumes after Last-Event-ID",
 			Query: []Param{{"last_event_id", "integer",
 				"resume after this event, for clients that cannot send the Last-Event-ID header; without either, the stream starts with the next event"}},
 			Produces: "text/event-stream", Limited: true}, access: member, h: s.streamEvents},
@@ -103,7 +103,7 @@ func (s *Server) streamEvents(c *call) error {
 			if err := st.events(evs); err != nil {
 				return s.endStream(ctx, "live client gone", err)
 			}
-			after = evs[len(evs)-1].ID
+			after = evs[len(evs)-1].Position
 			if len(evs) == streamBatch {
 				continue
 			}
@@ -129,7 +129,7 @@ func (s *Server) resumeAfter(ctx context.Context, c *call) (int64, error) {
 		v = c.r.URL.Query().Get("last_event_id")
 	}
 	if v == "" {
-		return s.st.LastHookEventID(ctx)
+		return s.st.LastHookPosition(ctx)
 	}
 	id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 	if err != nil || id < 0 {
@@ -183,7 +183,7 @@ type stream struct {
 func (st *stream) events(evs []store.HookRecord) error {
 	st.deadline()
 	for _, ev := range evs {
-		st.w.WriteString("id: " + strconv.FormatInt(ev.ID, 10) + "\nevent: " + string(ev.Type) + "\n")
+		st.w.WriteString("id: " + strconv.FormatInt(ev.Position, 10) + "\nevent: " + string(ev.Type) + "\n")
 		// A payload is one line of JSON; were it more, each line is a
 		// data line of its own (§9.2.6).
 		for _, line := range strings.Split(string(ev.Payload), "\n") {

@@ -101,6 +101,7 @@ func fillDesk(ctx context.Context, st *store.Store, p ticket.Property) (deskRows
 		d.departments = append(d.departments, dp.ID)
 	}
 	err = st.Update(ctx, func(tx *store.Tx) error {
+		d.topics = nil // a run again must not append to the first run's
 		for i := 1; i <= 10; i++ {
 			id, err := tx.FillTopic(p.ID, fmt.Sprintf("topic-%d", i))
 			if err != nil {

@@ -66,18 +66,20 @@ BEGIN
     EXECUTE format($f$CREATE FUNCTION search_unaccent(text) RETURNS text
         LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
         AS $b$ SELECT %1$I.unaccent(%2$L::regdictionary, $1) $b$$f$, ns, quote_ident(ns) || '.unaccent');
+    -- search_text is what is indexed and searched: the text without
+    -- accents, its ASCII punctuation (the ranges !-/ :-@ [-` {-~;
+    -- translate() does the same 5x slower on non-ASCII text) made spaces,
+    -- so that words are cut as unicode61 cuts them (runs of letters and
+    -- digits): "jose@customer.test" is jose, customer and test, not one
+    -- email token as PostgreSQL's parser would make it. store/search.go
+    -- cuts a query the same way. It names the schema of search_unaccent
+    -- (this one): pg_restore recreates the generated columns below with
+    -- an empty search_path, where an unqualified name is not found.
+    EXECUTE format($f$CREATE FUNCTION search_text(text) RETURNS text
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+        AS $b$ SELECT pg_catalog.regexp_replace(%1$I.search_unaccent($1), '[!-/:-@\[-`{-~]', ' ', 'g') $b$$f$, current_schema());
 END
 $do$;
-
--- search_text is what is indexed and searched: the text without accents,
--- its ASCII punctuation (the ranges !-/ :-@ [-` {-~; translate() does the
--- same 5x slower on non-ASCII text) made spaces, so that words are cut as
--- unicode61 cuts them (runs of letters and digits): "jose@customer.test"
--- is jose, customer and test, not one email token as PostgreSQL's parser
--- would make it. store/search.go cuts a query the same way.
-CREATE FUNCTION search_text(text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
-    AS $$ SELECT regexp_replace(search_unaccent($1), '[!-/:-@\[-`{-~]', ' ', 'g') $$;
 
 -- A tsvector holds at most 1 MB of distinct words, more is an error that
 -- would refuse the mail: a message's text is indexed up to its first

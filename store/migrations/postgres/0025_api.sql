@@ -25,9 +25,22 @@ CREATE TABLE hook_events (
     type        TEXT    NOT NULL,
     ticket_id   BIGINT NOT NULL DEFAULT 0,
     payload     TEXT    NOT NULL,
-    created_at  BIGINT NOT NULL
+    created_at  BIGINT NOT NULL,
+    position    BIGINT
 );
 CREATE INDEX hook_events_property ON hook_events(property_id, id);
+-- position is the event's place in commit order, which live streams
+-- follow (store/hooks.go). Its id is taken at insert, and several
+-- gateways' transactions commit in another order than they insert: a
+-- stream past a committed higher id would never see a lower one
+-- committed later. Each transaction that wrote events numbers them as it
+-- commits, from hook_event_clock's one row, whose lock it holds until
+-- the commit: positions are handed out in commit order. SQLite's one
+-- writer commits in id order; its streams follow the id.
+CREATE INDEX hook_events_position ON hook_events(property_id, position);
+CREATE INDEX hook_events_unplaced ON hook_events(id) WHERE position IS NULL;
+CREATE TABLE hook_event_clock (n BIGINT NOT NULL);
+INSERT INTO hook_event_clock (n) VALUES (0);
 
 -- A property's webhook endpoints. events: the types it receives, comma
 -- separated; empty for all.
