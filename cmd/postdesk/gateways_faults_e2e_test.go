@@ -49,12 +49,17 @@ func TestTwoGatewaysOneKilled(t *testing.T) {
 	var faults []fault
 	for kill := 0; kill < 10; kill++ {
 		time.Sleep(time.Duration(1000+rng.IntN(1500)) * time.Millisecond)
+		killed := time.Now()
 		b.cmd.Process.Kill() // SIGKILL: no shutdown, no flush
-		// A mail the relay accepted in the last second before the kill
-		// may not be marked sent yet.
-		faults = append(faults, fault{instance: "gw-b", from: time.Now().Add(-time.Second), to: time.Now()})
 		<-b.done
 		b = startB()
+		// A mail the relay accepted in the last second before the kill may
+		// not be marked sent yet; nor one whose last bytes the dead
+		// process had already written, which the relay reads and accepts
+		// just after the kill (seen in CI: such a copy, resent 228 ms
+		// later by the restarted B). Until B is back, any copy from gw-b
+		// is the dead process's.
+		faults = append(faults, fault{instance: "gw-b", from: killed.Add(-time.Second), to: time.Now()})
 	}
 	rep, ids := load.wait(t)
 	if len(ids) == 0 {
@@ -67,7 +72,7 @@ func TestTwoGatewaysOneKilled(t *testing.T) {
 	b.stop(t)
 	out := cliOn(t, db, "check")
 	t.Logf("10 kills of gateway B: %d messages answered 250 (%d refused or cut), each stored once; %d outbox rows sent, "+
-		"%d of them twice (accepted by the relay within 1s before a kill, sent again by the restarted B)\n%s",
+		"%d of them twice (accepted by the relay within 1s before a kill or before B was back, sent again by the restarted B)\n%s",
 		len(ids), rep.Failed, sent, resent, out)
 }
 
