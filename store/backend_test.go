@@ -72,8 +72,8 @@ func newPostgresBackend(url string) (*backend, error) {
 
 // url is the server's URL naming database name.
 func (b *backend) url(name string) string {
-	cfg, _ := pgx.ParseConfig(b.pgURL)
-	return fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Password, cfg.Host, cfg.Port, name)
+	u, _ := databaseURL(b.pgURL, name) // pgURL parsed in newPostgresBackend
+	return u
 }
 
 func (b *backend) close() {

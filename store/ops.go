@@ -57,6 +57,12 @@ func CreateDatabase(ctx context.Context, serverURL, name string) (string, error)
 	if err := adminExec(ctx, serverURL, name, `CREATE DATABASE `+name); err != nil {
 		return "", err
 	}
+	return databaseURL(serverURL, name)
+}
+
+// databaseURL is the URL of database name on the server serverURL reaches,
+// as the same role.
+func databaseURL(serverURL, name string) (string, error) {
 	cfg, err := pgx.ParseConfig(serverURL)
 	if err != nil {
 		return "", err
